@@ -1,0 +1,5 @@
+export * from "./errors.js";
+export * from "./clock.js";
+export * from "./validation.js";
+export * from "./schema/tables.js";
+export * from "./lock/index.js";

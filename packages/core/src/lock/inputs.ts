@@ -1,0 +1,21 @@
+import { z } from "zod";
+
+/** Lock names: printable, no `#` (reserved for semaphore permits), short enough for a key. */
+export const lockName = z
+  .string()
+  .min(1, "must not be empty")
+  .max(200, "must be at most 200 characters")
+  .regex(/^[A-Za-z0-9._:/@-]+$/, "may contain only letters, digits and . _ : / @ -");
+
+export const leaseMs = z
+  .number()
+  .int("must be a whole number of milliseconds")
+  .positive("must be positive")
+  .max(24 * 60 * 60 * 1000, "must be at most one day");
+
+export const waitMs = z.number().int().min(0, "must not be negative").max(24 * 60 * 60 * 1000);
+
+export const permits = z.number().int("must be a whole number").min(1, "must be at least 1").max(1000);
+
+export const acquireInput = z.object({ name: lockName, leaseMs, waitMs: waitMs.default(0) });
+export const semaphoreInput = acquireInput.extend({ permits });

@@ -1,0 +1,75 @@
+/**
+ * The one description of Scythe's DynamoDB tables. The SST stack (stacks/Storage.ts)
+ * and the local world (packages/local) both build their tables from these objects,
+ * so the deployed key schema and the one tested locally cannot drift apart.
+ */
+export type AttributeType = "S" | "N";
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  /** Attributes copied into the index besides the keys; "ALL" projects every attribute. */
+  readonly projection: "ALL" | "KEYS_ONLY" | readonly string[];
+}
+
+export interface TableDefinition {
+  /** Logical id: the SST construct id, and the suffix of the local table name. */
+  readonly id: string;
+  /** Which entry of TableNames holds this table's name. */
+  readonly key: keyof TableNames;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly indexes: readonly IndexDefinition[];
+  readonly stream?: "NEW_IMAGE" | "NEW_AND_OLD_IMAGES";
+  /** Epoch-seconds attribute DynamoDB's TTL deletes by (housekeeping only, never correctness). */
+  readonly timeToLiveAttribute?: string;
+}
+
+/** Lock items: one per lock name, or one per permit of a semaphore. */
+export const locksTable = {
+  id: "Locks",
+  key: "locks",
+  partitionKey: { name: "pk", type: "S" },
+  indexes: [],
+} as const satisfies TableDefinition;
+
+/**
+ * Registry: resources, leases, their command queues and deploy progress, in one table
+ * (pk = the object, sk = the record within it). The expiry index is sparse: only
+ * records that carry `expiryShard` appear in it, so an expiry sweep reads what is due,
+ * not the whole table.
+ */
+export const registryTable = {
+  id: "Registry",
+  key: "registry",
+  partitionKey: { name: "pk", type: "S" },
+  sortKey: { name: "sk", type: "S" },
+  indexes: [
+    {
+      name: "byExpiry",
+      partitionKey: { name: "expiryShard", type: "S" },
+      sortKey: { name: "expiresAt", type: "N" },
+      projection: "KEYS_ONLY",
+    },
+  ],
+  stream: "NEW_AND_OLD_IMAGES",
+  timeToLiveAttribute: "ttl",
+} as const satisfies TableDefinition;
+
+export const tables = [locksTable, registryTable] as const;
+
+/** Table names as deployed or created locally: one per definition. */
+export interface TableNames {
+  readonly locks: string;
+  readonly registry: string;
+}
+
+export function tableNamesWithPrefix(prefix: string): TableNames {
+  return { locks: `${prefix}${locksTable.id}`, registry: `${prefix}${registryTable.id}` };
+}

@@ -1,0 +1,16 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+
+/** Credentials the local world accepts; no AWS account is involved. */
+export const localCredentials = { accessKeyId: "local", secretAccessKey: "local" } as const;
+export const localRegion = "us-east-1";
+
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials, maxAttempts: 3 });
+}
+
+export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(localDynamoClient(endpoint), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}

@@ -1,0 +1,22 @@
+import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
+import type { MiddlewareObj } from "@middy/core";
+import type { Logger } from "@aws-lambda-powertools/logger";
+
+/**
+ * Middy middleware: one metric per outcome (`<job>.succeeded` / `<job>.failed.<ErrorName>`)
+ * and one log line for a failure, so an operator can alarm on what each job did.
+ */
+export function recordOutcome(options: { job: string; metrics: Metrics; logger: Logger }): MiddlewareObj<unknown, unknown> {
+  const { job, metrics, logger } = options;
+  return {
+    after: () => {
+      metrics.addMetric(`${job}.succeeded`, MetricUnit.Count, 1);
+    },
+    onError: (request) => {
+      const error = request.error;
+      const name = error instanceof Error ? error.name : "Error";
+      metrics.addMetric(`${job}.failed.${name}`, MetricUnit.Count, 1);
+      logger.error(`${job} failed`, { error: error instanceof Error ? error : String(error) });
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { Template } from "aws-cdk-lib/assertions";
+import { App, getStack } from "sst/constructs";
+import { initProject } from "sst/project.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { locksTable, registryTable } from "../../packages/core/src/schema/tables.js";
+import { Storage } from "../../stacks/Storage.js";
+import { isDevelopmentStage } from "../../stacks/tableProps.js";
+
+let template: Template;
+
+function synth(stage: string): Template {
+  const app = new App({ mode: "deploy", stage, name: "scythe" });
+  app.stack(Storage);
+  return Template.fromStack(getStack(Storage));
+}
+
+beforeAll(async () => {
+  await initProject({ stage: "test" });
+  template = synth("prod");
+});
+
+const tableWithKey = (key: object) =>
+  Object.values(template.findResources("AWS::DynamoDB::Table", { Properties: { KeySchema: key } }));
+
+describe("Stack: Storage", () => {
+  it("creates the lock table with the shared key schema, on demand, with point-in-time recovery", () => {
+    const [locks, ...others] = tableWithKey([{ AttributeName: locksTable.partitionKey.name, KeyType: "HASH" }]);
+    expect(others).toHaveLength(0);
+    expect(locks?.Properties).toMatchObject({
+      BillingMode: "PAY_PER_REQUEST",
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it("creates the registry with its sparse expiry index, a stream and TTL", () => {
+    const [registry] = tableWithKey([
+      { AttributeName: registryTable.partitionKey.name, KeyType: "HASH" },
+      { AttributeName: registryTable.sortKey.name, KeyType: "RANGE" },
+    ]);
+    const index = registryTable.indexes[0];
+    expect(registry?.Properties).toMatchObject({
+      BillingMode: "PAY_PER_REQUEST",
+      StreamSpecification: { StreamViewType: "NEW_AND_OLD_IMAGES" },
+      TimeToLiveSpecification: { AttributeName: "ttl", Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey.name, KeyType: "HASH" },
+            { AttributeName: index.sortKey.name, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "KEYS_ONLY" },
+        },
+      ],
+    });
+  });
+
+  it("retains both tables on a non-development stage", () => {
+    const tables = Object.values(template.findResources("AWS::DynamoDB::Table"));
+    expect(tables).toHaveLength(2);
+    for (const table of tables) expect(table).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
+  });
+
+  it("lets a development stage delete its tables", () => {
+    const tables = Object.values(synth("dev").findResources("AWS::DynamoDB::Table"));
+    expect(tables).toHaveLength(2);
+    for (const table of tables) expect(table).toMatchObject({ DeletionPolicy: "Delete" });
+  });
+
+  it("grants no IAM action with a wildcard", () => {
+    const policies = Object.values(template.findResources("AWS::IAM::Policy"));
+    const actions = policies.flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat()),
+    );
+    expect(actions.filter((a) => a.includes("*"))).toEqual([]);
+  });
+
+  it.each([
+    ["dev", true],
+    ["local", true],
+    ["pr-42", true],
+    ["dev-alice", true],
+    ["prod", false],
+    ["staging", false],
+    ["test", false],
+    ["devops", false],
+  ])("treats stage %s as development: %s", (stage, expected) => {
+    expect(isDevelopmentStage(stage)).toBe(expected);
+  });
+});

@@ -1,0 +1,14 @@
+import { Command } from "commander";
+import { demoCommand } from "./commands/demo.js";
+import { devCommand } from "./commands/dev.js";
+import { lockCommand } from "./commands/lock.js";
+
+const program = new Command("scythe")
+  .description("Keep an AWS fleet tidy and deploy to it without downtime.\n\nCommands act on the local world started by `scythe dev` (found through .scythe/world.json),\nor on a deployed stage when run under `npx sst bind`.")
+  .option("--json", "print one JSON document on stdout instead of text")
+  .showHelpAfterError()
+  .addCommand(devCommand())
+  .addCommand(demoCommand())
+  .addCommand(lockCommand());
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,42 @@
+import { DynamoLockStore, LockService, StaleTokenError, fenceOf, sendFenced } from "@scythe/core";
+import type { DemoStep } from "./DemoStep.js";
+
+/** Two workers contend for a lock; the holder dies; the other takes over with a higher token. */
+export const lockDemo: DemoStep = {
+  title: "Locks: a crashed holder is taken over, and its late write is refused",
+  async run(world, output) {
+    const store = new DynamoLockStore(world.doc, { tableName: world.endpoints.tables.locks });
+    const a = new LockService({ store, ownerId: "worker-a", skewMs: 100 });
+    const b = new LockService({ store, ownerId: "worker-b", skewMs: 100 });
+    const name = "demo/deploy";
+    const leaseMs = 1500;
+
+    const first = await a.acquire(name, { leaseMs });
+    output.progress(`worker-a holds ${name} with token ${first.token} (lease ${leaseMs} ms)`);
+    const key = { pk: "demo#lock", sk: "state" };
+    await sendFenced(world.doc, { put: { TableName: world.endpoints.tables.registry, Item: { ...key, writer: "worker-a" } } }, fenceOf(first));
+    output.progress("worker-a dies: it never renews nor releases its lease");
+
+    const started = Date.now();
+    const refusedAtOnce = await b.acquire(name, { leaseMs }).then(() => false, () => true);
+    output.progress(`worker-b is refused while the lease runs (${refusedAtOnce}); it waits`);
+    const second = await b.acquire(name, { leaseMs: 10_000, waitMs: 10_000 });
+    const waitedMs = Date.now() - started;
+    output.progress(`worker-b takes over after ${waitedMs} ms with token ${second.token}`);
+    await sendFenced(world.doc, { put: { TableName: world.endpoints.tables.registry, Item: { ...key, writer: "worker-b" } } }, fenceOf(second));
+
+    const late = await sendFenced(
+      world.doc,
+      { put: { TableName: world.endpoints.tables.registry, Item: { ...key, writer: "worker-a (late)" } } },
+      fenceOf(first),
+    ).then(() => "accepted", (error: unknown) => (error instanceof StaleTokenError ? "refused (stale token)" : String(error)));
+    output.progress(`worker-a wakes up and writes with token ${first.token}: ${late}`);
+    await b.release(second);
+
+    const ok = refusedAtOnce && second.token > first.token && late.startsWith("refused");
+    return {
+      summary: `${ok ? "ok" : "UNEXPECTED"}: token ${first.token} → ${second.token} after ${waitedMs} ms; late write ${late}`,
+      details: { firstToken: first.token, secondToken: second.token, waitedMs, refusedAtOnce, lateWrite: late, ok },
+    };
+  },
+};

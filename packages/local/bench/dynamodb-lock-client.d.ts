@@ -14,10 +14,9 @@ declare module "dynamodb-lock-client" {
     retryCount?: number;
     trustLocalTime?: boolean;
   }
-  class FailOpen {
-    constructor(config: FailOpenConfig);
+  interface FailOpenClient {
     acquireLock(id: string, callback: (error: (Error & { code?: string }) | null, lock?: Lock) => void): void;
   }
-  const client: { FailOpen: typeof FailOpen };
+  const client: { FailOpen: new (config: FailOpenConfig) => FailOpenClient };
   export default client;
 }

@@ -54,7 +54,7 @@ export async function withLock<T>(
       // Storage trouble: keep trying while the lease may still be ours, then give it up.
       const left = lease.validUntil - locks.now();
       if (left <= 0) return lose(new LockLostError(lease.name, lease.token, "it could not be renewed before it ran out"));
-      schedule(Math.min(interval, left) / 2);
+      schedule(Math.min(interval / 2, left));
     }
   };
 

@@ -1,0 +1,78 @@
+import type { Fence } from "../lock/fence.js";
+import type { LeaseStatus } from "./leaseStatus.js";
+import type { ObjectRef } from "./keys.js";
+import type { CommandRecord, DestroyProgress, LeaseRecord, ResourceRecord } from "./records.js";
+import type { ResourceStatus } from "./resourceStatus.js";
+
+/** What an update may change on a lease; `null` removes the expiry. */
+export interface LeaseChanges {
+  readonly status?: LeaseStatus;
+  readonly expiresAt?: number | null;
+  readonly releasedBy?: string;
+  readonly releaseReason?: string;
+  readonly brokenReason?: string;
+}
+
+export interface ResourceChanges {
+  readonly status?: ResourceStatus;
+  readonly expiresAt?: number | null;
+  readonly addLeaseId?: string;
+  readonly removeLeaseId?: string;
+  readonly releaseReason?: string;
+  readonly brokenReason?: string;
+  readonly destroy?: DestroyProgress;
+  readonly deleteRequested?: true;
+  /** Refuse unless the resource can take a new lease: active and not marked for deletion. */
+  readonly onlyIfLeasable?: boolean;
+}
+
+/** A conditional write's result: the new record, or (refused) the record as it is now. */
+export type Written<R> = { readonly ok: true; readonly record: R } | { readonly ok: false; readonly current?: R };
+
+/** Something the expiry index says is due: a record past its expiry, or a command no worker took. */
+export interface DueItem {
+  readonly ref: ObjectRef;
+  readonly what: "record" | "command";
+  readonly at: number;
+}
+
+export interface ConsumeResult {
+  readonly outcome: string;
+  readonly consumer: string;
+  readonly at: number;
+}
+
+/**
+ * Storage port for leases, resources and their command queues. Every change is one
+ * conditional write: creates on absence, updates on the version read (and, from a
+ * worker, on its lock's fencing token). A refused condition comes back as a value.
+ */
+export interface Registry {
+  /** Throws RecordExistsError if the id is taken. */
+  createResource(resource: ResourceRecord): Promise<void>;
+  createLease(lease: LeaseRecord): Promise<void>;
+  getResource(id: string): Promise<ResourceRecord | undefined>;
+  getLease(id: string): Promise<LeaseRecord | undefined>;
+  listResources(): Promise<ResourceRecord[]>;
+  listLeases(): Promise<LeaseRecord[]>;
+  /** Applies `changes` if the record is still at `current.version`; bumps the version. */
+  updateResource(current: ResourceRecord, changes: ResourceChanges, now: number, fence?: Fence): Promise<Written<ResourceRecord>>;
+  updateLease(current: LeaseRecord, changes: LeaseChanges, now: number, fence?: Fence): Promise<Written<LeaseRecord>>;
+
+  /** Takes the next sequence number of the object's queue (atomic counter). */
+  allocateSeq(ref: ObjectRef, now: number): Promise<number>;
+  /** Writes a command into its slot; false if the slot is already filled. `takeOverAt`: when the sweep steps in. */
+  putCommand(ref: ObjectRef, command: CommandRecord, takeOverAt: number): Promise<boolean>;
+  /** Every command of the object, in sequence order (consistent read). */
+  readQueue(ref: ObjectRef): Promise<CommandRecord[]>;
+  getCommand(ref: ObjectRef, seq: number): Promise<CommandRecord | undefined>;
+  /** Fills an empty slot with a consumed placeholder; false if its appender filled it first. */
+  fillGap(ref: ObjectRef, seq: number, consumer: string, now: number, fence: Fence): Promise<boolean>;
+  /** Marks an unconsumed command consumed; false if it already was. */
+  consumeCommand(ref: ObjectRef, seq: number, result: ConsumeResult, fence: Fence): Promise<boolean>;
+  /** Leaves a command unconsumed, not to be retried before `retryAt`. */
+  deferCommand(ref: ObjectRef, seq: number, retryAt: number, error: string, fence: Fence): Promise<boolean>;
+
+  /** Items of one expiry shard due at or before `now`, from the sparse index. */
+  dueItems(shard: string, now: number): AsyncIterable<DueItem>;
+}

@@ -1,0 +1,68 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { checkJava, JavaMissingError } from "../../src/world/java.js";
+
+const fixture = fileURLToPath(new URL("./fixtures/holdDynamo.ts", import.meta.url));
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function startHolder(mode: "wait" | "crash") {
+  // One process (no tsx wrapper process), so the signal reaches the process that owns Java.
+  const child = spawn(process.execPath, ["--import", "tsx", fixture, mode], { stdio: ["ignore", "pipe", "pipe"] });
+  const javaPid = await new Promise<number>((resolve, reject) => {
+    let buffered = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const line = buffered.split("\n").find((l) => l.startsWith("{"));
+      if (line) resolve((JSON.parse(line) as { javaPid: number }).javaPid);
+    });
+    child.once("exit", (code) => reject(new Error(`holder exited early (${code})`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, javaPid, exited };
+}
+
+async function goneWithin(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!alive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return !alive(pid);
+}
+
+describe("DynamoDB Local lifecycle", () => {
+  it.each(["SIGKILL", "SIGINT", "SIGTERM"] as const)("leaves no Java process behind when its parent gets %s", async (signal) => {
+    const { child, javaPid } = await startHolder("wait");
+    expect(alive(javaPid)).toBe(true);
+    child.kill(signal);
+    expect(await goneWithin(javaPid, 5000)).toBe(true);
+  });
+
+  it("leaves no Java process behind when its parent crashes on an uncaught exception", async () => {
+    const { javaPid, exited } = await startHolder("crash");
+    expect(await exited).toBe(1);
+    expect(await goneWithin(javaPid, 5000)).toBe(true);
+  });
+
+  it("says in one line what to install when Java is missing", () => {
+    const error = (() => {
+      try {
+        checkJava({ PATH: "/nonexistent" });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(JavaMissingError);
+    expect((error as Error).message).toMatch(/needs Java 17 or newer.*install/);
+    expect((error as Error).message).not.toContain("\n");
+  });
+});

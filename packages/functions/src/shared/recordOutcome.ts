@@ -1,6 +1,7 @@
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import type { MiddlewareObj } from "@middy/core";
 import type { Logger } from "@aws-lambda-powertools/logger";
+import { ValidationError } from "@scythe/core";
 
 /**
  * Middy middleware: one metric per outcome (`<job>.succeeded` / `<job>.failed.<ErrorName>`)
@@ -16,7 +17,9 @@ export function recordOutcome(options: { job: string; metrics: Metrics; logger: 
       const error = request.error;
       const name = error instanceof Error ? error.name : "Error";
       metrics.addMetric(`${job}.failed.${name}`, MetricUnit.Count, 1);
-      logger.error(`${job} failed`, { error: error instanceof Error ? error : String(error) });
+      // Bad input is the caller's to fix, not an incident: warn, and keep ERROR for faults.
+      const log = error instanceof ValidationError ? logger.warn.bind(logger) : logger.error.bind(logger);
+      log(`${job} failed`, { error: error instanceof Error ? error : String(error) });
     },
   };
 }

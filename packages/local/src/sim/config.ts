@@ -1,0 +1,31 @@
+/** Simulated durations and limits, adjustable at runtime through POST /_sim/config. */
+import type { ConfigPatch, SimConfig } from "./schemas.js";
+
+export function defaultConfig(timeScale: number): SimConfig {
+  return {
+    timeScale,
+    deploymentSeconds: 60,
+    healthCheckSeconds: 30,
+    stopSeconds: 20,
+    defaultDrainSeconds: 300,
+    herokuDeleteSeconds: 0,
+    // Heroku's real budget: 4500 requests per hour.
+    herokuRateLimit: { perSecond: 4500 / 3600, max: 4500 },
+  };
+}
+
+/** Applies a validated patch (per-LB drain times are handled by the caller). */
+export function applyConfigPatch(config: SimConfig, patch: ConfigPatch): SimConfig {
+  return {
+    timeScale: patch.timeScale ?? config.timeScale,
+    deploymentSeconds: patch.deploymentSeconds ?? config.deploymentSeconds,
+    healthCheckSeconds: patch.healthCheckSeconds ?? config.healthCheckSeconds,
+    stopSeconds: patch.stopSeconds ?? config.stopSeconds,
+    defaultDrainSeconds: patch.defaultDrainSeconds ?? config.defaultDrainSeconds,
+    herokuDeleteSeconds: patch.herokuDeleteSeconds ?? config.herokuDeleteSeconds,
+    herokuRateLimit: {
+      perSecond: patch.herokuRateLimit?.perSecond ?? config.herokuRateLimit.perSecond,
+      max: patch.herokuRateLimit?.max ?? config.herokuRateLimit.max,
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/** Classic ELB actions (AWS Query, 2012-06-01), rendered as the inner XML of `<ActionResult>`. */
+import type { CallContext } from "./calls.js";
+import { AwsError } from "./errors.js";
+import { deregisterInstances, healthOf, listedInstances, notRegistered, registerInstances } from "./lb.js";
+import type { QueryParams } from "./query.js";
+import type { InstanceHealthView } from "./schemas.js";
+import type { LoadBalancer } from "./state.js";
+import type { World } from "./world.js";
+import { el, members, text } from "./xml.js";
+
+export type ElbAction = (world: World, params: QueryParams, ctx: CallContext) => string;
+
+function lbNotFound(name: string): AwsError {
+  return new AwsError("LoadBalancerNotFound", `There is no ACTIVE Load Balancer named '${name}'`);
+}
+
+function findLb(world: World, name: string): LoadBalancer {
+  const lb = world.state.loadBalancers.get(name);
+  if (lb === undefined) throw lbNotFound(name);
+  return lb;
+}
+
+function instancesXml(ids: readonly string[]): string {
+  return members("Instances", ids.map((id) => text("InstanceId", id)));
+}
+
+function describeXml(lb: LoadBalancer): string {
+  const dns = `${lb.name}-1234567890.us-east-1.elb.amazonaws.com`;
+  const listener = el(
+    "Listener",
+    text("Protocol", "HTTP") + text("LoadBalancerPort", 80) + text("InstanceProtocol", "HTTP") + text("InstancePort", 80),
+  );
+  const healthCheck = el(
+    "HealthCheck",
+    text("Target", "HTTP:80/health") + text("Interval", 10) + text("Timeout", 5) + text("UnhealthyThreshold", 2) + text("HealthyThreshold", 3),
+  );
+  return [
+    text("LoadBalancerName", lb.name),
+    text("DNSName", dns),
+    text("CanonicalHostedZoneName", dns),
+    text("CanonicalHostedZoneNameID", "Z35SXDOTRQ7X7K"),
+    members("ListenerDescriptions", [listener + members("PolicyNames", [])]),
+    el("Policies", members("AppCookieStickinessPolicies", []) + members("LBCookieStickinessPolicies", []) + members("OtherPolicies", [])),
+    members("BackendServerDescriptions", []),
+    members("AvailabilityZones", ["us-east-1a"]),
+    members("Subnets", []),
+    instancesXml([...lb.registrations.keys()]),
+    healthCheck,
+    el("SourceSecurityGroup", text("OwnerAlias", "amazon-elb") + text("GroupName", "amazon-elb-sg")),
+    members("SecurityGroups", []),
+    text("CreatedTime", lb.createdAt),
+    text("Scheme", "internet-facing"),
+  ].join("");
+}
+
+const describeLoadBalancers: ElbAction = (world, params) => {
+  const names = params.list("LoadBalancerNames");
+  const lbs = names === undefined || names.length === 0 ? [...world.state.loadBalancers.values()] : names.map((n) => findLb(world, n));
+  return members("LoadBalancerDescriptions", lbs.map(describeXml));
+};
+
+function healthXml(h: InstanceHealthView): string {
+  return text("InstanceId", h.InstanceId) + text("State", h.State) + text("ReasonCode", h.ReasonCode) + text("Description", h.Description);
+}
+
+const describeInstanceHealth: ElbAction = (world, params) => {
+  const lb = findLb(world, params.required("LoadBalancerName"));
+  const ids = params.list("Instances", "InstanceId");
+  let views: InstanceHealthView[];
+  if (ids === undefined || ids.length === 0) views = [...lb.registrations.values()].map((r) => healthOf(world.state, r));
+  else {
+    views = ids.map((id) => {
+      const reg = lb.registrations.get(id);
+      if (reg !== undefined) return healthOf(world.state, reg);
+      if (!world.state.ec2InstanceIds.has(id)) throw invalidInstance(id);
+      return notRegistered(id);
+    });
+  }
+  return members("InstanceStates", views.map(healthXml));
+};
+
+function invalidInstance(id: string): AwsError {
+  return new AwsError("InvalidInstance", `Could not find EC2 instance ${id}.`);
+}
+
+const deregister: ElbAction = (world, params, ctx) => {
+  const lb = findLb(world, params.required("LoadBalancerName"));
+  const ids = params.requiredList("Instances", "InstanceId");
+  const unknown = ids.filter((id) => !lb.registrations.has(id));
+  if (unknown.length > 0) {
+    throw new AwsError("InvalidInstance", `The requested instance(s) ${unknown.join(", ")} are not registered with load balancer ${lb.name}.`);
+  }
+  deregisterInstances(world, lb, ids, ctx.now);
+  return instancesXml(listedInstances(lb));
+};
+
+const register: ElbAction = (world, params, ctx) => {
+  const lb = findLb(world, params.required("LoadBalancerName"));
+  const ids = params.requiredList("Instances", "InstanceId");
+  const missing = ids.find((id) => !world.state.ec2InstanceIds.has(id));
+  if (missing !== undefined) throw invalidInstance(missing);
+  registerInstances(world, lb, ids, ctx.now);
+  return instancesXml(listedInstances(lb));
+};
+
+/** Deleting a load balancer that does not exist succeeds, as in AWS. */
+const deleteLoadBalancer: ElbAction = (world, params) => {
+  world.state.loadBalancers.delete(params.required("LoadBalancerName"));
+  return "";
+};
+
+const describeAttributes: ElbAction = (world, params) => {
+  const lb = findLb(world, params.required("LoadBalancerName"));
+  return el(
+    "LoadBalancerAttributes",
+    el("CrossZoneLoadBalancing", text("Enabled", true)) +
+      el("AccessLog", text("Enabled", false)) +
+      el("ConnectionDraining", text("Enabled", lb.drainSeconds > 0) + text("Timeout", Math.round(lb.drainSeconds))) +
+      el("ConnectionSettings", text("IdleTimeout", 60)),
+  );
+};
+
+export const elbActions: Readonly<Record<string, ElbAction>> = {
+  DescribeLoadBalancers: describeLoadBalancers,
+  DescribeInstanceHealth: describeInstanceHealth,
+  DeregisterInstancesFromLoadBalancer: deregister,
+  RegisterInstancesWithLoadBalancer: register,
+  DeleteLoadBalancer: deleteLoadBalancer,
+  DescribeLoadBalancerAttributes: describeAttributes,
+};

@@ -1,0 +1,164 @@
+/**
+ * Wire shapes of the simulator's control API (`/_sim/`). Shared by the server
+ * (which validates with these schemas) and by `SimControl` (which uses the types).
+ */
+import { z } from "zod";
+
+const seconds = z.number().min(0).max(10_000_000);
+
+export const FaultSpecSchema = z.strictObject({
+  /** Action name: "DeregisterInstancesFromLoadBalancer", "opsworks:CreateDeployment", "heroku:DELETE /apps", "elb:*", "*". */
+  action: z.string().min(1),
+  /** AWS error code (e.g. "Throttling") or, for Heroku, the error id (e.g. "forbidden"). */
+  error: z.string().min(1).optional(),
+  /** HTTP status of the injected error (default derived from `error`). */
+  status: z.number().int().min(400).max(599).optional(),
+  message: z.string().optional(),
+  /** Real milliseconds to wait before handling the call. */
+  latencyMs: z.number().min(0).max(600_000).optional(),
+  /** Destroy the socket before the call is applied. */
+  drop: z.boolean().optional(),
+  /** Apply the call, then destroy the socket instead of answering (the response is lost). */
+  dropAfter: z.boolean().optional(),
+  /** CreateDeployment only: the deployment is created but ends "failed". */
+  failDeployment: z.boolean().optional(),
+  /** Fire for the next N matching calls, then disappear. */
+  count: z.number().int().positive().optional(),
+  /** Fire with this probability per matching call (deterministic PRNG, see `seed`). */
+  probability: z.number().min(0).max(1).optional(),
+  seed: z.number().int().optional(),
+});
+export type FaultSpec = z.input<typeof FaultSpecSchema>;
+export const FaultBodySchema = z.union([FaultSpecSchema, z.strictObject({ faults: z.array(FaultSpecSchema) })]);
+
+export const ConfigPatchSchema = z.strictObject({
+  timeScale: z.number().min(0).max(3_600_000).optional(),
+  deploymentSeconds: seconds.optional(),
+  healthCheckSeconds: seconds.optional(),
+  stopSeconds: seconds.optional(),
+  defaultDrainSeconds: seconds.optional(),
+  /** Connection-draining timeout per load balancer name. */
+  drainSeconds: z.record(z.string(), seconds).optional(),
+  herokuDeleteSeconds: seconds.optional(),
+  herokuRateLimit: z.strictObject({ perSecond: z.number().min(0).optional(), max: z.number().int().min(0).optional() }).optional(),
+});
+export type ConfigPatch = z.input<typeof ConfigPatchSchema>;
+
+export interface SimConfig {
+  /** Real milliseconds per simulated second (0 = clock frozen, advance by hand). */
+  timeScale: number;
+  deploymentSeconds: number;
+  healthCheckSeconds: number;
+  stopSeconds: number;
+  defaultDrainSeconds: number;
+  herokuDeleteSeconds: number;
+  herokuRateLimit: { perSecond: number; max: number };
+}
+
+const name = z.string().min(1).max(255);
+export const SeedSchema = z.strictObject({
+  stacks: z.array(z.strictObject({ StackId: name.optional(), Name: name, Region: name.optional() })).optional(),
+  layers: z
+    .array(z.strictObject({ LayerId: name.optional(), StackId: name, Name: name, Shortname: name.optional(), Type: name.optional() }))
+    .optional(),
+  instances: z
+    .array(
+      z.strictObject({
+        InstanceId: name.optional(),
+        Hostname: name,
+        StackId: name,
+        LayerIds: z.array(name).optional(),
+        Status: name.optional(),
+        Ec2InstanceId: name.optional(),
+        InstanceType: name.optional(),
+        CreatedAt: z.string().optional(),
+      }),
+    )
+    .optional(),
+  apps: z
+    .array(z.strictObject({ AppId: name.optional(), StackId: name, Name: name, Shortname: name.optional(), Type: name.optional() }))
+    .optional(),
+  loadBalancers: z
+    .array(
+      z.strictObject({
+        LoadBalancerName: z.string().regex(/^[a-zA-Z0-9-]{1,32}$/),
+        instances: z.array(name).optional(),
+        drainSeconds: seconds.optional(),
+        healthCheckSeconds: seconds.optional(),
+      }),
+    )
+    .optional(),
+  /** Bare EC2 instance ids that exist (so they can be registered) without an OpsWorks instance. */
+  ec2InstanceIds: z.array(name).optional(),
+  herokuApps: z
+    .array(
+      z.strictObject({
+        id: z.uuid().optional(),
+        name: z.string().regex(/^[a-z][a-z0-9-]{0,28}[a-z0-9]$/),
+        created_at: z.iso.datetime().optional(),
+        updated_at: z.iso.datetime().optional(),
+        maintenance: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+});
+export type SeedInput = z.input<typeof SeedSchema>;
+export type ParsedSeed = z.output<typeof SeedSchema>;
+
+export interface SeedResult {
+  stackIds: string[];
+  layerIds: string[];
+  instances: { InstanceId: string; Hostname: string; Ec2InstanceId: string }[];
+  appIds: string[];
+  loadBalancers: string[];
+  herokuApps: { id: string; name: string }[];
+}
+
+export type Outcome = "ok" | "error" | "dropped";
+
+export interface SimEvent {
+  seq: number;
+  /** Simulated seconds since the simulator started. */
+  time: number;
+  /** Simulated wall-clock time (ISO 8601). */
+  at: string;
+  kind: "call" | "transition";
+  service: "opsworks" | "elb" | "heroku";
+  action: string;
+  params: unknown;
+  outcome: Outcome;
+  status?: number;
+  code?: string;
+  /** True when an injected fault shaped this call. */
+  faulted?: boolean;
+  /** InService instance count behind every load balancer after this event. */
+  inService: Record<string, number>;
+}
+
+export interface Violation {
+  loadBalancer: string;
+  /** Simulated seconds at which the last InService instance went away. */
+  time: number;
+  at: string;
+  previousInService: number;
+  /** Instances still registered (e.g. registering, unhealthy) at that moment. */
+  registered: number;
+  /** Seq of the event (call or transition) that caused it. */
+  seq: number;
+  cause: string;
+  /** Simulated seconds at which an instance was InService again, if it happened. */
+  endedTime?: number;
+}
+
+export interface ClockInfo {
+  now: number;
+  at: string;
+  timeScale: number;
+}
+
+export interface InstanceHealthView {
+  InstanceId: string;
+  State: "InService" | "OutOfService";
+  ReasonCode: string;
+  Description: string;
+}

@@ -1,0 +1,130 @@
+/** The simulated fleet: OpsWorks entities, classic load balancers, Heroku apps. */
+
+export interface OpsStack {
+  StackId: string;
+  Name: string;
+  Arn: string;
+  Region: string;
+  CreatedAt: string;
+}
+
+export interface OpsLayer {
+  LayerId: string;
+  StackId: string;
+  Arn: string;
+  Name: string;
+  Shortname: string;
+  Type: string;
+  CreatedAt: string;
+}
+
+export interface OpsInstance {
+  InstanceId: string;
+  Arn: string;
+  Hostname: string;
+  StackId: string;
+  LayerIds: string[];
+  Status: string;
+  Ec2InstanceId: string;
+  InstanceType: string;
+  CreatedAt: string;
+}
+
+export interface OpsApp {
+  AppId: string;
+  StackId: string;
+  Name: string;
+  Shortname: string;
+  Type: string;
+  CreatedAt: string;
+}
+
+export type DeploymentStatus = "running" | "successful" | "failed";
+
+export interface OpsDeployment {
+  DeploymentId: string;
+  StackId: string;
+  AppId?: string;
+  CreatedAt: string;
+  CompletedAt?: string;
+  Duration?: number;
+  IamUserArn: string;
+  Comment?: string;
+  Command: { Name: string; Args?: Record<string, string[]> };
+  Status: DeploymentStatus;
+  CustomJson?: string;
+  InstanceIds: string[];
+  /** Simulated second at which it was created (for ordering and Duration). */
+  createdTime: number;
+}
+
+/**
+ * An instance's registration with a load balancer:
+ * registering (health checks not passed yet) → serving → draining (after deregistration) → gone.
+ */
+export interface Registration {
+  instanceId: string;
+  phase: "registering" | "serving" | "draining";
+  since: number;
+  /** Bumped on every phase change so stale scheduled transitions can tell. */
+  token: number;
+}
+
+export interface LoadBalancer {
+  name: string;
+  createdAt: string;
+  drainSeconds: number;
+  healthCheckSeconds?: number;
+  /** Insertion-ordered registrations by EC2 instance id. */
+  registrations: Map<string, Registration>;
+}
+
+export interface HerokuApp {
+  id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  maintenance: boolean;
+  /** Simulated second at which an in-progress deletion completes. */
+  deletingUntil?: number;
+}
+
+export class FleetState {
+  readonly stacks = new Map<string, OpsStack>();
+  readonly layers = new Map<string, OpsLayer>();
+  readonly instances = new Map<string, OpsInstance>();
+  readonly apps = new Map<string, OpsApp>();
+  readonly deployments = new Map<string, OpsDeployment>();
+  readonly loadBalancers = new Map<string, LoadBalancer>();
+  readonly herokuApps = new Map<string, HerokuApp>();
+  /** EC2 instance ids that exist (OpsWorks-backed or bare). */
+  readonly ec2InstanceIds = new Set<string>();
+
+  clear(): void {
+    this.stacks.clear();
+    this.layers.clear();
+    this.instances.clear();
+    this.apps.clear();
+    this.deployments.clear();
+    this.loadBalancers.clear();
+    this.herokuApps.clear();
+    this.ec2InstanceIds.clear();
+  }
+
+  opsInstanceByEc2Id(ec2InstanceId: string): OpsInstance | undefined {
+    for (const instance of this.instances.values()) {
+      if (instance.Ec2InstanceId === ec2InstanceId) return instance;
+    }
+    return undefined;
+  }
+}
+
+/** OpsWorks renders timestamps as `2013-05-15T20:54:21+00:00`. */
+export function opsworksTime(iso: string): string {
+  return iso.replace(/\.\d{3}Z$/, "+00:00");
+}
+
+/** Heroku renders timestamps as `2012-01-01T12:00:00Z`. */
+export function herokuTime(iso: string): string {
+  return iso.replace(/\.\d{3}Z$/, "Z");
+}

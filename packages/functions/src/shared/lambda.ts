@@ -14,11 +14,12 @@ import { validateInput } from "./validateInput.js";
 export function lambda<S extends z.ZodType, R>(options: {
   job: string;
   schema: S;
-  fn: (input: z.infer<S>, context: Context) => Promise<R>;
+  fn: (input: z.output<S>, context: Context) => Promise<R>;
 }) {
   const { job, schema, fn } = options;
-  const handler = (event: z.infer<S>, context: Context): Promise<R> => fn(event, context);
-  return middy<z.infer<S>, R>(handler)
+  // Callers send the schema's input shape; validateInput has replaced it with the parsed output by now.
+  const handler = (event: z.input<S>, context: Context): Promise<R> => fn(event as z.output<S>, context);
+  return middy<z.input<S>, R>(handler)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
     .use(recordOutcome({ job, metrics, logger }))

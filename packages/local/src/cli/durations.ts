@@ -10,6 +10,13 @@ export function parseDuration(field: string, text: string): number {
   return value;
 }
 
+/** Like parseDuration, for options where zero makes no sense (a lease, a TTL). */
+export function parsePositiveDuration(field: string, text: string): number {
+  const value = parseDuration(field, text);
+  if (value === 0) throw new ValidationError(field, "must be longer than 0");
+  return value;
+}
+
 export function parseCount(field: string, text: string): number {
   if (!/^\d+$/.test(text)) throw new ValidationError(field, `"${text}" is not a whole number`);
   return Number(text);

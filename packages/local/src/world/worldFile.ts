@@ -24,7 +24,7 @@ export async function removeWorldFile(cwd?: string): Promise<void> {
  * A file left by a world that has stopped is reported as no world, not used.
  */
 export async function findWorld(cwd?: string, env: NodeJS.ProcessEnv = process.env): Promise<WorldEndpoints> {
-  const path = env.SCYTHE_WORLD ?? worldFilePath(cwd);
+  const path = env.SCYTHE_WORLD || worldFilePath(cwd);
   const hint = "start one with `scythe dev` in another terminal (or set SCYTHE_WORLD to its world.json)";
   let text: string;
   try {

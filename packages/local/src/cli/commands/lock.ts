@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { DynamoLockStore, LockService } from "@scythe/core";
-import { parseCount, parseDuration } from "../durations.js";
+import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import { action } from "../run.js";
 import { resolveTarget } from "../target.js";
 
@@ -38,7 +38,7 @@ export function lockCommand(): Command {
     .description("take a lock; prints the owner and token that `lock release` needs")
     .action(
       action(async (output, name: string, opts: { lease: string; wait: string; permits?: string; owner?: string }) => {
-        const leaseMs = parseDuration("--lease", opts.lease);
+        const leaseMs = parsePositiveDuration("--lease", opts.lease);
         const waitMs = parseDuration("--wait", opts.wait);
         const { locks } = await lockService(opts.owner);
         if (waitMs > 0) output.progress(`waiting up to ${opts.wait} for ${name}`);

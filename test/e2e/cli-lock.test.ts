@@ -1,0 +1,71 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runScythe } from "../support/cli.js";
+import { freshTables } from "../support/dynamo.js";
+
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  // A world file naming this run's DynamoDB Local and this test's own tables.
+  const { endpoint, names } = await freshTables();
+  const dir = await mkdtemp(join(tmpdir(), "scythe-cli-"));
+  const file = join(dir, "world.json");
+  await writeFile(file, JSON.stringify({ dynamodb: endpoint, simulator: "", heroku: "", tables: names, pid: process.pid }));
+  env = { SCYTHE_WORLD: file };
+});
+
+const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown>;
+
+describe("CLI: scythe lock", () => {
+  it("acquires, shows, refuses a second holder, and releases with the printed owner and token", async () => {
+    const acquired = await runScythe(["lock", "acquire", "cli/one", "--lease", "1m", "--owner", "alice", "--json"], { env });
+    expect(acquired.code).toBe(0);
+    expect(json(acquired.stdout)).toMatchObject({ name: "cli/one", owner: "alice", token: 1 });
+
+    const status = await runScythe(["lock", "status", "cli/one", "--json"], { env });
+    expect(json(status.stdout)).toMatchObject({ held: true, holder: "alice", token: 1 });
+
+    const second = await runScythe(["lock", "acquire", "cli/one", "--owner", "bob"], { env });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('lock "cli/one" is held by alice');
+
+    const wrong = await runScythe(["lock", "release", "cli/one", "--owner", "bob", "--token", "1"], { env });
+    expect(wrong.code).toBe(1);
+
+    const released = await runScythe(["lock", "release", "cli/one", "--owner", "alice", "--token", "1", "--json"], { env });
+    expect(json(released.stdout)).toEqual({ name: "cli/one", released: true, token: 1 });
+    const after = await runScythe(["lock", "status", "cli/one"], { env });
+    expect(after.stdout).toContain("cli/one: free (latest token 1)");
+  });
+
+  it.each([
+    [["lock", "acquire", "cli/two", "--lease", "soon"], "--lease"],
+    [["lock", "acquire", "bad name!"], "name"],
+    [["lock", "acquire", "cli/two", "--lease", "0"], "--lease"],
+    [["lock", "acquire", "cli/two", "--permits", "0"], "permits"],
+    [["lock", "release", "cli/two", "--owner", "a", "--token", "x"], "--token"],
+  ])("refuses %j with exit code 2 naming %s", async (args, field) => {
+    const result = await runScythe([...args, "--json"], { env });
+    expect(result.code).toBe(2);
+    expect(json(result.stdout)).toMatchObject({ error: { name: "ValidationError", field } });
+    const status = await runScythe(["lock", "status", "cli/two", "--json"], { env });
+    expect(json(status.stdout)).toMatchObject({ held: false, token: 0 });
+  });
+
+  it("says clearly that no local world is running, and how to start one", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "scythe-empty-"));
+    const result = await runScythe(["lock", "status", "x"], { cwd, env: { SCYTHE_WORLD: "" } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("No local world is running");
+    expect(result.stderr).toContain("scythe dev");
+  });
+
+  it("prints useful help", async () => {
+    const help = await runScythe(["--help"]);
+    expect(help.stdout).toMatch(/dev[\s\S]*demo[\s\S]*lock/);
+    const lockHelp = await runScythe(["lock", "acquire", "--help"]);
+    expect(lockHelp.stdout).toContain("--lease <duration>");
+  });
+});

@@ -3,3 +3,4 @@ export * from "./clock.js";
 export * from "./validation.js";
 export * from "./schema/tables.js";
 export * from "./lock/index.js";
+export * from "./leases/index.js";

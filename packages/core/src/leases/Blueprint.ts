@@ -1,0 +1,47 @@
+import { UnknownBlueprintError } from "./errors.js";
+import type { LeaseRecord, ResourceRecord } from "./records.js";
+
+/** What a teardown found: it removed the thing, or the thing was already gone. */
+export type DestroyResult = "destroyed" | "already-gone";
+
+export interface ExpiryTarget {
+  readonly resource: ResourceRecord;
+  /** Set when a lease on the resource is the one expiring. */
+  readonly lease?: LeaseRecord;
+}
+
+/**
+ * How one kind of resource is torn down (Drydock's blueprint). `destroy` must be
+ * idempotent: a worker that took over from a crashed one calls it again, and it must
+ * then report "already-gone". Throw TransientDestroyError to be retried later,
+ * PermanentDestroyError (or anything else) to mark the resource broken.
+ */
+export interface Blueprint {
+  readonly name: string;
+  destroy(resource: ResourceRecord, signal: AbortSignal): Promise<DestroyResult>;
+  /** Asked right before an expiry takes effect; a reason keeps the lease or resource for now. */
+  vetoExpiry?(target: ExpiryTarget): Promise<string | undefined>;
+}
+
+/** The blueprints a worker knows, by name. */
+export class Blueprints {
+  private readonly byName = new Map<string, Blueprint>();
+
+  constructor(blueprints: readonly Blueprint[]) {
+    for (const blueprint of blueprints) this.byName.set(blueprint.name, blueprint);
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()].sort();
+  }
+
+  get(name: string): Blueprint {
+    const blueprint = this.byName.get(name);
+    if (!blueprint) throw new UnknownBlueprintError(name);
+    return blueprint;
+  }
+}

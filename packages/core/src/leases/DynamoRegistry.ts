@@ -1,0 +1,289 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type PutCommandInput,
+  type UpdateCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { StorageUnavailableError } from "../errors.js";
+import { sendFenced, type Fence } from "../lock/fence.js";
+import { registryTable } from "../schema/tables.js";
+import { RecordExistsError } from "./errors.js";
+import { expiryShardOf } from "./expiryIndex.js";
+import { toCommand, toLease, toResource } from "./items.js";
+import { commandSk, commandSkPrefix, objectPk, queueSk, recordSk, refFromPk, type ObjectKind, type ObjectRef } from "./keys.js";
+import type { CommandRecord, LeaseRecord, ResourceRecord } from "./records.js";
+import type { ConsumeResult, DueItem, LeaseChanges, Registry, ResourceChanges, Written } from "./Registry.js";
+import { UpdateExpression } from "./updateExpression.js";
+
+type Item = Record<string, unknown>;
+type Outcome = { ok: true; item?: Item } | { ok: false; item?: Item };
+
+/** Registry on the registry table through one DynamoDB document client. */
+export class DynamoRegistry implements Registry {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async createResource(resource: ResourceRecord): Promise<void> {
+    await this.create({ kind: "resource", id: resource.id }, resource, resource.expiresAt);
+  }
+
+  async createLease(lease: LeaseRecord): Promise<void> {
+    await this.create({ kind: "lease", id: lease.id }, lease, lease.expiresAt);
+  }
+
+  async getResource(id: string): Promise<ResourceRecord | undefined> {
+    const item = await this.get(objectPk({ kind: "resource", id }), recordSk);
+    return item && toResource(item);
+  }
+
+  async getLease(id: string): Promise<LeaseRecord | undefined> {
+    const item = await this.get(objectPk({ kind: "lease", id }), recordSk);
+    return item && toLease(item);
+  }
+
+  async listResources(): Promise<ResourceRecord[]> {
+    return (await this.scanRecords("resource")).map(toResource);
+  }
+
+  async listLeases(): Promise<LeaseRecord[]> {
+    return (await this.scanRecords("lease")).map(toLease);
+  }
+
+  async updateResource(current: ResourceRecord, changes: ResourceChanges, now: number, fence?: Fence): Promise<Written<ResourceRecord>> {
+    const ref: ObjectRef = { kind: "resource", id: current.id };
+    const update = this.versioned(current.version, current.status, changes.status, now);
+    this.expiry(update, ref, changes.expiresAt);
+    if (changes.addLeaseId !== undefined) update.addToSet("leaseIds", changes.addLeaseId);
+    if (changes.removeLeaseId !== undefined) update.deleteFromSet("leaseIds", changes.removeLeaseId);
+    if (changes.releaseReason !== undefined) update.set("releaseReason", changes.releaseReason);
+    if (changes.brokenReason !== undefined) update.set("brokenReason", changes.brokenReason);
+    if (changes.destroy !== undefined) update.set("destroy", changes.destroy);
+    if (changes.deleteRequested) update.set("deleteRequested", true);
+    if (changes.onlyIfLeasable) {
+      update.condition("attribute_not_exists(#deleteRequested) AND #status = :active", { active: "active" }, ["deleteRequested", "status"]);
+    }
+    const out = await this.update(ref, update, fence);
+    return out.ok ? { ok: true, record: toResource(out.item ?? {}) } : { ok: false, current: out.item && toResource(out.item) };
+  }
+
+  async updateLease(current: LeaseRecord, changes: LeaseChanges, now: number, fence?: Fence): Promise<Written<LeaseRecord>> {
+    const ref: ObjectRef = { kind: "lease", id: current.id };
+    const update = this.versioned(current.version, current.status, changes.status, now);
+    this.expiry(update, ref, changes.expiresAt);
+    if (changes.releasedBy !== undefined) update.set("releasedBy", changes.releasedBy);
+    if (changes.releaseReason !== undefined) update.set("releaseReason", changes.releaseReason);
+    if (changes.brokenReason !== undefined) update.set("brokenReason", changes.brokenReason);
+    const out = await this.update(ref, update, fence);
+    return out.ok ? { ok: true, record: toLease(out.item ?? {}) } : { ok: false, current: out.item && toLease(out.item) };
+  }
+
+  async allocateSeq(ref: ObjectRef, now: number): Promise<number> {
+    const update = new UpdateExpression().set("lastAllocatedAt", now);
+    const built = update.build();
+    const input: UpdateCommandInput = {
+      TableName: this.tableName,
+      Key: { pk: objectPk(ref), sk: queueSk },
+      UpdateExpression: `${built.UpdateExpression} ADD #lastSeq :one`,
+      ExpressionAttributeNames: { ...built.ExpressionAttributeNames, "#lastSeq": "lastSeq" },
+      ExpressionAttributeValues: { ...built.ExpressionAttributeValues, ":one": 1 },
+      ReturnValues: "UPDATED_NEW",
+    };
+    const out = await this.send(() => this.client.send(new UpdateCommand(input)));
+    const seq = out.Attributes?.lastSeq;
+    if (typeof seq !== "number") throw new StorageUnavailableError(`queue counter of ${objectPk(ref)} returned no sequence number`);
+    return seq;
+  }
+
+  async putCommand(ref: ObjectRef, command: CommandRecord, takeOverAt: number): Promise<boolean> {
+    const pk = objectPk(ref);
+    const item = { ...command, pk, sk: commandSk(command.seq), type: "command", expiryShard: expiryShardOf(pk), expiresAt: takeOverAt };
+    const out = await this.put({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" });
+    return out.ok;
+  }
+
+  async readQueue(ref: ObjectRef): Promise<CommandRecord[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": objectPk(ref), ":prefix": commandSkPrefix },
+      ConsistentRead: true,
+    });
+    return items.map(toCommand);
+  }
+
+  async getCommand(ref: ObjectRef, seq: number): Promise<CommandRecord | undefined> {
+    const item = await this.get(objectPk(ref), commandSk(seq));
+    return item && toCommand(item);
+  }
+
+  async fillGap(ref: ObjectRef, seq: number, consumer: string, now: number, fence: Fence): Promise<boolean> {
+    const pk = objectPk(ref);
+    const item = { pk, sk: commandSk(seq), type: "command", command: "gap", seq, author: consumer, createdAt: now, consumedAt: now, consumedBy: consumer, outcome: "slot left empty by its appender" };
+    const out = await this.put({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }, fence);
+    return out.ok;
+  }
+
+  async consumeCommand(ref: ObjectRef, seq: number, result: ConsumeResult, fence: Fence): Promise<boolean> {
+    const update = new UpdateExpression()
+      .set("consumedAt", result.at)
+      .set("consumedBy", result.consumer)
+      .set("outcome", result.outcome)
+      .remove("expiryShard")
+      .remove("expiresAt")
+      .remove("retryAt")
+      .condition("attribute_exists(pk) AND attribute_not_exists(#consumedAt)", {}, ["consumedAt"]);
+    return (await this.updateKey(objectPk(ref), commandSk(seq), update, fence)).ok;
+  }
+
+  async deferCommand(ref: ObjectRef, seq: number, retryAt: number, error: string, fence: Fence): Promise<boolean> {
+    const pk = objectPk(ref);
+    const update = new UpdateExpression()
+      .set("retryAt", retryAt)
+      .set("lastError", error)
+      .set("expiresAt", retryAt)
+      .set("expiryShard", expiryShardOf(pk))
+      .condition("attribute_exists(pk) AND attribute_not_exists(#consumedAt)", {}, ["consumedAt"]);
+    return (await this.updateKey(pk, commandSk(seq), update, fence)).ok;
+  }
+
+  async *dueItems(shard: string, now: number): AsyncIterable<DueItem> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.send(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: registryTable.indexes[0].name,
+            KeyConditionExpression: "expiryShard = :shard AND expiresAt <= :now",
+            ExpressionAttributeValues: { ":shard": shard, ":now": now },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) {
+        const ref = refFromPk(String(item.pk));
+        if (!ref || typeof item.expiresAt !== "number") continue;
+        const what = item.sk === recordSk ? "record" : String(item.sk).startsWith(commandSkPrefix) ? "command" : undefined;
+        if (what) yield { ref, what, at: item.expiresAt };
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  private async create(ref: ObjectRef, record: ResourceRecord | LeaseRecord, expiresAt: number | undefined): Promise<void> {
+    const pk = objectPk(ref);
+    const { leaseIds, ...rest } = record as ResourceRecord;
+    const item: Item = { ...rest, pk, sk: recordSk, type: ref.kind };
+    if (leaseIds?.length) item.leaseIds = new Set(leaseIds);
+    if (expiresAt !== undefined) item.expiryShard = expiryShardOf(pk);
+    const out = await this.put({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" });
+    if (!out.ok) throw new RecordExistsError(ref.kind, ref.id);
+  }
+
+  /** Every record update: on the version (and status) read, bumping the version. */
+  private versioned(version: number, status: string, to: string | undefined, now: number): UpdateExpression {
+    const update = new UpdateExpression()
+      .set("version", version + 1)
+      .set("updatedAt", now)
+      .condition("#version = :expectedVersion AND #status = :expectedStatus", { expectedVersion: version, expectedStatus: status }, ["version", "status"]);
+    if (to !== undefined) update.set("status", to);
+    return update;
+  }
+
+  private expiry(update: UpdateExpression, ref: ObjectRef, expiresAt: number | null | undefined): void {
+    if (expiresAt === null) update.remove("expiresAt").remove("expiryShard");
+    else if (expiresAt !== undefined) update.set("expiresAt", expiresAt).set("expiryShard", expiryShardOf(objectPk(ref)));
+  }
+
+  private update(ref: ObjectRef, update: UpdateExpression, fence?: Fence): Promise<Outcome> {
+    return this.updateKey(objectPk(ref), recordSk, update, fence);
+  }
+
+  private updateKey(pk: string, sk: string, update: UpdateExpression, fence?: Fence): Promise<Outcome> {
+    return this.conditional(
+      { update: { TableName: this.tableName, Key: { pk, sk }, ...update.build(), ReturnValues: "ALL_NEW" } },
+      fence,
+    );
+  }
+
+  private put(input: PutCommandInput, fence?: Fence): Promise<Outcome> {
+    return this.conditional({ put: input }, fence);
+  }
+
+  /** The one place a failed condition becomes a value (fenced writes: in sendFenced). */
+  private async conditional(request: { put: PutCommandInput } | { update: UpdateCommandInput }, fence?: Fence): Promise<Outcome> {
+    if (fence) {
+      const out = await sendFenced(this.client, request, fence);
+      return out.ok ? { ok: true, item: out.attributes } : { ok: false, item: out.item };
+    }
+    try {
+      if ("put" in request) {
+        await this.client.send(new PutCommand({ ...request.put, ReturnValuesOnConditionCheckFailure: "ALL_OLD" }));
+        return { ok: true };
+      }
+      const out = await this.client.send(new UpdateCommand({ ...request.update, ReturnValuesOnConditionCheckFailure: "ALL_OLD" }));
+      return { ok: true, item: out.Attributes };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { ok: false, item: error.Item ? unmarshall(error.Item) : undefined };
+      throw unavailable(this.tableName, error);
+    }
+  }
+
+  private async get(pk: string, sk: string): Promise<Item | undefined> {
+    const out = await this.send(() => this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true })));
+    return out.Item;
+  }
+
+  private async scanRecords(kind: ObjectKind): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.send(() =>
+        this.client.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            FilterExpression: "sk = :record AND #type = :type",
+            ExpressionAttributeNames: { "#type": "type" },
+            ExpressionAttributeValues: { ":record": recordSk, ":type": kind },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  private async queryAll(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.send(() => this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey })));
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  private async send<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw unavailable(this.tableName, error);
+    }
+  }
+}
+
+function unavailable(table: string, error: unknown): StorageUnavailableError {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new StorageUnavailableError(`registry table ${table} unavailable (${reason})`, { cause: error });
+}

@@ -1,0 +1,190 @@
+import { randomUUID } from "node:crypto";
+import { systemClock, type Clock } from "../clock.js";
+import { ValidationError } from "../errors.js";
+import { parseInput } from "../validation.js";
+import type { Blueprints } from "./Blueprint.js";
+import type { CommandQueue } from "./CommandQueue.js";
+import { RecordNotFoundError, ResourceUnavailableError } from "./errors.js";
+import {
+  acquireLeaseInput,
+  createResourceInput,
+  extendLeaseInput,
+  markDeleteInput,
+  objectId,
+  releaseLeaseInput,
+  type AcquireLeaseInput,
+  type CreateResourceInput,
+  type ExtendLeaseInput,
+  type MarkDeleteInput,
+  type ReleaseLeaseInput,
+} from "./inputs.js";
+import type { ObjectRef } from "./keys.js";
+import type { CommandBody, CommandRecord, LeaseRecord, ResourceRecord } from "./records.js";
+import type { Registry } from "./Registry.js";
+import { transitionLease } from "./transitions.js";
+import type { UpdateWorker } from "./UpdateWorker.js";
+
+/** What became of a command: its outcome once a worker consumed it, or still queued. */
+export interface CommandResult {
+  readonly ref: ObjectRef;
+  readonly seq: number;
+  readonly command: CommandBody["command"];
+  readonly consumed: boolean;
+  readonly outcome?: string;
+}
+
+export interface LeaseServiceOptions {
+  readonly registry: Registry;
+  readonly queue: CommandQueue;
+  readonly worker: UpdateWorker;
+  readonly blueprints: Blueprints;
+  readonly clock?: Clock;
+  /** A lease left pending by a holder that died mid-acquire expires after this (ms, default 5 min). */
+  readonly pendingTimeoutMs?: number;
+}
+
+/**
+ * What people and callers do with leases and resources (the `leases` Lambda, the CLI):
+ * create and acquire write records directly; release and extend only append a command
+ * and let the object's worker act, then report what it did.
+ */
+export class LeaseService {
+  private readonly registry: Registry;
+  private readonly clock: Clock;
+  private readonly pendingTimeoutMs: number;
+
+  constructor(private readonly options: LeaseServiceOptions) {
+    this.registry = options.registry;
+    this.clock = options.clock ?? systemClock;
+    this.pendingTimeoutMs = options.pendingTimeoutMs ?? 5 * 60_000;
+  }
+
+  async createResource(raw: CreateResourceInput): Promise<ResourceRecord> {
+    const input = parseInput(createResourceInput, raw);
+    if (!this.options.blueprints.has(input.blueprint)) {
+      throw new ValidationError("blueprint", `unknown blueprint "${input.blueprint}" (known: ${this.options.blueprints.names().join(", ")})`);
+    }
+    for (const [i, id] of input.references.entries()) {
+      if (!(await this.registry.getResource(id))) throw new ValidationError(`references.${i}`, `no resource ${id}`);
+    }
+    const now = this.clock.now();
+    const resource: ResourceRecord = {
+      id: input.id ?? randomUUID(),
+      kind: input.kind,
+      blueprint: input.blueprint,
+      attributes: input.attributes,
+      status: "active",
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      ...(input.expiresInMs !== undefined && { expiresAt: now + input.expiresInMs }),
+      ...(input.expireAfterIdleMs !== undefined && { expireAfterIdleMs: input.expireAfterIdleMs }),
+      leaseIds: [],
+      references: input.references,
+    };
+    await this.registry.createResource(resource);
+    return resource;
+  }
+
+  /**
+   * Leases a resource: the lease is written pending (with a safety expiry, so a caller
+   * that dies here leaves nothing held for good), attached to the resource while it is
+   * active, then moved to acquired and active. The holder never writes to it again.
+   */
+  async acquire(raw: AcquireLeaseInput): Promise<LeaseRecord> {
+    const input = parseInput(acquireLeaseInput, raw);
+    let resource = await this.requireResource(input.resourceId);
+    const now = this.clock.now();
+    let lease: LeaseRecord = {
+      id: randomUUID(),
+      resourceId: resource.id,
+      holder: input.holder,
+      status: "pending",
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: now + this.pendingTimeoutMs,
+    };
+    await this.registry.createLease(lease);
+    for (let attempt = 0; ; attempt++) {
+      const refusal = leaseRefusal(resource);
+      if (refusal) return this.abandon(lease, refusal);
+      const out = await this.registry.updateResource(resource, { addLeaseId: lease.id, onlyIfLeasable: true }, this.clock.now());
+      if (out.ok) break;
+      if (!out.current || attempt >= 9) return this.abandon(lease, "the resource kept changing");
+      resource = out.current;
+    }
+    lease = await this.step(lease, "acquired", {});
+    const expiresAt = input.expiresInMs === undefined ? null : this.clock.now() + input.expiresInMs;
+    return this.step(lease, "active", { expiresAt });
+  }
+
+  async release(raw: ReleaseLeaseInput): Promise<CommandResult> {
+    const input = parseInput(releaseLeaseInput, raw);
+    await this.requireLease(input.leaseId);
+    return this.ask({ kind: "lease", id: input.leaseId }, { command: "release", reason: "request" }, input.author);
+  }
+
+  async extend(raw: ExtendLeaseInput): Promise<CommandResult> {
+    const input = parseInput(extendLeaseInput, raw);
+    await this.requireLease(input.leaseId);
+    const newExpiresAt = this.clock.now() + input.expiresInMs;
+    return this.ask({ kind: "lease", id: input.leaseId }, { command: "extend", newExpiresAt }, input.author);
+  }
+
+  /** Flags a resource for the deallocator; with dryRun, only says whether it would. */
+  async markDelete(raw: MarkDeleteInput): Promise<{ resource: ResourceRecord; changed: boolean; dryRun: boolean }> {
+    const input = parseInput(markDeleteInput, raw);
+    for (let attempt = 0; ; attempt++) {
+      const resource = await this.requireResource(input.resourceId);
+      if (resource.deleteRequested || resource.status === "destroyed" || input.dryRun) {
+        return { resource, changed: !resource.deleteRequested && resource.status !== "destroyed", dryRun: input.dryRun };
+      }
+      const out = await this.registry.updateResource(resource, { deleteRequested: true }, this.clock.now());
+      if (out.ok) return { resource: out.record, changed: true, dryRun: false };
+      if (attempt >= 9) throw new ResourceUnavailableError(resource.id, "it kept changing while being marked");
+    }
+  }
+
+  getLease = (id: string) => this.requireLease(id);
+  getResource = (id: string) => this.requireResource(id);
+  listLeases = () => this.registry.listLeases();
+  listResources = () => this.registry.listResources();
+
+  private async ask(ref: ObjectRef, body: CommandBody, author: string): Promise<CommandResult> {
+    const appended = await this.options.queue.append(ref, body, author);
+    await this.options.worker.drainAll([ref]);
+    const command: CommandRecord = (await this.registry.getCommand(ref, appended.seq)) ?? appended;
+    return { ref, seq: command.seq, command: command.command, consumed: command.consumedAt !== undefined, outcome: command.outcome };
+  }
+
+  private async step(lease: LeaseRecord, to: "acquired" | "active", changes: { expiresAt?: number | null }): Promise<LeaseRecord> {
+    const out = await transitionLease(this.registry, lease, to, changes, this.clock.now());
+    if (!out.ok) throw new ResourceUnavailableError(lease.resourceId, `lease ${lease.id} was released while it was being acquired`);
+    return out.record;
+  }
+
+  /** The lease never got the resource: mark it broken (it keeps its expiry, so it is cleaned up). */
+  private async abandon(lease: LeaseRecord, reason: string): Promise<never> {
+    await transitionLease(this.registry, lease, "broken", { brokenReason: reason }, this.clock.now());
+    throw new ResourceUnavailableError(lease.resourceId, reason);
+  }
+
+  private async requireResource(id: string): Promise<ResourceRecord> {
+    const resource = await this.registry.getResource(parseInput(objectId, id, "resourceId"));
+    if (!resource) throw new RecordNotFoundError("resource", id);
+    return resource;
+  }
+
+  private async requireLease(id: string): Promise<LeaseRecord> {
+    const lease = await this.registry.getLease(parseInput(objectId, id, "leaseId"));
+    if (!lease) throw new RecordNotFoundError("lease", id);
+    return lease;
+  }
+}
+
+function leaseRefusal(resource: ResourceRecord): string | undefined {
+  if (resource.deleteRequested) return "it is marked for deletion";
+  if (resource.status !== "active") return `it is ${resource.status}`;
+  return undefined;
+}

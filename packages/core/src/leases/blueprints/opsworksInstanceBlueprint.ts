@@ -1,0 +1,43 @@
+import { systemClock, type Clock } from "../../clock.js";
+import type { Blueprint, DestroyResult, ExpiryTarget } from "../Blueprint.js";
+import { PermanentDestroyError, TransientDestroyError } from "../errors.js";
+import type { ResourceRecord } from "../records.js";
+import type { InstanceTeardown } from "./OpsWorksInstances.js";
+import { protectedUntilVeto } from "./protection.js";
+
+export interface OpsWorksInstanceBlueprintOptions {
+  readonly instances: InstanceTeardown;
+  readonly clock?: Clock;
+  readonly vetoExpiry?: (target: ExpiryTarget) => Promise<string | undefined>;
+  /** How soon to look again while the instance stops (ms, default 5 s). */
+  readonly stopPollMs?: number;
+}
+
+/**
+ * Tears down an OpsWorks instance (attribute `instanceId`): stop it, and once stopped,
+ * delete it. Stopping takes time, so a teardown that finds the instance still running
+ * or stopping asks to be retried; a missing instance is already gone.
+ */
+export class OpsWorksInstanceBlueprint implements Blueprint {
+  readonly name = "opsworks-instance";
+  readonly vetoExpiry: (target: ExpiryTarget) => Promise<string | undefined>;
+
+  constructor(private readonly options: OpsWorksInstanceBlueprintOptions) {
+    this.vetoExpiry = options.vetoExpiry ?? protectedUntilVeto(options.clock ?? systemClock);
+  }
+
+  async destroy(resource: ResourceRecord): Promise<DestroyResult> {
+    const instanceId = resource.attributes.instanceId;
+    if (!instanceId) throw new PermanentDestroyError(`resource ${resource.id} has no instanceId attribute`);
+    const { instances } = this.options;
+    const status = await instances.status(instanceId);
+    if (status === undefined) return "already-gone";
+    if (status !== "stopped") {
+      if (status !== "stopping") await instances.stop(instanceId);
+      throw new TransientDestroyError(`instance ${instanceId} is ${status === "stopping" ? "stopping" : "being stopped"}`, {
+        retryAfterMs: this.options.stopPollMs ?? 5_000,
+      });
+    }
+    return (await instances.delete(instanceId)) === "deleted" ? "destroyed" : "already-gone";
+  }
+}

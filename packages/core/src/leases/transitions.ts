@@ -1,0 +1,36 @@
+import type { Fence } from "../lock/fence.js";
+import { IllegalTransitionError } from "./errors.js";
+import { leaseTransitions, type LeaseStatus } from "./leaseStatus.js";
+import type { LeaseRecord, ResourceRecord } from "./records.js";
+import type { LeaseChanges, Registry, ResourceChanges, Written } from "./Registry.js";
+import { resourceTransitions, type ResourceStatus } from "./resourceStatus.js";
+
+/**
+ * Moves a lease to `to` if the transition table allows it (else throws before any
+ * write), as one update conditioned on the version and status that were read.
+ */
+export async function transitionLease(
+  registry: Registry,
+  lease: LeaseRecord,
+  to: LeaseStatus,
+  changes: Omit<LeaseChanges, "status">,
+  now: number,
+  fence?: Fence,
+): Promise<Written<LeaseRecord>> {
+  if (!leaseTransitions[lease.status].includes(to)) throw new IllegalTransitionError("lease", lease.id, lease.status, to);
+  return registry.updateLease(lease, { ...changes, status: to }, now, fence);
+}
+
+export async function transitionResource(
+  registry: Registry,
+  resource: ResourceRecord,
+  to: ResourceStatus,
+  changes: Omit<ResourceChanges, "status">,
+  now: number,
+  fence?: Fence,
+): Promise<Written<ResourceRecord>> {
+  if (!resourceTransitions[resource.status].includes(to)) {
+    throw new IllegalTransitionError("resource", resource.id, resource.status, to);
+  }
+  return registry.updateResource(resource, { ...changes, status: to }, now, fence);
+}

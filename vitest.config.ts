@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
     fileParallelism: true,
+    // Handlers' JSON logs and EMF lines are for CloudWatch; tests assert on them through spies.
+    env: { POWERTOOLS_LOG_LEVEL: "SILENT", POWERTOOLS_METRICS_DISABLED: "true" },
   },
 });

@@ -4,3 +4,4 @@ export * from "./validation.js";
 export * from "./schema/tables.js";
 export * from "./lock/index.js";
 export * from "./leases/index.js";
+export * from "./orphans/index.js";

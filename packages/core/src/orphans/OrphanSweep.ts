@@ -1,0 +1,103 @@
+import type { CloudResource, Inventory } from "./Inventory.js";
+import { ownerPrefixOfName } from "./naming.js";
+import type { OwnerRecords } from "./OwnerRecords.js";
+import type { OrphanSweepReport } from "./report.js";
+
+export interface OrphanSweepOptions {
+  readonly dryRun?: boolean;
+}
+
+const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+/**
+ * Removes cloud resources that carry Scythe's naming scheme but whose owning record is
+ * gone (after DECNET's reaper). Names outside the scheme are never touched.
+ *
+ * Order matters for safety: every inventory is listed first and the registry read after,
+ * so a record created during the sweep (records are persisted before their resources are
+ * created) is always seen. Kinds are removed in the order given, dependents first; an
+ * owner whose dependent could not be removed keeps its later resources until next pass.
+ */
+export class OrphanSweep {
+  constructor(private readonly deps: { records: OwnerRecords; inventories: readonly Inventory[] }) {}
+
+  async run(options: OrphanSweepOptions = {}): Promise<OrphanSweepReport> {
+    const dryRun = options.dryRun ?? false;
+    const report = {
+      dryRun,
+      livePrefixes: [] as string[],
+      orphanPrefixes: [] as string[],
+      seen: {} as OrphanSweepReport["seen"],
+      removed: {} as Record<string, string[]>,
+      pending: {} as Record<string, string[]>,
+      kept: [] as OrphanSweepReport["kept"],
+      errors: [] as OrphanSweepReport["errors"],
+    };
+
+    const listings: { inventory: Inventory; resources: CloudResource[] | undefined }[] = [];
+    for (const inventory of this.deps.inventories) {
+      try {
+        const resources = await inventory.list();
+        const inScheme = resources.filter((r) => ownerPrefixOfName(r.name) !== undefined).length;
+        report.seen[inventory.kind] = { total: resources.length, inScheme };
+        listings.push({ inventory, resources });
+      } catch (error) {
+        report.errors.push({ kind: inventory.kind, error: `could not list: ${describe(error)}` });
+        listings.push({ inventory, resources: undefined });
+      }
+    }
+
+    let live: Set<string>;
+    try {
+      live = await this.deps.records.ownerPrefixes();
+    } catch (error) {
+      // Without the live set every resource would look orphaned: remove nothing.
+      report.errors.push({ kind: "registry", error: `could not read the registry, nothing removed: ${describe(error)}` });
+      return report;
+    }
+    report.livePrefixes = [...live].sort();
+
+    const orphans = new Set<string>();
+    const blocked = new Set<string>();
+    let unlistedBefore: string | undefined;
+    for (const { inventory, resources } of listings) {
+      if (!resources) {
+        unlistedBefore ??= inventory.kind;
+        continue;
+      }
+      const kind = inventory.kind;
+      for (const resource of resources) {
+        const owner = ownerPrefixOfName(resource.name);
+        if (owner === undefined || live.has(owner)) continue;
+        orphans.add(owner);
+        const keep = (reason: string) => report.kept.push({ kind, name: resource.name, reason });
+        if (unlistedBefore) {
+          keep(`${unlistedBefore} could not be listed, so its dependents on this owner are unknown`);
+          continue;
+        }
+        if (blocked.has(owner)) {
+          keep("a dependent with the same owner is not removed yet");
+          continue;
+        }
+        if (dryRun) {
+          (report.removed[kind] ??= []).push(resource.name);
+          continue;
+        }
+        try {
+          const outcome = await inventory.remove(resource);
+          if (outcome === "pending") {
+            blocked.add(owner);
+            (report.pending[kind] ??= []).push(resource.name);
+          } else {
+            (report.removed[kind] ??= []).push(resource.name);
+          }
+        } catch (error) {
+          blocked.add(owner);
+          report.errors.push({ kind, name: resource.name, error: describe(error) });
+        }
+      }
+    }
+    report.orphanPrefixes = [...orphans].sort();
+    return report;
+  }
+}

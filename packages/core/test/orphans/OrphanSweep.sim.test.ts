@@ -1,0 +1,110 @@
+import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
+import { OpsWorksClient } from "@aws-sdk/client-opsworks";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { objectPk, recordSk } from "../../src/leases/keys.js";
+import { ClassicElbInventory } from "../../src/orphans/adapters/ClassicElbInventory.js";
+import { DynamoOwnerRecords } from "../../src/orphans/adapters/DynamoOwnerRecords.js";
+import { OpsWorksInstanceInventory } from "../../src/orphans/adapters/OpsWorksInstanceInventory.js";
+import { OrphanSweep } from "../../src/orphans/OrphanSweep.js";
+import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
+import { freshTables } from "../../../../test/support/dynamo.js";
+
+const LIVE_ID = "1a2b3c4d-0000-4000-8000-000000000001";
+const LIVE = "1a2b3c4d";
+const GONE = "deadbeef";
+const OTHER = "0badf00d";
+const aws = { region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" }, maxAttempts: 1 };
+
+let sim: FleetSimulator;
+let sweep: OrphanSweep;
+
+beforeAll(async () => {
+  sim = await startFleetSimulator({ timeScale: 0 });
+  const { doc, names } = await freshTables();
+  // The live owner: a resource record, torn down already (it still counts as live).
+  await doc.send(new PutCommand({ TableName: names.registry, Item: { pk: objectPk({ kind: "resource", id: LIVE_ID }), sk: recordSk, status: "destroyed" } }));
+  sweep = new OrphanSweep({
+    records: new DynamoOwnerRecords(doc, names.registry),
+    inventories: [
+      new OpsWorksInstanceInventory(new OpsWorksClient({ ...aws, endpoint: sim.endpoint })),
+      new ClassicElbInventory(new ElasticLoadBalancingClient({ ...aws, endpoint: sim.endpoint })),
+    ],
+  });
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+beforeEach(async () => {
+  await sim.control.reset();
+  await sim.control.config({ timeScale: 0, stopSeconds: 20 });
+  const instance = (InstanceId: string, Hostname: string, Ec2InstanceId: string) => ({ InstanceId, Hostname, StackId: "stack-1", Status: "online", Ec2InstanceId });
+  await sim.control.seed({
+    stacks: [{ StackId: "stack-1", Name: "fleet" }],
+    instances: [
+      instance("i-live", `scythe-${LIVE}-web`, "ec2-live"),
+      instance("i-gone", `scythe-${GONE}-web`, "ec2-gone"),
+      instance("i-other", `scythe-${OTHER}-web`, "ec2-other"),
+      instance("i-prod", "web-prod-1", "ec2-prod"),
+    ],
+    loadBalancers: [
+      { LoadBalancerName: `scythe-${LIVE}-lb`, instances: ["ec2-live"] },
+      { LoadBalancerName: `scythe-${GONE}-lb`, instances: ["ec2-gone"] },
+      { LoadBalancerName: `scythe-${OTHER}-lb`, instances: ["ec2-other"] },
+      { LoadBalancerName: "prod-lb", instances: ["ec2-prod"] },
+    ],
+  });
+});
+
+const calls = async () =>
+  (await sim.control.events()).filter((e) => e.kind === "call" && /Stop|Delete/.test(e.action)).map((e) => `${e.action} ${JSON.stringify(e.params)}`);
+
+describe("Orphan sweep against the fleet simulator and DynamoDB Local", () => {
+  it("stops orphan instances, then deletes them before their load balancers, and touches nothing else", async () => {
+    const first = await sweep.run();
+    expect(first.pending).toEqual({ instance: [`scythe-${GONE}-web`, `scythe-${OTHER}-web`] });
+    expect(first.removed).toEqual({});
+    expect(first.livePrefixes).toEqual([LIVE]);
+    expect(first.orphanPrefixes).toEqual([OTHER, GONE].sort());
+
+    await sim.control.advance(21);
+    const second = await sweep.run();
+    expect(second.removed).toEqual({
+      instance: [`scythe-${GONE}-web`, `scythe-${OTHER}-web`],
+      loadBalancer: [`scythe-${GONE}-lb`, `scythe-${OTHER}-lb`],
+    });
+    expect(second.errors).toEqual([]);
+
+    const log = await calls();
+    const order = (needle: string) => log.findIndex((l) => l.includes(needle));
+    expect(order("DeleteInstance") ).toBeLessThan(order("DeleteLoadBalancer"));
+    for (const l of log) expect(l).not.toMatch(/i-live|i-prod|prod-lb|scythe-1a2b3c4d/);
+
+    const state = await sim.control.state();
+    expect(JSON.stringify(state)).toContain("web-prod-1");
+    expect(JSON.stringify(state)).toContain(`scythe-${LIVE}-lb`);
+    expect(JSON.stringify(state)).not.toContain(`scythe-${GONE}-lb`);
+  });
+
+  it("reports a failing removal and still removes the rest", async () => {
+    await sweep.run();
+    await sim.control.advance(21);
+    await sim.control.addFaults({ action: "DeleteLoadBalancer", error: "InternalFailure", status: 500, count: 1 });
+    const report = await sweep.run();
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]).toMatchObject({ kind: "loadBalancer", name: `scythe-${GONE}-lb` });
+    expect(report.removed.loadBalancer).toEqual([`scythe-${OTHER}-lb`]);
+    const again = await sweep.run();
+    expect(again.removed.loadBalancer).toEqual([`scythe-${GONE}-lb`]);
+  });
+
+  it("removes nothing in a dry run", async () => {
+    const report = await sweep.run({ dryRun: true });
+    expect(report.removed).toEqual({
+      instance: [`scythe-${GONE}-web`, `scythe-${OTHER}-web`],
+      loadBalancer: [`scythe-${GONE}-lb`, `scythe-${OTHER}-lb`],
+    });
+    expect(await calls()).toEqual([]);
+  });
+});

@@ -61,6 +61,8 @@ export class DynamoRegistry implements Registry {
     const ref: ObjectRef = { kind: "resource", id: current.id };
     const update = this.versioned(current.version, current.status, changes.status, now);
     this.expiry(update, ref, changes.expiresAt);
+    if (changes.idleCountdown === true) update.set("idleCountdown", true);
+    if (changes.idleCountdown === false) update.remove("idleCountdown");
     if (changes.addLeaseId !== undefined) update.addToSet("leaseIds", changes.addLeaseId);
     if (changes.removeLeaseId !== undefined) update.deleteFromSet("leaseIds", changes.removeLeaseId);
     if (changes.releaseReason !== undefined) update.set("releaseReason", changes.releaseReason);
@@ -71,6 +73,26 @@ export class DynamoRegistry implements Registry {
       update.condition("attribute_not_exists(#deleteRequested) AND #status = :active", { active: "active" }, ["deleteRequested", "status"]);
     }
     const out = await this.update(ref, update, fence);
+    return out.ok ? { ok: true, record: toResource(out.item ?? {}) } : { ok: false, current: out.item && toResource(out.item) };
+  }
+
+  async attachLease(resourceId: string, leaseId: string, now: number): Promise<Written<ResourceRecord>> {
+    const built = new UpdateExpression()
+      .set("updatedAt", now)
+      .addToSet("leaseIds", leaseId)
+      .condition("attribute_exists(pk) AND attribute_not_exists(#deleteRequested) AND #status = :active", { active: "active" }, ["deleteRequested", "status"])
+      .build();
+    const out = await this.conditional({
+      update: {
+        TableName: this.tableName,
+        Key: { pk: objectPk({ kind: "resource", id: resourceId }), sk: recordSk },
+        ...built,
+        UpdateExpression: built.UpdateExpression.replace(/ ADD /, " ADD #version :one, "),
+        ExpressionAttributeNames: { ...built.ExpressionAttributeNames, "#version": "version" },
+        ExpressionAttributeValues: { ...built.ExpressionAttributeValues, ":one": 1 },
+        ReturnValues: "ALL_NEW",
+      },
+    });
     return out.ok ? { ok: true, record: toResource(out.item ?? {}) } : { ok: false, current: out.item && toResource(out.item) };
   }
 

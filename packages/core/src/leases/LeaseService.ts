@@ -109,7 +109,11 @@ export class LeaseService {
     for (let attempt = 0; ; attempt++) {
       const refusal = leaseRefusal(resource);
       if (refusal) return this.abandon(lease, refusal);
-      const out = await this.registry.updateResource(resource, { addLeaseId: lease.id, onlyIfLeasable: true }, this.clock.now());
+      // Leased again while counting down to an idle expiry: stop the countdown, on the version
+      // read. Otherwise attaching needs no version: concurrent acquires of one resource commute.
+      const out = resource.idleCountdown
+        ? await this.registry.updateResource(resource, { addLeaseId: lease.id, onlyIfLeasable: true, expiresAt: null, idleCountdown: false }, this.clock.now())
+        : await this.registry.attachLease(resource.id, lease.id, this.clock.now());
       if (out.ok) break;
       if (!out.current || attempt >= 9) return this.abandon(lease, "the resource kept changing");
       resource = out.current;

@@ -16,6 +16,7 @@ export interface LeaseChanges {
 export interface ResourceChanges {
   readonly status?: ResourceStatus;
   readonly expiresAt?: number | null;
+  readonly idleCountdown?: boolean;
   readonly addLeaseId?: string;
   readonly removeLeaseId?: string;
   readonly releaseReason?: string;
@@ -55,6 +56,11 @@ export interface Registry {
   getLease(id: string): Promise<LeaseRecord | undefined>;
   listResources(): Promise<ResourceRecord[]>;
   listLeases(): Promise<LeaseRecord[]>;
+  /**
+   * Adds a lease to a resource that is active and not marked for deletion, whatever its
+   * version (concurrent acquires commute); bumps the version. Refused: the resource as it is.
+   */
+  attachLease(resourceId: string, leaseId: string, now: number): Promise<Written<ResourceRecord>>;
   /** Applies `changes` if the record is still at `current.version`; bumps the version. */
   updateResource(current: ResourceRecord, changes: ResourceChanges, now: number, fence?: Fence): Promise<Written<ResourceRecord>>;
   updateLease(current: LeaseRecord, changes: LeaseChanges, now: number, fence?: Fence): Promise<Written<LeaseRecord>>;

@@ -15,6 +15,10 @@ export async function expiryStillApplies(
   if (command.command !== "release" || command.reason !== "expiry") return { applies: true };
   const now = context.clock.now();
   if (expiresAt === undefined || expiresAt > now) return { applies: false, reason: "not due: the expiry was moved or removed" };
+  // An idle countdown that a new lease overtook (the lease attached between read and write).
+  if (!target?.lease && target?.resource.idleCountdown && target.resource.leaseIds.length > 0) {
+    return { applies: false, reason: "not due: leased again during its idle countdown" };
+  }
   if (!target || !context.blueprints.has(target.resource.blueprint)) return { applies: true };
   const veto = await context.blueprints.get(target.resource.blueprint).vetoExpiry?.(target);
   return veto ? { applies: false, reason: `vetoed: ${veto}`, veto } : { applies: true };

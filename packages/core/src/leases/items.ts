@@ -25,6 +25,7 @@ const resourceItem = z.object({
   updatedAt: z.number(),
   expiresAt: z.number().optional(),
   expireAfterIdleMs: z.number().optional(),
+  idleCountdown: z.boolean().optional(),
   leaseIds: stringSet,
   deleteRequested: z.boolean().optional(),
   references: z.array(z.string()).default([]),

@@ -21,6 +21,8 @@ export interface ResourceRecord {
   readonly expiresAt?: number;
   /** Once its last lease ends, the resource expires this long after (0: released at once). */
   readonly expireAfterIdleMs?: number;
+  /** The expiry is the idle countdown (set when the last lease ended); a new lease stops it. */
+  readonly idleCountdown?: boolean;
   /** Ids of leases that hold the resource (pending, acquired or active). */
   readonly leaseIds: readonly string[];
   /** Set by `resources mark-delete`; the deallocator destroys it once nothing holds it. */

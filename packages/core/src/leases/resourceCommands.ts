@@ -64,7 +64,8 @@ function reclaimRefusal(resource: ResourceRecord, context: WorkContext): string 
 async function extendResource(resource: ResourceRecord, newExpiresAt: number, context: WorkContext): Promise<Applied> {
   if (!liveResourceStatuses.includes(resource.status)) return done(`refused: the resource is ${resource.status}`);
   const { registry, clock, fence } = context;
-  written(await registry.updateResource(resource, { expiresAt: newExpiresAt }, clock.now(), fence), "resource", resource.id, resource.version);
+  const changes = { expiresAt: newExpiresAt, idleCountdown: false };
+  written(await registry.updateResource(resource, changes, clock.now(), fence), "resource", resource.id, resource.version);
   return done(`extended to ${new Date(newExpiresAt).toISOString()}`);
 }
 
@@ -76,7 +77,8 @@ async function leaseEnded(resource: ResourceRecord, leaseId: string, context: Wo
     const idleMs = current.expireAfterIdleMs;
     // A resource set to expire after its last lease: the countdown starts now (0: released at once).
     const expiresAt = last && current.status === "active" && idleMs !== undefined && idleMs > 0 ? clock.now() + idleMs : undefined;
-    const out = await registry.updateResource(current, { removeLeaseId: leaseId, expiresAt }, clock.now(), fence);
+    const countdown = expiresAt !== undefined ? { expiresAt, idleCountdown: true } : {};
+    const out = await registry.updateResource(current, { removeLeaseId: leaseId, ...countdown }, clock.now(), fence);
     current = written(out, "resource", current.id, current.version);
     if (last && current.status === "active" && idleMs === 0) current = await release(current, "idle", context);
   } else if (current.status !== "released") {

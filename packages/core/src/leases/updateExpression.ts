@@ -36,7 +36,7 @@ export class UpdateExpression {
   condition(expression: string, values: Record<string, unknown> = {}, attributes: string[] = []): this {
     for (const attribute of attributes) this.name(attribute);
     for (const [key, value] of Object.entries(values)) this.values[`:${key}`] = value;
-    this.conditions.push(`(${expression})`);
+    this.conditions.push(expression);
     return this;
   }
 
@@ -49,7 +49,10 @@ export class UpdateExpression {
     ].filter(Boolean);
     return {
       UpdateExpression: clauses.join(" "),
-      ...(this.conditions.length > 0 && { ConditionExpression: this.conditions.join(" AND ") }),
+      // DynamoDB refuses redundant parentheses, so a lone condition stays bare.
+      ...(this.conditions.length > 0 && {
+        ConditionExpression: this.conditions.length === 1 ? this.conditions[0] : this.conditions.map((c) => `(${c})`).join(" AND "),
+      }),
       ExpressionAttributeNames: { ...this.names },
       ...(Object.keys(this.values).length > 0 && { ExpressionAttributeValues: { ...this.values } }),
     };

@@ -18,6 +18,7 @@ import {
   type UpdateWorkerSettings,
 } from "../../../src/index.js";
 import { freshTables } from "../../../../../test/support/dynamo.js";
+import { localDocumentClient } from "../../../../local/src/world/clients.js";
 
 /** A clock tests move by hand; stored times are plain numbers, so DynamoDB Local does not mind. */
 export class ManualClock implements Clock {
@@ -80,19 +81,20 @@ export const fastSettings: Partial<UpdateWorkerSettings> = {
 
 export interface HarnessOptions {
   clock?: Clock;
+  /** Registered besides the harness's RecordingBlueprint (named "recording"). */
   blueprints?: Blueprint[];
   settings?: Partial<UpdateWorkerSettings>;
-  tables?: { names: TableNames; doc: DynamoDBDocumentClient };
+  tables?: { names: TableNames; doc: DynamoDBDocumentClient; endpoint: string };
 }
 
 export type Harness = Awaited<ReturnType<typeof leaseHarness>>;
 
 /** Fresh tables and every leases component wired to them, as the handlers wire them. */
 export async function leaseHarness(options: HarnessOptions = {}) {
-  const { names, doc } = options.tables ?? (await freshTables());
+  const { names, doc, endpoint } = options.tables ?? (await freshTables());
   const clock = options.clock ?? { now: () => Date.now() };
   const blueprint = new RecordingBlueprint();
-  const blueprints = new Blueprints(options.blueprints ?? [blueprint]);
+  const blueprints = new Blueprints([blueprint, ...(options.blueprints ?? [])]);
   const registry = new DynamoRegistry(doc, names.registry);
   const queue = new CommandQueue({ registry, clock });
   const locks = (ownerId: string, client: DynamoDBDocumentClient = doc) =>
@@ -109,5 +111,26 @@ export async function leaseHarness(options: HarnessOptions = {}) {
   };
   const resource = (overrides: Parameters<LeaseService["createResource"]>[0] | object = {}) =>
     service.createResource({ kind: "host", blueprint: blueprint.name, id: `r-${randomUUID().slice(0, 8)}`, ...overrides });
-  return { names, doc, clock, blueprint, blueprints, registry, queue, locks, worker, service, sweep, item, allItems, resource };
+  return { endpoint, names, doc, clock, blueprint, blueprints, registry, queue, locks, worker, service, sweep, item, allItems, resource };
+}
+
+/**
+ * A document client that works until `kill()` (or until `killAfter` requests), then fails
+ * every request: a worker process that died, heartbeats included.
+ */
+export function killableClient(endpoint: string, killAfter = Number.POSITIVE_INFINITY) {
+  const doc = localDocumentClient(endpoint);
+  let sent = 0;
+  let dead = false;
+  doc.middlewareStack.add(
+    (next) => async (args) => {
+      if (dead || ++sent > killAfter) {
+        dead = true;
+        throw new Error("worker process died");
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "killSwitch" },
+  );
+  return { doc, kill: () => void (dead = true), isDead: () => dead };
 }

@@ -6,3 +6,4 @@ export * from "./OrphanSweep.js";
 export * from "./adapters/DynamoOwnerRecords.js";
 export * from "./adapters/OpsWorksInstanceInventory.js";
 export * from "./adapters/ClassicElbInventory.js";
+export * from "./adapters/PlatformAppInventory.js";

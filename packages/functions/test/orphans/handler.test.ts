@@ -1,0 +1,47 @@
+import type { Context } from "aws-lambda";
+import { describe, expect, it } from "vitest";
+import { OrphanSweep, ValidationError, type Inventory } from "@scythe/core";
+import { makeHandler } from "../../src/orphans/handler.js";
+
+const context = { functionName: "orphans", awsRequestId: "r", getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+
+function world() {
+  const removed: string[] = [];
+  const inventory: Inventory = {
+    kind: "instance",
+    list: async () => [{ kind: "instance", name: "scythe-deadbeef-web", id: "i-1" }],
+    remove: async (r) => {
+      removed.push(r.name);
+      return "removed";
+    },
+  };
+  const sweep = new OrphanSweep({ records: { ownerPrefixes: async () => new Set() }, inventories: [inventory] });
+  return { removed, handler: makeHandler(() => sweep) };
+}
+
+describe("Handler: orphans", () => {
+  it("runs the sweep and returns its report", async () => {
+    const { removed, handler } = world();
+    const report = await handler({}, context);
+    expect(removed).toEqual(["scythe-deadbeef-web"]);
+    expect(report.removed).toEqual({ instance: ["scythe-deadbeef-web"] });
+  });
+
+  it("dry-runs on request, removing nothing", async () => {
+    const { removed, handler } = world();
+    const report = await handler({ dryRun: true }, context);
+    expect(removed).toEqual([]);
+    expect(report.dryRun).toBe(true);
+  });
+
+  it.each([
+    [{ dryRun: "yes" }, "dryRun"],
+    [{ dryrun: true }, "dryrun"],
+  ])("refuses %j naming %s, removing nothing", async (payload, field) => {
+    const { removed, handler } = world();
+    const error = await handler(payload as never, context).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe(field);
+    expect(removed).toEqual([]);
+  });
+});

@@ -1,0 +1,111 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { RecordNotFoundError, ResourceUnavailableError, ValidationError } from "../../src/index.js";
+import { leaseHarness, type Harness } from "./support/harness.js";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await leaseHarness();
+});
+
+/** Runs `act`, expects a ValidationError naming `field`, and checks the table is untouched. */
+async function refusedWithoutWrite(act: () => Promise<unknown>, field: string) {
+  const before = await h.allItems();
+  const error = await act().then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ValidationError);
+  expect((error as ValidationError).field).toBe(field);
+  expect(await h.allItems()).toEqual(before);
+}
+
+describe("Class: LeaseService", () => {
+  describe("Method: acquire", () => {
+    it("writes an active lease attached to its resource, with the expiry asked for", async () => {
+      const resource = await h.resource();
+      const lease = await h.service.acquire({ resourceId: resource.id, holder: "ci:build-42", expiresInMs: 60_000 });
+      expect(lease).toMatchObject({ status: "active", version: 3, holder: "ci:build-42", resourceId: resource.id });
+      expect(lease.expiresAt).toBeGreaterThan(Date.now() + 50_000);
+      expect((await h.registry.getResource(resource.id))?.leaseIds).toEqual([lease.id]);
+    });
+
+    it("attaches every one of many concurrent acquirers of one resource", async () => {
+      const resource = await h.resource();
+      const leases = await Promise.all(Array.from({ length: 25 }, (_, i) => h.service.acquire({ resourceId: resource.id, holder: `job-${i}` })));
+      expect((await h.registry.getResource(resource.id))?.leaseIds).toEqual(leases.map((l) => l.id).sort());
+    });
+
+    it("refuses a resource marked for deletion, leaving its lease broken (to be cleaned up by expiry)", async () => {
+      const resource = await h.resource();
+      await h.service.markDelete({ resourceId: resource.id });
+      await expect(h.service.acquire({ resourceId: resource.id, holder: "job" })).rejects.toBeInstanceOf(ResourceUnavailableError);
+      const leases = (await h.registry.listLeases()).filter((l) => l.resourceId === resource.id);
+      expect(leases).toEqual([expect.objectContaining({ status: "broken", brokenReason: "it is marked for deletion", expiresAt: expect.any(Number) })]);
+    });
+
+    it("refuses an unknown resource", async () => {
+      await expect(h.service.acquire({ resourceId: "r-missing", holder: "job" })).rejects.toBeInstanceOf(RecordNotFoundError);
+    });
+
+    it.each([
+      [{ resourceId: "", holder: "job" }, "resourceId"],
+      [{ resourceId: "bad#id", holder: "job" }, "resourceId"],
+      [{ resourceId: "r-1", holder: "" }, "holder"],
+      [{ resourceId: "r-1", holder: "job", expiresInMs: -5 }, "expiresInMs"],
+      [{ resourceId: "r-1", holder: "job", expiresInMs: 1.5 }, "expiresInMs"],
+      [{ holder: "job" }, "resourceId"],
+    ])("refuses %j naming %s, writing nothing", async (input, field) => {
+      await refusedWithoutWrite(() => h.service.acquire(input as never), field);
+    });
+  });
+
+  describe("Method: release / extend", () => {
+    it("releases through the queue and reports the worker's outcome", async () => {
+      const resource = await h.resource();
+      const lease = await h.service.acquire({ resourceId: resource.id, holder: "job" });
+      const result = await h.service.release({ leaseId: lease.id, author: "job" });
+      expect(result).toMatchObject({ seq: 1, command: "release", consumed: true, outcome: "released; lease destroyed" });
+      const again = await h.service.release({ leaseId: lease.id, author: "cli:alice" });
+      expect(again).toMatchObject({ seq: 2, outcome: "already destroyed" });
+    });
+
+    it.each([
+      [{ leaseId: "l-1", author: "  " }, "author"],
+      [{ leaseId: "l/1", author: "me" }, "leaseId"],
+    ])("release refuses %j naming %s, writing nothing", async (input, field) => {
+      await refusedWithoutWrite(() => h.service.release(input), field);
+    });
+
+    it.each([
+      [{ leaseId: "l-1", author: "me", expiresInMs: 0 }, "expiresInMs"],
+      [{ leaseId: "l-1", author: "me", expiresInMs: 400 * 24 * 3_600_000 }, "expiresInMs"],
+      [{ leaseId: "l-1", author: "me" }, "expiresInMs"],
+    ])("extend refuses %j naming %s, writing nothing", async (input, field) => {
+      await refusedWithoutWrite(() => h.service.extend(input as never), field);
+    });
+  });
+
+  describe("Method: createResource / markDelete", () => {
+    it.each([
+      [{ kind: "Host!", blueprint: "recording" }, "kind"],
+      [{ kind: "host", blueprint: "nope" }, "blueprint"],
+      [{ kind: "host", blueprint: "recording", expireAfterIdleMs: -1 }, "expireAfterIdleMs"],
+      [{ kind: "host", blueprint: "recording", references: ["r-does-not-exist"] }, "references.0"],
+      [{ kind: "host", blueprint: "recording", attributes: { instanceId: 7 } }, "attributes.instanceId"],
+    ])("create refuses %j naming %s, writing nothing", async (input, field) => {
+      await refusedWithoutWrite(() => h.service.createResource(input as never), field);
+    });
+
+    it("records references to other resources for the deallocator", async () => {
+      const network = await h.resource({ kind: "network" });
+      const host = await h.resource({ references: [network.id] });
+      expect((await h.registry.getResource(host.id))?.references).toEqual([network.id]);
+    });
+
+    it("marks for deletion once; a dry run changes nothing", async () => {
+      const resource = await h.resource();
+      const before = await h.allItems();
+      expect(await h.service.markDelete({ resourceId: resource.id, dryRun: true })).toMatchObject({ changed: true, dryRun: true });
+      expect(await h.allItems()).toEqual(before);
+      expect(await h.service.markDelete({ resourceId: resource.id })).toMatchObject({ changed: true, resource: { deleteRequested: true, version: 2 } });
+      expect(await h.service.markDelete({ resourceId: resource.id })).toMatchObject({ changed: false, resource: { version: 2 } });
+    });
+  });
+});

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { demoCommand } from "./commands/demo.js";
 import { devCommand } from "./commands/dev.js";
 import { lockCommand } from "./commands/lock.js";
+import { orphansCommand } from "./commands/orphans.js";
 
 const program = new Command("scythe")
   .description("Keep an AWS fleet tidy and deploy to it without downtime.\n\nCommands act on the local world started by `scythe dev` (found through .scythe/world.json),\nor on a deployed stage when run under `npx sst bind`.")
@@ -9,6 +10,7 @@ const program = new Command("scythe")
   .showHelpAfterError()
   .addCommand(devCommand())
   .addCommand(demoCommand())
-  .addCommand(lockCommand());
+  .addCommand(lockCommand())
+  .addCommand(orphansCommand());
 
 await program.parseAsync(process.argv);

@@ -5,6 +5,11 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 export const localCredentials = { accessKeyId: "local", secretAccessKey: "local" } as const;
 export const localRegion = "us-east-1";
 
+/** Config for any AWS SDK client that talks to the fleet simulator (OpsWorks, ELB). */
+export function localClientConfig(endpoint: string) {
+  return { endpoint, region: localRegion, credentials: localCredentials };
+}
+
 export function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials, maxAttempts: 3 });
 }

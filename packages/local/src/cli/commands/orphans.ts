@@ -1,0 +1,47 @@
+import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
+import { OpsWorksClient } from "@aws-sdk/client-opsworks";
+import { Command } from "commander";
+import {
+  ClassicElbInventory,
+  DynamoOwnerRecords,
+  OpsWorksInstanceInventory,
+  OrphanSweep,
+  type OrphanSweepReport,
+} from "@scythe/core";
+import { localClientConfig } from "../../world/clients.js";
+import { action } from "../run.js";
+import { resolveTarget } from "../target.js";
+
+export function describeSweep(report: OrphanSweepReport): string {
+  const verb = report.dryRun ? "would remove" : "removed";
+  const lines = [
+    `orphan sweep${report.dryRun ? " (dry run: nothing removed)" : ""}`,
+    `  live owners: ${report.livePrefixes.length}; orphan owners: ${report.orphanPrefixes.join(", ") || "none"}`,
+    ...Object.entries(report.seen).map(([kind, s]) => `  ${kind}: ${s.total} seen, ${s.inScheme} in Scythe's scheme`),
+    ...Object.entries(report.removed).map(([kind, names]) => `  ${verb} ${kind}: ${names.join(", ")}`),
+    ...Object.entries(report.pending).map(([kind, names]) => `  stopping ${kind} (removed next pass): ${names.join(", ")}`),
+    ...report.kept.map((k) => `  kept ${k.kind} ${k.name}: ${k.reason}`),
+    ...report.errors.map((e) => `  error ${e.kind}${e.name ? ` ${e.name}` : ""}: ${e.error}`),
+  ];
+  return lines.join("\n");
+}
+
+export function orphansCommand(): Command {
+  return new Command("orphans")
+    .description("remove cloud resources named in Scythe's scheme whose owning record is gone (never anything else)")
+    .option("--dry-run", "list what would be removed, remove nothing")
+    .action(
+      action(async (output, opts: { dryRun?: boolean }) => {
+        const target = await resolveTarget();
+        const config = target.world ? localClientConfig(target.world.simulator) : {};
+        const sweep = new OrphanSweep({
+          records: new DynamoOwnerRecords(target.doc, target.tables.registry),
+          inventories: [new OpsWorksInstanceInventory(new OpsWorksClient(config)), new ClassicElbInventory(new ElasticLoadBalancingClient(config))],
+        });
+        output.progress(`sweeping ${target.description}${opts.dryRun ? " (dry run)" : ""}`);
+        const report = await sweep.run({ dryRun: Boolean(opts.dryRun) });
+        output.result(report, describeSweep(report));
+        if (report.errors.length > 0) process.exitCode = 1;
+      }),
+    );
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from "node:crypto";
+import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
+import { OpsWorksClient } from "@aws-sdk/client-opsworks";
+import {
+  ClassicElbInventory,
+  DynamoOwnerRecords,
+  DynamoRegistry,
+  OpsWorksInstanceInventory,
+  OrphanSweep,
+  scytheName,
+} from "@scythe/core";
+import { describeSweep } from "../cli/commands/orphans.js";
+import { localClientConfig } from "../world/clients.js";
+import type { DemoStep } from "./DemoStep.js";
+
+/** A fleet with Scythe-named resources, some of whose records are gone, and some not Scythe's. */
+export const orphansDemo: DemoStep = {
+  title: "Orphan sweep: remove what carries Scythe's name but has no record, and nothing else",
+  async run(world, output) {
+    const liveId = randomUUID();
+    const goneId = randomUUID();
+    const now = Date.now();
+    await new DynamoRegistry(world.doc, world.endpoints.tables.registry).createResource({
+      id: liveId, kind: "instance", blueprint: "opsworks-instance", attributes: {}, status: "active", version: 1,
+      createdAt: now, updatedAt: now, leaseIds: [], references: [],
+    });
+    const live = scytheName(liveId, "web-1");
+    const orphan = scytheName(goneId, "web-1");
+    const orphanLb = scytheName(goneId, "lb");
+    await world.simulator.control.seed({
+      stacks: [{ StackId: "orphans-stack", Name: "orphans-demo" }],
+      instances: [
+        { InstanceId: "i-live", Hostname: live, StackId: "orphans-stack", Status: "online", Ec2InstanceId: "ec2-o-live" },
+        { InstanceId: "i-orphan", Hostname: orphan, StackId: "orphans-stack", Status: "online", Ec2InstanceId: "ec2-o-orphan" },
+        { InstanceId: "i-prod", Hostname: "web-prod-1", StackId: "orphans-stack", Status: "online", Ec2InstanceId: "ec2-o-prod" },
+      ],
+      loadBalancers: [
+        { LoadBalancerName: orphanLb, instances: ["ec2-o-orphan"] },
+        { LoadBalancerName: scytheName(liveId, "lb"), instances: ["ec2-o-live"] },
+        { LoadBalancerName: "prod-lb", instances: ["ec2-o-prod"] },
+      ],
+    });
+    output.progress(`fleet: ${live} (record exists), ${orphan} + ${orphanLb} (record deleted by hand), web-prod-1 + prod-lb (not Scythe's)`);
+
+    const config = localClientConfig(world.endpoints.simulator);
+    const sweep = new OrphanSweep({
+      records: new DynamoOwnerRecords(world.doc, world.endpoints.tables.registry),
+      inventories: [new OpsWorksInstanceInventory(new OpsWorksClient(config)), new ClassicElbInventory(new ElasticLoadBalancingClient(config))],
+    });
+    const dry = await sweep.run({ dryRun: true });
+    output.progress(describeSweep(dry).replace(/\n/g, "\n    "));
+    let passes = 0;
+    let report = await sweep.run();
+    passes++;
+    // An orphan instance must stop before it can be deleted; later passes finish the job.
+    while (Object.keys(report.pending).length > 0 && passes < 20) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      report = await sweep.run();
+      passes++;
+    }
+    output.progress(describeSweep(report).replace(/\n/g, "\n    "));
+
+    const state = JSON.stringify(await world.simulator.control.state());
+    const untouched = [live, "web-prod-1", "prod-lb"].every((name) => state.includes(name));
+    const gone = ![orphan, orphanLb].some((name) => state.includes(name));
+    const ok = untouched && gone && report.errors.length === 0;
+    return {
+      summary: `${ok ? "ok" : "UNEXPECTED"}: removed ${orphan} and ${orphanLb} in ${passes} passes; kept ${live}, web-prod-1, prod-lb`,
+      details: { ok, passes, dryRun: dry.removed, removed: report.removed, untouched, gone },
+    };
+  },
+};

@@ -6,3 +6,4 @@ export * from "./lock/index.js";
 export * from "./leases/index.js";
 export * from "./orphans/index.js";
 export * from "./reaper/index.js";
+export * from "./deploy/index.js";

@@ -1,0 +1,74 @@
+import { ScytheError } from "../errors.js";
+
+/** Another deploy held the lock for longer than this one was willing to wait. */
+export class DeployLockError extends ScytheError {
+  constructor(
+    readonly lockName: string,
+    readonly holder: string,
+    readonly waitedSeconds: number,
+  ) {
+    super(`deploy lock "${lockName}" is still held by ${holder} after waiting ${waitedSeconds} s; another deploy is running`);
+  }
+}
+
+/** A deployment ended in a state other than "successful". The rollout stops here. */
+export class DeploymentFailedError extends ScytheError {
+  constructor(
+    readonly deploymentId: string,
+    readonly status: string,
+    readonly instanceIds: readonly string[],
+  ) {
+    super(`deployment ${deploymentId} on ${instanceIds.join(", ")} ended with status "${status}"`);
+  }
+}
+
+/** A deployment was still running when its deadline passed. The rollout stops here. */
+export class DeploymentTimeoutError extends ScytheError {
+  constructor(
+    readonly deploymentId: string,
+    readonly status: string,
+    readonly timeoutSeconds: number,
+  ) {
+    super(`deployment ${deploymentId} is still "${status}" after ${timeoutSeconds} s (the deploy timeout)`);
+  }
+}
+
+/** Instances did not leave (drain) or join (health checks) their load balancers in time. */
+export class LoadBalancerTimeoutError extends ScytheError {
+  constructor(
+    readonly phase: "drain" | "health",
+    readonly waiting: readonly string[],
+    readonly timeoutSeconds: number,
+  ) {
+    super(
+      phase === "drain"
+        ? `instances still registered after ${timeoutSeconds} s of draining: ${waiting.join(", ")}`
+        : `instances not InService after ${timeoutSeconds} s of health checks: ${waiting.join(", ")}`,
+    );
+  }
+}
+
+/** The cloud API refused the call for its rate; safe to retry after a pause. */
+export class ThrottledError extends ScytheError {}
+
+/** The cloud API could not serve the call (5xx, network); safe to retry. */
+export class CloudUnavailableError extends ScytheError {}
+
+/** A stack, layer, app, instance, deployment or load balancer named by the caller does not exist. */
+export class CloudResourceNotFoundError extends ScytheError {}
+
+/** The cloud API rejected the request as invalid; retrying the same request cannot help. */
+export class CloudRequestError extends ScytheError {}
+
+/** The execution is no longer running (aborted and being cleaned up); this task must not act. */
+export class DeployStoppedError extends ScytheError {
+  constructor(
+    readonly executionId: string,
+    readonly status: string,
+  ) {
+    super(`deploy ${executionId} is ${status}; refusing to change the fleet`);
+  }
+}
+
+/** Error names Step Functions should retry: transient by construction. */
+export const retryableDeployErrors = ["ThrottledError", "CloudUnavailableError", "StorageUnavailableError"] as const;

@@ -1,0 +1,63 @@
+import type { KeptIn } from "./detachPlan.js";
+
+/** Where one instance is in the rollout. The order is the order a healthy rollout moves in. */
+export const instancePhases = [
+  "pending",
+  "skipped",
+  "detaching",
+  "draining",
+  "deploying",
+  "deployed",
+  "attaching",
+  "done",
+  "failed",
+  "reattached",
+] as const;
+export type InstancePhase = (typeof instancePhases)[number];
+
+/** Phases in which the instance may be out of some of its load balancers. */
+export const detachedPhases: readonly InstancePhase[] = ["detaching", "draining", "deploying", "deployed", "failed", "attaching"];
+
+export type DeployStatus = "running" | "stopping" | "succeeded" | "failed" | "aborted" | "timed_out";
+
+export interface InstanceProgress {
+  readonly executionId: string;
+  readonly instanceId: string;
+  readonly hostname: string;
+  readonly endpointId?: string;
+  /** 0-based batch number; -1 for a skipped instance. */
+  readonly batch: number;
+  readonly phase: InstancePhase;
+  readonly detachFrom?: readonly string[];
+  readonly keptIn?: readonly KeptIn[];
+  readonly deploymentId?: string;
+  readonly deploymentStatus?: string;
+  readonly skippedReason?: string;
+  /** ISO timestamps by phase: detachedAt, drainedAt, deployStartedAt, deployedAt, attachedAt, inServiceAt, reattachedAt. */
+  readonly times: Readonly<Record<string, string>>;
+  readonly updatedAt: string;
+}
+
+export interface DeploySummary {
+  readonly executionId: string;
+  readonly status: DeployStatus;
+  readonly stackId: string;
+  readonly layerId: string;
+  readonly appId: string;
+  readonly batchSize: number;
+  readonly lockName: string;
+  readonly owner: string;
+  readonly token: number;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  readonly total?: number;
+  readonly batches?: number;
+  readonly completedBatches?: number;
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+export type InstancePatch = Partial<
+  Pick<InstanceProgress, "phase" | "detachFrom" | "keptIn" | "deploymentId" | "deploymentStatus">
+> & { readonly time?: string };
+
+export type SummaryPatch = Partial<Pick<DeploySummary, "status" | "total" | "batches" | "completedBatches" | "error">>;

@@ -1,0 +1,89 @@
+import { z } from "zod";
+import type { BatchMember, DetachDecision } from "./detachPlan.js";
+import { deployConfigSchema } from "./input.js";
+
+/**
+ * The shapes a rollout carries between its states. Each task gets the parts it needs
+ * (`$.config`, `$.lock`, `$.rollout`) and returns one of them, so a reader of the ASL
+ * sees what flows where; the schemas below validate them at every handler.
+ */
+
+/** `$.lock`: the deploy lock as AcquireLock left it. */
+export interface DeployLock {
+  readonly acquired: boolean;
+  readonly name: string;
+  readonly owner: string;
+  readonly token: number;
+  readonly leaseMs: number;
+  /** Who holds it when this execution does not. */
+  readonly holder?: string;
+}
+
+export interface SkippedInstance {
+  readonly instanceId: string;
+  readonly hostname: string;
+  readonly status: string;
+  readonly reason: string;
+}
+
+/** The batch being rolled: where it is, whether its poll found it ready, until when it may take. */
+export interface BatchProgress {
+  readonly phase: "draining" | "deploying" | "attaching";
+  readonly ready: boolean;
+  /** Epoch ms after which the phase has timed out. */
+  readonly deadline: number;
+  readonly decisions: readonly DetachDecision[];
+  readonly deploymentId?: string;
+}
+
+/** `$.rollout`: the plan and the cursor. */
+export interface Rollout {
+  readonly batches: readonly (readonly BatchMember[])[];
+  readonly skipped: readonly SkippedInstance[];
+  /** Index of the batch in progress (or next). */
+  readonly index: number;
+  /** True when every batch is done: the Choice states read it. */
+  readonly done: boolean;
+  readonly current?: BatchProgress;
+}
+
+const member = z.object({ instanceId: z.string().min(1), hostname: z.string(), endpointId: z.string().optional() });
+const decision = z.object({
+  instanceId: z.string().min(1),
+  endpointId: z.string().optional(),
+  detachFrom: z.array(z.string()),
+  keptIn: z.array(z.object({ loadBalancer: z.string(), reason: z.string() })),
+});
+
+export const deployLockSchema = z.object({
+  acquired: z.boolean(),
+  name: z.string().min(1),
+  owner: z.string().min(1),
+  token: z.number().int(),
+  leaseMs: z.number().int().positive(),
+  holder: z.string().optional(),
+});
+
+export const rolloutSchema = z.object({
+  batches: z.array(z.array(member)),
+  skipped: z.array(z.object({ instanceId: z.string(), hostname: z.string(), status: z.string(), reason: z.string() })),
+  index: z.number().int().min(0),
+  done: z.boolean(),
+  current: z
+    .object({
+      phase: z.enum(["draining", "deploying", "attaching"]),
+      ready: z.boolean(),
+      deadline: z.number(),
+      decisions: z.array(decision),
+      deploymentId: z.string().optional(),
+    })
+    .optional(),
+});
+
+/** Input of every task that runs under the lock. */
+export const lockedTaskInput = z.object({ config: deployConfigSchema, lock: deployLockSchema });
+/** Input of every task that moves the rollout on. */
+export const rolloutTaskInput = lockedTaskInput.extend({ rollout: rolloutSchema });
+
+/** The error a Catch put in the state (`$.error`), as Step Functions shapes it. */
+export const caughtError = z.object({ Error: z.string(), Cause: z.string().optional() });

@@ -1,0 +1,185 @@
+/**
+ * The rolling deploy as Amazon States Language (JSONPath): data, built here only. The
+ * stack deploys it with `definitionSubstitutions` for the `${...}` Lambda ARNs; the
+ * local runner substitutes them itself and runs each Task's handler in-process.
+ * Waiting is Wait states between polling tasks; no Lambda ever sleeps.
+ */
+import { retryableDeployErrors } from "./errors.js";
+
+/** The Lambda functions behind the tasks, by key; each has its own (narrow) permissions. */
+export const deployFunctions = [
+  "validate",
+  "acquireLock",
+  "prepare",
+  "detach",
+  "checkDrained",
+  "deploy",
+  "checkDeployment",
+  "attach",
+  "checkInService",
+  "finish",
+  "recover",
+] as const;
+export type DeployFunction = (typeof deployFunctions)[number];
+
+/** The substitution variable for a function's ARN, e.g. `DetachFunctionArn`. */
+export const arnVariable = (fn: DeployFunction) => `${fn.charAt(0).toUpperCase()}${fn.slice(1)}FunctionArn`;
+
+/** Task state name → the function it invokes. */
+export const deployTasks = {
+  Validate: "validate",
+  AcquireLock: "acquireLock",
+  Prepare: "prepare",
+  Detach: "detach",
+  CheckDrained: "checkDrained",
+  Deploy: "deploy",
+  CheckDeployment: "checkDeployment",
+  Attach: "attach",
+  CheckInService: "checkInService",
+  Finish: "finish",
+  Recover: "recover",
+} as const satisfies Record<string, DeployFunction>;
+export type DeployTaskState = keyof typeof deployTasks;
+
+/** Wait state name → the `$.config.pollSeconds` entry it waits for. */
+export const deployWaits = {
+  WaitForLock: "lock",
+  WaitForDrain: "drain",
+  WaitForDeployment: "deploy",
+  WaitForHealth: "health",
+} as const;
+export type DeployWaitState = keyof typeof deployWaits;
+
+/** Errors Lambda itself raises that are always worth another attempt. */
+const lambdaTransient = [
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+  "Lambda.Unknown",
+];
+
+const retry = (errors: readonly string[], maxAttempts: number) => [
+  { ErrorEquals: [...errors], IntervalSeconds: 2, MaxAttempts: maxAttempts, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: "FULL" },
+];
+
+/** After the lock is held every failure goes to Recover, which reattaches and releases. */
+const toRecover = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Recover" }];
+
+type State = Record<string, unknown>;
+
+function task(name: DeployTaskState, fields: State): State {
+  return {
+    Type: "Task",
+    Resource: `\${${arnVariable(deployTasks[name])}}`,
+    TimeoutSeconds: 120,
+    ...fields,
+  };
+}
+
+const underLock = { "config.$": "$.config", "lock.$": "$.lock", "rollout.$": "$.rollout" };
+
+function rolloutTask(name: DeployTaskState, next: string): State {
+  return task(name, {
+    Parameters: underLock,
+    ResultPath: "$.rollout",
+    Retry: retry([...lambdaTransient, ...retryableDeployErrors], 6),
+    Catch: toRecover,
+    Next: next,
+  });
+}
+
+function wait(name: DeployWaitState, next: string): State {
+  return { Type: "Wait", SecondsPath: `$.config.pollSeconds.${deployWaits[name]}`, Next: next };
+}
+
+const ready = { Variable: "$.rollout.current.ready", BooleanEquals: true };
+const done = { Variable: "$.rollout.done", BooleanEquals: true };
+
+export interface DeployDefinition {
+  readonly Comment: string;
+  readonly StartAt: string;
+  readonly TimeoutSeconds: number;
+  readonly States: Record<string, State>;
+}
+
+export function deployStateMachineDefinition(): DeployDefinition {
+  return {
+    Comment: "Scythe rolling deploy: under a fenced lock, per batch detach (never the last in service), drain, deploy, reattach, wait in service; reattach and release on any failure.",
+    StartAt: "Validate",
+    // A backstop only: every phase has its own deadline. On timeout the cleanup rule reattaches.
+    TimeoutSeconds: 7 * 24 * 3600,
+    States: {
+      Validate: task("Validate", {
+        Parameters: { "input.$": "$", "executionId.$": "$$.Execution.Id", "startedAt.$": "$$.Execution.StartTime" },
+        // The state becomes `{ config }`: the raw input stays in the execution's history only.
+        ResultSelector: { "config.$": "$" },
+        ResultPath: "$",
+        Retry: retry(lambdaTransient, 3),
+        Next: "AcquireLock",
+      }),
+      AcquireLock: task("AcquireLock", {
+        Parameters: { "config.$": "$.config" },
+        ResultPath: "$.lock",
+        Retry: retry([...lambdaTransient, ...retryableDeployErrors], 6),
+        Next: "LockAcquired",
+      }),
+      LockAcquired: {
+        Type: "Choice",
+        Choices: [{ Variable: "$.lock.acquired", BooleanEquals: true, Next: "Prepare" }],
+        Default: "WaitForLock",
+      },
+      WaitForLock: wait("WaitForLock", "AcquireLock"),
+      Prepare: task("Prepare", {
+        Parameters: { "config.$": "$.config", "lock.$": "$.lock" },
+        ResultPath: "$.rollout",
+        Retry: retry([...lambdaTransient, ...retryableDeployErrors], 6),
+        Catch: toRecover,
+        Next: "MoreBatches",
+      }),
+      MoreBatches: { Type: "Choice", Choices: [{ ...done, Next: "Finish" }], Default: "Detach" },
+      Detach: rolloutTask("Detach", "Drained"),
+      Drained: { Type: "Choice", Choices: [{ ...ready, Next: "Deploy" }], Default: "WaitForDrain" },
+      WaitForDrain: wait("WaitForDrain", "CheckDrained"),
+      CheckDrained: rolloutTask("CheckDrained", "Drained"),
+      Deploy: rolloutTask("Deploy", "WaitForDeployment"),
+      WaitForDeployment: wait("WaitForDeployment", "CheckDeployment"),
+      CheckDeployment: rolloutTask("CheckDeployment", "Deployed"),
+      Deployed: { Type: "Choice", Choices: [{ ...ready, Next: "Attach" }], Default: "WaitForDeployment" },
+      Attach: rolloutTask("Attach", "InService"),
+      InService: {
+        Type: "Choice",
+        Choices: [
+          { And: [ready, done], Next: "Finish" },
+          { ...ready, Next: "Detach" },
+        ],
+        Default: "WaitForHealth",
+      },
+      WaitForHealth: wait("WaitForHealth", "CheckInService"),
+      CheckInService: rolloutTask("CheckInService", "InService"),
+      Finish: task("Finish", {
+        Parameters: underLock,
+        ResultPath: "$.report",
+        OutputPath: "$.report",
+        Retry: retry([...lambdaTransient, ...retryableDeployErrors], 6),
+        Catch: toRecover,
+        End: true,
+      }),
+      Recover: task("Recover", {
+        Parameters: { "executionId.$": "$.config.executionId", "error.$": "$.error" },
+        ResultPath: "$.recovery",
+        Retry: retry([...lambdaTransient, ...retryableDeployErrors, "ReattachFailedError"], 6),
+        // Whatever happens here, the execution fails with the error that stopped the rollout;
+        // if the recovery itself failed, the status-change rule runs the cleanup again.
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.recoveryError", Next: "Failed" }],
+        Next: "Failed",
+      }),
+      Failed: { Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" },
+    },
+  };
+}
+
+/** The `${Variable}` → ARN map for `definitionSubstitutions`, given one ARN per function. */
+export function deploySubstitutions(arnOf: (fn: DeployFunction) => string): Record<string, string> {
+  return Object.fromEntries(deployFunctions.map((fn) => [arnVariable(fn), arnOf(fn)]));
+}

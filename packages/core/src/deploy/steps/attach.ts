@@ -1,0 +1,42 @@
+import { LoadBalancerTimeoutError } from "../errors.js";
+import type { Rollout } from "../state.js";
+import { byLoadBalancer, markBatch } from "./batchRecords.js";
+import type { DeploySession } from "./session.js";
+
+/** Puts each instance of the batch back into exactly the load balancers it left. */
+export async function attachBatch(session: DeploySession, rollout: Rollout): Promise<Rollout> {
+  await session.heartbeat();
+  const current = rollout.current;
+  if (!current) throw new RangeError("no batch to attach");
+  await markBatch(session, current.decisions, { phase: "attaching" }, ["deployed"]);
+  const targets = byLoadBalancer(current.decisions);
+  for (const [lb, endpoints] of targets) await session.services.loadBalancers.attach(lb, endpoints);
+  await markBatch(session, current.decisions, { time: "attachedAt" });
+  if (targets.size === 0) return completeBatch(session, rollout);
+  const deadline = session.now() + session.config.healthTimeoutSeconds * 1000;
+  return { ...rollout, current: { ...current, phase: "attaching", ready: false, deadline } };
+}
+
+/** Polls until every reattached instance is InService everywhere it was put back. */
+export async function checkInService(session: DeploySession, rollout: Rollout): Promise<Rollout> {
+  await session.heartbeat();
+  const current = rollout.current;
+  if (!current) throw new RangeError("no batch is attaching");
+  const waiting: string[] = [];
+  for (const [lb, endpoints] of byLoadBalancer(current.decisions)) {
+    const health = await session.services.loadBalancers.health(lb, endpoints);
+    for (const h of health) if (h.state !== "InService") waiting.push(`${h.instanceId} in ${lb}`);
+  }
+  if (waiting.length === 0) return completeBatch(session, rollout);
+  if (session.now() > current.deadline) throw new LoadBalancerTimeoutError("health", waiting, session.config.healthTimeoutSeconds);
+  return { ...rollout, current: { ...current, ready: false } };
+}
+
+async function completeBatch(session: DeploySession, rollout: Rollout): Promise<Rollout> {
+  const current = rollout.current;
+  if (!current) throw new RangeError("no batch to complete");
+  await markBatch(session, current.decisions, { phase: "done", time: "inServiceAt" }, ["attaching"]);
+  const index = rollout.index + 1;
+  await session.services.journal.updateSummary(session.config.executionId, { completedBatches: index }, session.fence);
+  return { ...rollout, index, done: index >= rollout.batches.length, current: { ...current, ready: true } };
+}

@@ -1,0 +1,25 @@
+import type { DetachDecision } from "../detachPlan.js";
+import type { InstancePatch, InstancePhase } from "../progress.js";
+import type { DeploySession } from "./session.js";
+
+/** Load balancer → endpoint ids to take out of it (or put back), from a batch's decisions. */
+export function byLoadBalancer(decisions: readonly DetachDecision[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const d of decisions) {
+    if (d.endpointId === undefined) continue;
+    for (const lb of d.detachFrom) out.set(lb, [...(out.get(lb) ?? []), d.endpointId]);
+  }
+  return out;
+}
+
+/** Moves every instance of the batch to `patch.phase`, from the phases given. */
+export async function markBatch(
+  session: DeploySession,
+  decisions: readonly DetachDecision[],
+  patch: InstancePatch,
+  onlyFrom?: readonly InstancePhase[],
+): Promise<void> {
+  await Promise.all(
+    decisions.map((d) => session.services.journal.updateInstance(session.config.executionId, d.instanceId, patch, session.fence, onlyFrom)),
+  );
+}

@@ -1,4 +1,6 @@
 import type { SSTConfig } from "sst";
+import { configureApp } from "./stacks/defaults.js";
+import { Janitor } from "./stacks/Janitor.js";
 import { Storage } from "./stacks/Storage.js";
 
 export default {
@@ -6,13 +8,7 @@ export default {
     return { name: "scythe", region: process.env.AWS_REGION ?? "us-east-1" };
   },
   stacks(app) {
-    app.setDefaultFunctionProps({
-      runtime: "nodejs22.x",
-      architecture: "arm_64",
-      timeout: "5 minutes",
-      memorySize: "512 MB",
-      nodejs: { format: "esm" },
-    });
-    app.stack(Storage);
+    configureApp(app);
+    app.stack(Storage).stack(Janitor);
   },
 } satisfies SSTConfig;

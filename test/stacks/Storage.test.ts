@@ -1,22 +1,14 @@
-import { Template } from "aws-cdk-lib/assertions";
-import { App, getStack } from "sst/constructs";
-import { initProject } from "sst/project.js";
+import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { locksTable, registryTable } from "../../packages/core/src/schema/tables.js";
 import { Storage } from "../../stacks/Storage.js";
 import { isDevelopmentStage } from "../../stacks/tableProps.js";
+import { iamActions, synth } from "../support/stacks.js";
 
 let template: Template;
 
-function synth(stage: string): Template {
-  const app = new App({ mode: "deploy", stage, name: "scythe" });
-  app.stack(Storage);
-  return Template.fromStack(getStack(Storage));
-}
-
 beforeAll(async () => {
-  await initProject({ stage: "test" });
-  template = synth("prod");
+  template = await synth(Storage, "prod");
 });
 
 const tableWithKey = (key: object) =>
@@ -62,18 +54,14 @@ describe("Stack: Storage", () => {
     for (const table of tables) expect(table).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
   });
 
-  it("lets a development stage delete its tables", () => {
-    const tables = Object.values(synth("dev").findResources("AWS::DynamoDB::Table"));
+  it("lets a development stage delete its tables", async () => {
+    const tables = Object.values((await synth(Storage, "dev")).findResources("AWS::DynamoDB::Table"));
     expect(tables).toHaveLength(2);
     for (const table of tables) expect(table).toMatchObject({ DeletionPolicy: "Delete" });
   });
 
   it("grants no IAM action with a wildcard", () => {
-    const policies = Object.values(template.findResources("AWS::IAM::Policy"));
-    const actions = policies.flatMap((p) =>
-      (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat()),
-    );
-    expect(actions.filter((a) => a.includes("*"))).toEqual([]);
+    expect(iamActions(template).filter((a) => a.includes("*"))).toEqual([]);
   });
 
   it.each([

@@ -1,0 +1,37 @@
+import { Match } from "aws-cdk-lib/assertions";
+import { describe, expect, it } from "vitest";
+import { Janitor } from "../../stacks/Janitor.js";
+import { iamActions, synth } from "../support/stacks.js";
+
+describe("Stack: Janitor", () => {
+  it("deploys the orphan sweep on nodejs22.x with only the calls it makes", async () => {
+    const template = await synth(Janitor);
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Runtime: "nodejs22.x",
+      Description: Match.stringLikeRegexp("owning record is gone"),
+    });
+    const actions = iamActions(template);
+    expect(actions.filter((a) => a.includes("*"))).toEqual([]);
+    expect(actions).toEqual(expect.arrayContaining(["opsworks:StopInstance", "opsworks:DeleteInstance", "elasticloadbalancing:DeleteLoadBalancer"]));
+    expect(actions).not.toContain("opsworks:CreateDeployment");
+    // The sweep only reads the registry.
+    expect(actions).toContain("dynamodb:Scan");
+    expect(actions).not.toContain("dynamodb:DeleteItem");
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ SST_Table_tableName_Registry: Match.anyValue() }) },
+    });
+  });
+
+  it("schedules the sweep hourly on a shared stage, with an explicit non-dry-run payload", async () => {
+    const template = await synth(Janitor);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 hour)",
+      Targets: [Match.objectLike({ Input: JSON.stringify({ dryRun: false }) })],
+    });
+  });
+
+  it("schedules no destructive sweep on a development stage", async () => {
+    const template = await synth(Janitor, "dev-alice");
+    expect(Object.keys(template.findResources("AWS::Events::Rule"))).toEqual([]);
+  });
+});

@@ -22,3 +22,5 @@ export * from "./blueprints/appBlueprint.js";
 export * from "./blueprints/OpsWorksInstances.js";
 export * from "./blueprints/opsworksInstanceBlueprint.js";
 export * from "./blueprints/protection.js";
+export * from "./composeLeases.js";
+export * from "./blueprints/shippedBlueprints.js";

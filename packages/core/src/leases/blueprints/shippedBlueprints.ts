@@ -1,0 +1,30 @@
+import type { OpsWorksClient } from "@aws-sdk/client-opsworks";
+import type { Clock } from "../../clock.js";
+import type { Blueprint } from "../Blueprint.js";
+import { PermanentDestroyError } from "../errors.js";
+import { AppBlueprint } from "./appBlueprint.js";
+import type { AppTeardown } from "./AppTeardown.js";
+import { HerokuAppTeardown } from "./herokuAppTeardown.js";
+import { OpsWorksInstanceBlueprint } from "./opsworksInstanceBlueprint.js";
+import { OpsWorksInstances } from "./OpsWorksInstances.js";
+
+/** Without a Heroku token, app resources cannot be torn down: say so on the resource, do not guess. */
+const noHeroku: AppTeardown = {
+  deleteApp: async () => {
+    throw new PermanentDestroyError("no Heroku API token is configured (HEROKU_API_TOKEN)");
+  },
+};
+
+/** The blueprints Scythe ships: OpsWorks instances and Heroku apps, on the caller's clients. */
+export function shippedBlueprints(options: {
+  opsworks: OpsWorksClient;
+  heroku?: { token: string; baseUrl?: string };
+  clock?: Clock;
+  stopPollMs?: number;
+}): Blueprint[] {
+  const apps = options.heroku ? new HerokuAppTeardown(options.heroku) : noHeroku;
+  return [
+    new OpsWorksInstanceBlueprint({ instances: new OpsWorksInstances(options.opsworks), clock: options.clock, stopPollMs: options.stopPollMs }),
+    new AppBlueprint({ apps, clock: options.clock }),
+  ];
+}

@@ -1,0 +1,37 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { systemClock, type Clock } from "../clock.js";
+import { DynamoLockStore } from "../lock/DynamoLockStore.js";
+import { LockService } from "../lock/LockService.js";
+import type { TableNames } from "../schema/tables.js";
+import { Blueprints, type Blueprint } from "./Blueprint.js";
+import { CommandQueue } from "./CommandQueue.js";
+import { DynamoRegistry } from "./DynamoRegistry.js";
+import { ExpirySweep } from "./ExpirySweep.js";
+import { LeaseService } from "./LeaseService.js";
+import { UpdateWorker } from "./UpdateWorker.js";
+import type { UpdateWorkerSettings } from "./WorkContext.js";
+
+export interface LeasesOptions {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tables: TableNames;
+  readonly blueprints: readonly Blueprint[];
+  readonly clock?: Clock;
+  readonly workerId?: string;
+  readonly settings?: Partial<UpdateWorkerSettings>;
+  readonly sweepConcurrency?: number;
+}
+
+/** Wires the leases components on the caller's client: what every handler, the CLI and the demo use. */
+export function composeLeases(options: LeasesOptions) {
+  const clock = options.clock ?? systemClock;
+  const registry = new DynamoRegistry(options.doc, options.tables.registry);
+  const queue = new CommandQueue({ registry, clock });
+  const locks = new LockService({ store: new DynamoLockStore(options.doc, { tableName: options.tables.locks }), clock, ownerId: options.workerId });
+  const blueprints = new Blueprints(options.blueprints);
+  const worker = new UpdateWorker({ registry, queue, locks, blueprints, clock, workerId: options.workerId ?? locks.ownerId, settings: options.settings });
+  const service = new LeaseService({ registry, queue, worker, blueprints, clock });
+  const sweep = new ExpirySweep({ registry, queue, worker, clock, concurrency: options.sweepConcurrency });
+  return { registry, queue, locks, blueprints, worker, service, sweep };
+}
+
+export type Leases = ReturnType<typeof composeLeases>;

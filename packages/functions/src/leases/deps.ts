@@ -1,0 +1,26 @@
+import { OpsWorksClient } from "@aws-sdk/client-opsworks";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { composeLeases, shippedBlueprints, type Leases } from "@scythe/core";
+import { tableNamesFromEnv } from "../shared/env.js";
+
+/**
+ * The leases components for a Lambda cold start: clients with the default config (the
+ * local world sets AWS_ENDPOINT_URL_* instead), tables from SST's bind variables.
+ */
+export function leasesFromEnv(env: NodeJS.ProcessEnv = process.env): Leases {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  const token = env.HEROKU_API_TOKEN;
+  return composeLeases({
+    doc,
+    tables: tableNamesFromEnv(env),
+    blueprints: shippedBlueprints({ opsworks: new OpsWorksClient({}), heroku: token ? { token, baseUrl: env.HEROKU_API_URL } : undefined }),
+    workerId: env.AWS_LAMBDA_LOG_STREAM_NAME ? `lambda:${env.AWS_LAMBDA_LOG_STREAM_NAME}` : undefined,
+  });
+}
+
+/** Builds once, on first use: importing a handler module never needs the environment. */
+export function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}

@@ -1,0 +1,31 @@
+import { acquireLeaseInput, extendLeaseInput, releaseLeaseInput, type Leases } from "@scythe/core";
+import { z } from "zod";
+import { lambda } from "../shared/lambda.js";
+import { leasesFromEnv, once } from "./deps.js";
+
+/** On-demand leases: `{ action: "acquire" | "release" | "extend", ... }`. */
+export const leasesEvent = z.discriminatedUnion("action", [
+  acquireLeaseInput.extend({ action: z.literal("acquire") }),
+  releaseLeaseInput.extend({ action: z.literal("release") }),
+  extendLeaseInput.extend({ action: z.literal("extend") }),
+]);
+
+export function makeHandler(deps: () => Leases) {
+  return lambda({
+    job: "leases",
+    schema: leasesEvent,
+    fn: async (event) => {
+      const { service } = deps();
+      switch (event.action) {
+        case "acquire":
+          return { action: event.action, lease: await service.acquire(event) };
+        case "release":
+          return { action: event.action, result: await service.release(event) };
+        case "extend":
+          return { action: event.action, result: await service.extend(event) };
+      }
+    },
+  });
+}
+
+export const handler = makeHandler(once(() => leasesFromEnv()));

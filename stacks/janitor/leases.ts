@@ -1,0 +1,69 @@
+import { Aws } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { StartingPosition } from "aws-cdk-lib/aws-lambda";
+import { Cron, Function, type App, type Stack, type Table } from "sst/constructs";
+import { useTable } from "../access.js";
+import { scheduleFor } from "../schedules.js";
+
+const handlers = "packages/functions/src/leases";
+
+/** Teardown calls of the shipped OpsWorks blueprint, on this account's OpsWorks stacks only. */
+const opsworksTeardown = () =>
+  new PolicyStatement({
+    actions: ["opsworks:DescribeInstances", "opsworks:StopInstance", "opsworks:DeleteInstance"],
+    resources: [`arn:${Aws.PARTITION}:opsworks:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/*`],
+  });
+
+/**
+ * Lease expiry (Drydock): the on-demand `leases` Lambda, the expiry sweep on a schedule
+ * (every minute unless SCYTHE_SCHEDULE_EXPIRY says otherwise), and the stream worker
+ * that runs an object's update worker as soon as a command is appended to its queue.
+ * Tables are granted data actions only (useTable), not `bind`'s `dynamodb:*`.
+ */
+export function leaseJobs(stack: Stack, tables: { locks: Table; registry: Table }, app: App) {
+  const grant = (fn: Function) => {
+    useTable(fn, tables.locks);
+    useTable(fn, tables.registry);
+    fn.addToRolePolicy(opsworksTeardown());
+  };
+
+  const leases = new Function(stack, "Leases", {
+    handler: `${handlers}/leases.handler`,
+    description: "Acquires, releases and extends leases on resources (Drydock-style command queue)",
+  });
+  grant(leases);
+
+  const sweep = new Function(stack, "LeaseExpirySweep", {
+    handler: `${handlers}/expirySweep.handler`,
+    description: "Releases leases and resources past their expiry through their command queues",
+  });
+  grant(sweep);
+  const schedule = scheduleFor(app, "expiry");
+  if (schedule) {
+    new Cron(stack, "LeaseExpirySchedule", { schedule: schedule as `rate(${string})` | `cron(${string})`, job: { function: sweep } });
+  }
+
+  tables.registry.addConsumers(stack, {
+    leaseStream: {
+      function: {
+        handler: `${handlers}/streamWorker.handler`,
+        description: "Runs an object's update worker when a command is appended to its queue",
+      },
+      // Only new commands wake the worker; record updates and consumed marks do not.
+      filters: [{ eventName: ["INSERT"], dynamodb: { Keys: { sk: { S: [{ prefix: "cmd#" }] } } } }],
+      cdk: {
+        eventSource: {
+          startingPosition: StartingPosition.LATEST,
+          batchSize: 25,
+          reportBatchItemFailures: true,
+          bisectBatchOnError: true,
+          retryAttempts: 10,
+        },
+      },
+    },
+  });
+  const streamWorker = tables.registry.getFunction("leaseStream");
+  if (streamWorker) grant(streamWorker);
+
+  return { leases, sweep, streamWorker };
+}

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ValidationError } from "@scythe/core";
 import { lambda } from "../src/shared/lambda.js";
 import { metrics } from "../src/shared/observability.js";
-import { tableNamesFromEnv } from "../src/shared/env.js";
+import { tableNameFromEnv, tableNamesFromEnv } from "../src/shared/env.js";
 
 const context = {
   functionName: "scythe-test",
@@ -47,5 +47,7 @@ describe("Function: lambda (the middy pipeline)", () => {
   it("reads bound table names, naming the variable that is missing", () => {
     expect(tableNamesFromEnv({ SST_Table_tableName_Locks: "l", SST_Table_tableName_Registry: "r" })).toEqual({ locks: "l", registry: "r" });
     expect(() => tableNamesFromEnv({ SST_Table_tableName_Locks: "l" })).toThrow(/SST_Table_tableName_Registry/);
+    // A function given only the registry reads it without needing the others.
+    expect(tableNameFromEnv("registry", { SST_Table_tableName_Registry: "r" })).toBe("r");
   });
 });

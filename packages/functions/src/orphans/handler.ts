@@ -11,7 +11,7 @@ import {
   OrphanSweep,
   type Inventory,
 } from "@scythe/core";
-import { tableNamesFromEnv } from "../shared/env.js";
+import { tableNameFromEnv } from "../shared/env.js";
 import { lambda } from "../shared/lambda.js";
 import { logger, metrics } from "../shared/observability.js";
 import { once } from "../shared/once.js";
@@ -44,7 +44,7 @@ export const handler = makeHandler(
   once(
     () =>
       new OrphanSweep({
-        records: new DynamoOwnerRecords(DynamoDBDocumentClient.from(new DynamoDBClient({})), tableNamesFromEnv().registry),
+        records: new DynamoOwnerRecords(DynamoDBDocumentClient.from(new DynamoDBClient({})), tableNameFromEnv("registry")),
         inventories: defaultInventories(),
       }),
   ),

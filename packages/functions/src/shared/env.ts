@@ -1,16 +1,19 @@
-import { tables, type TableNames } from "@scythe/core";
-import { ValidationError } from "@scythe/core";
+import { tables, ValidationError, type TableNames } from "@scythe/core";
 
 /**
- * Table names as SST's `bind` passes them to a function (`SST_Table_tableName_<id>`).
- * The local world sets the same variables, so handlers read one format everywhere.
+ * A table's name as the stack passes it to a function (`SST_Table_tableName_<id>`, the
+ * variable SST's bind would set). The local world sets the same, so handlers read one
+ * format everywhere. A function is given only the tables it uses.
  */
+export function tableNameFromEnv(key: keyof TableNames, env: NodeJS.ProcessEnv = process.env): string {
+  const def = tables.find((t) => t.key === key);
+  const variable = `SST_Table_tableName_${def?.id ?? key}`;
+  const value = env[variable];
+  if (!value) throw new ValidationError(variable, "is not set: give this function the table in its stack");
+  return value;
+}
+
+/** Every table's name, for functions (and the CLI under `sst bind`) that use them all. */
 export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNames {
-  const entries = tables.map((def) => {
-    const variable = `SST_Table_tableName_${def.id}`;
-    const value = env[variable];
-    if (!value) throw new ValidationError(variable, "is not set: bind the table to this function");
-    return [def.key, value] as const;
-  });
-  return Object.fromEntries(entries) as unknown as TableNames;
+  return { locks: tableNameFromEnv("locks", env), registry: tableNameFromEnv("registry", env) };
 }

@@ -3,6 +3,8 @@ import { demoCommand } from "./commands/demo.js";
 import { devCommand } from "./commands/dev.js";
 import { lockCommand } from "./commands/lock.js";
 import { orphansCommand } from "./commands/orphans.js";
+import { leasesCommand } from "./commands/leases.js";
+import { resourcesCommand } from "./commands/resources.js";
 
 const program = new Command("scythe")
   .description("Keep an AWS fleet tidy and deploy to it without downtime.\n\nCommands act on the local world started by `scythe dev` (found through .scythe/world.json),\nor on a deployed stage when run under `npx sst bind`.")
@@ -11,6 +13,8 @@ const program = new Command("scythe")
   .addCommand(devCommand())
   .addCommand(demoCommand())
   .addCommand(lockCommand())
-  .addCommand(orphansCommand());
+  .addCommand(orphansCommand())
+  .addCommand(leasesCommand())
+  .addCommand(resourcesCommand());
 
 await program.parseAsync(process.argv);

@@ -2,11 +2,12 @@ import pc from "picocolors";
 import type { Output } from "../cli/output.js";
 import { startLocalWorld } from "../world/world.js";
 import type { DemoStep } from "./DemoStep.js";
+import { leasesDemo } from "./leasesDemo.js";
 import { lockDemo } from "./lockDemo.js";
 import { orphansDemo } from "./orphansDemo.js";
 
 /** The jobs the demo shows, in order. Each issue that adds a job adds its step here. */
-export const demoSteps: readonly DemoStep[] = [lockDemo, orphansDemo];
+export const demoSteps: readonly DemoStep[] = [lockDemo, orphansDemo, leasesDemo];
 
 export interface DemoReport {
   readonly ok: boolean;

@@ -1,0 +1,105 @@
+import { execFile } from "node:child_process";
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import type { Context } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFleetSimulator, type FleetSimulator } from "../../packages/local/src/sim/index.js";
+import { startBootstrapStub } from "../support/awsBootstrapStub.js";
+import { freshTables } from "../support/dynamo.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const sstBin = join(root, "node_modules", ".bin", "sst");
+
+async function sstBootstrapVersion(): Promise<string> {
+  const source = await readFile(join(root, "node_modules", "sst", "bootstrap.js"), "utf8");
+  return /LATEST_VERSION = "([\d.]+)"/.exec(source)?.[1] ?? "0";
+}
+
+async function bundles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith(".mjs")) found.push(join(entry.parentPath, entry.name));
+  }
+  return found;
+}
+
+let built: string[] = [];
+let sim: FleetSimulator;
+
+/**
+ * Builds the stage as `sst deploy` would (offline, against a stubbed bootstrap), then
+ * loads the bundles Lambda would run: proof that what deploys is what was tested.
+ */
+beforeAll(async () => {
+  const stub = await startBootstrapStub(await sstBootstrapVersion());
+  await rm(join(root, ".sst", "artifacts"), { recursive: true, force: true });
+  try {
+    await promisify(execFile)(sstBin, ["build", "--stage", "bundle-check"], {
+      cwd: root,
+      env: { ...process.env, AWS_ENDPOINT_URL: stub.endpoint, AWS_ACCESS_KEY_ID: "ci", AWS_SECRET_ACCESS_KEY: "ci", AWS_REGION: "us-east-1" },
+      timeout: 240_000,
+    });
+  } finally {
+    await stub.close();
+  }
+  built = await bundles(join(root, ".sst", "artifacts"));
+  sim = await startFleetSimulator({ timeScale: 1 });
+}, 300_000);
+
+afterAll(async () => {
+  await sim.close();
+});
+
+const context = { functionName: "bundle-check", awsRequestId: "r1", getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+
+describe("Built Lambda bundles", () => {
+  it("bundles every function handler the stacks deploy, and each exports a handler", async () => {
+    const templates = (await readdir(join(root, ".sst", "dist"))).filter((f) => f.startsWith("bundle-check-") && f.endsWith(".template.json"));
+    const handlers = new Set<string>();
+    for (const file of templates) {
+      const template = JSON.parse(await readFile(join(root, ".sst", "dist", file), "utf8")) as { Resources: Record<string, { Type: string; Properties: { Handler?: string; Runtime?: string } }> };
+      for (const r of Object.values(template.Resources)) {
+        if (r.Type === "AWS::Lambda::Function" && r.Properties.Handler?.startsWith("packages/")) {
+          expect(r.Properties.Runtime).toBe("nodejs22.x");
+          handlers.add(r.Properties.Handler.replace(/\.handler$/, ".mjs"));
+        }
+      }
+    }
+    expect(handlers.size).toBeGreaterThan(0);
+    const bundled = built.map((b) => relative(join(root, ".sst", "artifacts"), b).split("/").slice(1).join("/"));
+    for (const handler of handlers) expect(bundled).toContain(handler);
+    // As Lambda would: the table variables are set before a bundle is loaded.
+    process.env.SST_Table_tableName_Locks ??= "bundle-check-Locks";
+    process.env.SST_Table_tableName_Registry ??= "bundle-check-Registry";
+    for (const file of built) {
+      const mod = (await import(pathToFileURL(file).href)) as { handler?: unknown };
+      expect(typeof mod.handler, file).toBe("function");
+    }
+  });
+
+  it("runs the bundled orphan sweep against the local world, with only the registry it is given", async () => {
+    const { endpoint, names } = await freshTables();
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      AWS_ENDPOINT_URL_OPSWORKS: sim.endpoint,
+      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: sim.endpoint,
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_REGION: "us-east-1",
+      SST_Table_tableName_Registry: names.registry,
+    });
+    await sim.control.seed({
+      stacks: [{ StackId: "s", Name: "s" }],
+      instances: [{ InstanceId: "i-1", Hostname: "scythe-deadbeef-web", StackId: "s", Status: "online" }, { InstanceId: "i-2", Hostname: "web-1", StackId: "s", Status: "online" }],
+    });
+    const file = built.find((b) => b.endsWith("orphans/handler.mjs"));
+    expect(file).toBeDefined();
+    const { handler } = (await import(pathToFileURL(file ?? "").href)) as { handler: (e: unknown, c: Context) => Promise<{ removed: Record<string, string[]>; seen: Record<string, unknown> }> };
+    const report = await handler({ dryRun: true }, context);
+    expect(report.removed).toEqual({ instance: ["scythe-deadbeef-web"] });
+    expect(report.seen.instance).toEqual({ total: 2, inScheme: 1 });
+    await expect(handler({ dryrun: true }, context)).rejects.toMatchObject({ name: "ValidationError", field: "dryrun" });
+  });
+});

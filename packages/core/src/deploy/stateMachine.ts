@@ -112,9 +112,9 @@ export function deployStateMachineDefinition(): DeployDefinition {
     States: {
       Validate: task("Validate", {
         Parameters: { "input.$": "$", "executionId.$": "$$.Execution.Id", "startedAt.$": "$$.Execution.StartTime" },
-        // The state becomes `{ config }`: the raw input stays in the execution's history only.
+        // The state becomes `{ config }` (no ResultPath: the result replaces the input); the
+        // raw input stays in the execution's history only.
         ResultSelector: { "config.$": "$" },
-        ResultPath: "$",
         Retry: retry(lambdaTransient, 3),
         Next: "AcquireLock",
       }),

@@ -1,0 +1,8 @@
+import { attachBatch } from "@scythe/core";
+import { once } from "../shared/once.js";
+import { deployServicesFromEnv } from "./services.js";
+import { rolloutTask } from "./task.js";
+
+export const makeHandler = rolloutTask("attach", attachBatch);
+
+export const handler = makeHandler(once(deployServicesFromEnv));

@@ -1,0 +1,8 @@
+import { prepareRollout } from "@scythe/core";
+import { once } from "../shared/once.js";
+import { deployServicesFromEnv } from "./services.js";
+import { lockedTask } from "./task.js";
+
+export const makeHandler = lockedTask("prepare", prepareRollout);
+
+export const handler = makeHandler(once(deployServicesFromEnv));

@@ -1,0 +1,5 @@
+export * from "./runDeploy.js";
+export * from "./substitute.js";
+export * from "./localServices.js";
+export * from "./lambdaInvoke.js";
+export * from "./rolloutAudit.js";

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeployJournal, DynamoLockStore, LockService, type DeployReport } from "@scythe/core";
+import { startFleetSimulator, type FleetSimulator } from "../../packages/local/src/sim/index.js";
+import { auditRollout, localDeployServices, membership, startLocalDeploy } from "../../packages/local/src/stepfunctions/index.js";
+import { seedFleet } from "../../packages/core/test/deploy/support.js";
+import { freshTables } from "../support/dynamo.js";
+
+let sim: FleetSimulator;
+let world: Awaited<ReturnType<typeof freshTables>>;
+
+beforeAll(async () => {
+  // 0.2 real ms per simulated second: a 300 s drain is 60 ms, a 60 s deployment 12 ms.
+  sim = await startFleetSimulator({ timeScale: 0.2 });
+  world = await freshTables();
+});
+afterAll(() => sim.close());
+
+const fast = { pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 }, leaseSeconds: 30 };
+
+async function rollout(spec: Parameters<typeof seedFleet>[1], extra: Record<string, unknown> = {}) {
+  const fleet = await seedFleet(sim.control, spec);
+  const since = await sim.control.lastSeq();
+  const before = membership(await sim.control.state());
+  const services = localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint });
+  const input = { stackId: fleet.stackId, layerId: fleet.layerId, appId: fleet.appId, ...fast, ...extra };
+  const execution = await startLocalDeploy(input, { services, waitMs: 5 });
+  const result = await execution.result;
+  const audit = await auditRollout(sim.control, since, before);
+  return { fleet, result, audit, services, input };
+}
+
+describe("State machine: rolling deploy in the local world", () => {
+  it.each([1, 2, 5])("deploys %i instance(s) behind two load balancers, one instance alone behind one, without downtime", async (n) => {
+    const { fleet, result, audit, input } = await rollout({
+      instances: n,
+      loadBalancers: { main: Array.from({ length: n }, (_, i) => i + 1), solo: [1] },
+    });
+    expect(result.status).toBe("SUCCEEDED");
+    expect(audit.zeroInService).toEqual([]);
+    expect(audit.notReattached).toEqual([]);
+    expect(audit.attachedElsewhere).toEqual([]);
+    expect(audit.membershipChanged).toBe(false);
+    const ids = fleet.instances.map((i) => i.InstanceId).sort();
+    expect(Object.keys(audit.deploymentsPerInstance).sort()).toEqual(ids);
+    expect(Object.values(audit.deploymentsPerInstance).every((count) => count === 1)).toBe(true);
+
+    const report = result.output as DeployReport;
+    expect(report.deployed).toHaveLength(n);
+    const first = report.deployed.find((d) => d.hostname === "web1");
+    // web1 is alone behind solo: it stays there; it leaves main only if another instance serves it.
+    expect(first?.keptIn.map((k) => k.loadBalancer)).toEqual(n === 1 ? [fleet.lbName("main"), fleet.lbName("solo")] : [fleet.lbName("solo")]);
+    expect(report.notDetached.map((k) => k.loadBalancer)).toContain(fleet.lbName("solo"));
+    expect(report.lockReleased).toBe(true);
+
+    const lock = await new LockService({ store: new DynamoLockStore(world.doc, { tableName: world.names.locks }) }).status(`deploy/stack/${input.stackId}`);
+    expect(lock.held).toBe(false);
+    const journal = new DeployJournal(world.doc, { tableName: world.names.registry });
+    expect(await journal.summary(result.executionArn)).toMatchObject({ status: "succeeded", total: n, completedBatches: n });
+    const records = await journal.instances(result.executionArn);
+    expect(records.map((r) => r.phase)).toEqual(Array(n).fill("done"));
+    for (const r of records) {
+      const times = ["detachedAt", "deployStartedAt", "deployedAt", "attachedAt", "inServiceAt", ...((r.detachFrom ?? []).length > 0 ? ["drainedAt"] : [])];
+      expect(Object.keys(r.times).sort()).toEqual(times.sort());
+    }
+  });
+
+  it("deploys in batches of two, never emptying the load balancer a batch shares", async () => {
+    const { fleet, result, audit } = await rollout({ instances: 5, loadBalancers: { main: [1, 2, 3, 4, 5], pair: [1, 2] } }, { batchSize: 2 });
+    expect(result.status).toBe("SUCCEEDED");
+    expect(audit.ok).toBe(true);
+    expect(Object.values(audit.deploymentsPerInstance)).toEqual([1, 1, 1, 1, 1]);
+    const creates = (await sim.control.calls("CreateDeployment")).filter((e) => (e.params as { StackId: string }).StackId === fleet.stackId);
+    expect(creates.map((e) => (e.params as { InstanceIds: string[] }).InstanceIds.length)).toEqual([2, 2, 1]);
+    const report = result.output as DeployReport;
+    expect(report.notDetached).toEqual([
+      { instanceId: expect.any(String), loadBalancer: fleet.lbName("pair"), reason: expect.stringContaining("one instance must stay in service") },
+    ]);
+  });
+
+  it("skips instances that are not online and reports them", async () => {
+    const { fleet, result, audit } = await rollout({ instances: 3, loadBalancers: { main: [1, 2, 3] }, stopped: [2] });
+    expect(result.status).toBe("SUCCEEDED");
+    expect(audit.ok).toBe(true);
+    const report = result.output as DeployReport;
+    expect(report.skipped).toEqual([{ instanceId: fleet.instances[1]?.InstanceId, hostname: "web2", status: "stopped", reason: "not online (stopped)" }]);
+    expect(Object.keys(audit.deploymentsPerInstance)).not.toContain(fleet.instances[1]?.InstanceId);
+  });
+
+  it("fails a bad input at once, naming the field, with nothing written", async () => {
+    const services = localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint });
+    const since = await sim.control.lastSeq();
+    const execution = await startLocalDeploy({ stackId: "s-1", layerId: "l-1", appId: "a-1", batchSize: 0 }, { services });
+    const result = await execution.result;
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("ValidationError");
+    expect(JSON.parse(result.cause ?? "{}")).toMatchObject({ errorType: "ValidationError", errorMessage: "batchSize: must be at least 1" });
+    expect(result.entered).toEqual({ Validate: 1 });
+    expect(await sim.control.events(since)).toEqual([]);
+    const journal = new DeployJournal(world.doc, { tableName: world.names.registry });
+    expect(await journal.summary(result.executionArn)).toBeUndefined();
+  });
+});

@@ -5,7 +5,13 @@ import { ClassicElb, DeployJournal, DynamoLockStore, OpsWorksTarget, type Deploy
 import { localCredentials, localRegion } from "../world/clients.js";
 
 /** The deploy services of the local world: the real SDK clients pointed at the fleet simulator. */
-export function localDeployServices(options: { doc: DynamoDBDocumentClient; tables: TableNames; simulator: string; maxAttempts?: number }): DeployServices {
+export function localDeployServices(options: {
+  doc: DynamoDBDocumentClient;
+  tables: TableNames;
+  simulator: string;
+  /** SDK attempts per ELB call (default 3, as deployed); 1 leaves every retry to the state machine. */
+  maxAttempts?: number;
+}): DeployServices {
   const config = { endpoint: options.simulator, region: localRegion, credentials: localCredentials, maxAttempts: options.maxAttempts ?? 3 };
   return {
     // As deployed: no SDK-level retry for OpsWorks, whose CreateDeployment is not idempotent.

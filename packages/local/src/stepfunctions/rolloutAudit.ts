@@ -21,6 +21,11 @@ export interface RolloutAudit {
   readonly ok: boolean;
 }
 
+/** A call the simulator carried out, even if its answer was then lost (a `dropAfter` fault). */
+export function appliedCall(e: SimEvent): boolean {
+  return e.kind === "call" && (e.outcome === "ok" || (e.outcome === "dropped" && e.status !== undefined && e.status < 400));
+}
+
 function instancesOf(params: unknown): string[] {
   if (!params || typeof params !== "object") return [];
   return Object.entries(params)
@@ -50,7 +55,7 @@ export async function auditRollout(control: SimControl, since: number, before?: 
       last.set(lb, count);
     }
   }
-  const ok = (e: SimEvent) => e.kind === "call" && e.outcome === "ok";
+  const ok = appliedCall;
   const out = new Set<string>();
   const attachedElsewhere: { instance: string; loadBalancer: string }[] = [];
   const deploymentsPerInstance: Record<string, number> = {};

@@ -1,0 +1,57 @@
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { reapWithLock, Reaper, type AppPlatform, type Clock, type LockService, type ReapReport } from "@scythe/core";
+import { lambda } from "../shared/lambda.js";
+import { logger, metrics } from "../shared/observability.js";
+import { reaperEvent } from "./input.js";
+import { platformToken, tokenFrom } from "./tokenMiddleware.js";
+
+export interface ReaperHandlerDeps {
+  readonly locks: LockService;
+  /** Builds the platform client for the token fetched this invocation (cached across warm ones). */
+  readonly platform: (token: string) => AppPlatform;
+  readonly loadToken: () => Promise<string>;
+  /** Namespace regex for this stage; Hatchet's default when absent. */
+  readonly namespace?: string;
+  /** Deletes in flight at once (default 4). */
+  readonly concurrency?: number;
+  /** Longest wait for another reaper's pass, before remaining time bounds it (ms, default 60 s). */
+  readonly lockWaitMs?: number;
+  readonly clock?: Clock;
+}
+
+/**
+ * The reaper Lambda: validates the payload (olderThanMinutes, limit, all, dryRun), then
+ * fetches the token, then runs one pass under the lock within the invocation's remaining
+ * time, and returns the report (also logged, with one metric per count).
+ */
+export function makeHandler(deps: ReaperHandlerDeps) {
+  let platform: { token: string; client: AppPlatform } | undefined;
+  return lambda({
+    job: "reaper",
+    schema: reaperEvent,
+    fn: async (input, context): Promise<ReapReport> => {
+      const token = tokenFrom(context);
+      if (platform?.token !== token) platform = { token, client: deps.platform(token) };
+      const reaper = new Reaper({
+        platform: platform.client,
+        ...(deps.clock ? { clock: deps.clock } : {}),
+        onEvent: (event) => {
+          if (event.type === "deleted" || event.type === "conflict" || event.type === "error" || event.type === "waiting") logger.info(`reaper ${event.type}`, { event });
+        },
+      });
+      const report = await reapWithLock(
+        deps.locks,
+        reaper,
+        { ...input, ...(deps.namespace ? { namespace: deps.namespace } : {}), ...(deps.concurrency ? { concurrency: deps.concurrency } : {}) },
+        { lockWaitMs: deps.lockWaitMs ?? 60_000, remainingMs: () => context.getRemainingTimeInMillis(), safetyMs: 10_000 },
+      );
+      metrics.addMetric("reaper.deleted", MetricUnit.Count, report.dryRun ? 0 : report.deleted.length);
+      metrics.addMetric("reaper.left", MetricUnit.Count, report.left.length);
+      metrics.addMetric("reaper.conflicts", MetricUnit.Count, report.conflicts.length);
+      metrics.addMetric("reaper.errors", MetricUnit.Count, report.errors.length);
+      metrics.addMetric("reaper.apiCalls", MetricUnit.Count, report.apiCalls);
+      logger.info("reaper pass", { report });
+      return report;
+    },
+  }).use(platformToken({ load: deps.loadToken }));
+}

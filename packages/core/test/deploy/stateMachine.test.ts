@@ -1,0 +1,82 @@
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+import {
+  arnVariable,
+  deployFunctions,
+  deployStateMachineDefinition,
+  deploySubstitutions,
+  deployTasks,
+  deployWaits,
+} from "../../src/deploy/stateMachine.js";
+
+type Validate = (definition: unknown, options?: { checkArn?: boolean; checkPaths?: boolean }) => { isValid: boolean; errorsText: (separator?: string) => string };
+const validate = createRequire(import.meta.url)("asl-validator") as Validate;
+
+const definition = deployStateMachineDefinition();
+const states = Object.entries(definition.States) as [string, Record<string, unknown>][];
+const arn = (fn: string) => `arn:aws:lambda:us-east-1:123456789012:function:scythe-deploy-${fn}`;
+
+describe("Module: the rolling deploy's ASL definition", () => {
+  it("passes asl-validator once its ARNs are substituted, as Step Functions receives it", () => {
+    const substituted = JSON.parse(
+      JSON.stringify(definition).replace(/\$\{(\w+)\}/g, (_, name: string) => deploySubstitutions(arn)[name] ?? "missing"),
+    ) as unknown;
+    const result = validate(substituted);
+    expect(result.errorsText()).toBe("");
+    expect(result.isValid).toBe(true);
+  });
+
+  it("invokes each function through a `${...}` placeholder, and every placeholder has a substitution", () => {
+    const placeholders = new Set([...JSON.stringify(definition).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect([...placeholders].sort()).toEqual(deployFunctions.map(arnVariable).sort());
+    expect(Object.keys(deploySubstitutions(arn)).sort()).toEqual([...placeholders].sort());
+    for (const [name, state] of states.filter(([, s]) => s.Type === "Task")) {
+      expect(state.Resource).toBe(`\${${arnVariable(deployTasks[name as keyof typeof deployTasks])}}`);
+    }
+  });
+
+  it("uses JSONPath only, and waits only in Wait states whose seconds come from the input", () => {
+    expect(JSON.stringify(definition)).not.toContain("JSONata");
+    expect(JSON.stringify(definition)).not.toContain("{%");
+    const waits = states.filter(([, s]) => s.Type === "Wait");
+    expect(waits.map(([name]) => name).sort()).toEqual(Object.keys(deployWaits).sort());
+    for (const [name, state] of waits) {
+      expect(state.SecondsPath).toBe(`$.config.pollSeconds.${deployWaits[name as keyof typeof deployWaits]}`);
+    }
+  });
+
+  it("sends every failure after the lock is taken to Recover, which always ends in the Fail state", () => {
+    const beforeLock = new Set(["Validate", "AcquireLock", "Recover"]);
+    for (const [name, state] of states.filter(([n, s]) => s.Type === "Task" && !beforeLock.has(n))) {
+      expect(state.Catch, name).toEqual([{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Recover" }]);
+    }
+    const recover = definition.States.Recover as { Next: string; Catch: { Next: string }[] };
+    expect(recover.Next).toBe("Failed");
+    expect(recover.Catch.map((c) => c.Next)).toEqual(["Failed"]);
+    expect(definition.States.Failed).toEqual({ Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" });
+  });
+
+  it("retries transient errors (Lambda's, throttling, storage) but never bad input or a failed deployment", () => {
+    for (const [name, state] of states.filter(([, s]) => s.Type === "Task")) {
+      const retried = (state.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+      expect(retried, name).toContain("Lambda.ServiceException");
+      expect(retried, name).not.toContain("States.ALL");
+      expect(retried, name).not.toContain("ValidationError");
+      expect(retried, name).not.toContain("DeploymentFailedError");
+      if (name !== "Validate") expect(retried, name).toEqual(expect.arrayContaining(["ThrottledError", "CloudUnavailableError", "StorageUnavailableError"]));
+    }
+  });
+
+  it("reaches every state from the start", () => {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const state = definition.States[name] ?? {};
+      const next = [state.Next, state.Default, ...((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next), ...((state.Catch as { Next: string }[] | undefined) ?? []).map((c) => c.Next)];
+      for (const n of next) if (typeof n === "string") visit(n);
+    };
+    visit(definition.StartAt);
+    expect([...seen].sort()).toEqual(Object.keys(definition.States).sort());
+  });
+});

@@ -1,0 +1,78 @@
+import type { Context } from "aws-lambda";
+import { describe, expect, it } from "vitest";
+import { DeployJournal, DynamoLockStore, LockService, ValidationError, type DeployServices } from "@scythe/core";
+import { freshTables } from "../../../../test/support/dynamo.js";
+import { errorFromCause } from "../../src/deploy/cause.js";
+import { makeHandler as cleanup } from "../../src/deploy/cleanup.js";
+import { makeHandler as validate } from "../../src/deploy/validate.js";
+
+const context = { functionName: "scythe-test", awsRequestId: "req-1", getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+const unused = new Proxy({}, { get: () => () => Promise.reject(new Error("not expected in this test")) });
+
+describe("Handler: deploy validate", () => {
+  it("derives the config, defaults applied and the lock named by scope", async () => {
+    const config = await validate()(
+      { input: { stackId: "s-1", layerId: "l-1", appId: "a-1", lockScope: "global" }, executionId: "arn:exec:1", startedAt: "2026-01-01T00:00:00.000Z" },
+      context,
+    );
+    expect(config).toMatchObject({
+      stackId: "s-1",
+      batchSize: 1,
+      migrate: true,
+      deployTimeoutSeconds: 1800,
+      lockName: "deploy/global",
+      executionId: "arn:exec:1",
+      startedAt: Date.parse("2026-01-01T00:00:00.000Z"),
+    });
+  });
+
+  it.each([
+    [{ stackId: "s-1", layerId: "l-1" }, "appId"],
+    [{ stackId: "s 1", layerId: "l-1", appId: "a" }, "stackId"],
+    [{ stackId: "s", layerId: "l", appId: "a", batchSize: 1.5 }, "batchSize"],
+    [{ stackId: "s", layerId: "l", appId: "a", lockScope: "world" }, "lockScope"],
+    [{ stackId: "s", layerId: "l", appId: "a", pollSeconds: { deploy: 300 } }, "leaseSeconds"],
+    [{ stackId: "s", layerId: "l", appId: "a", batchsize: 2 }, "batchsize"],
+  ])("refuses %j naming %s", async (input, field) => {
+    const error = await validate()({ input, executionId: "e", startedAt: "2026-01-01T00:00:00Z" }, context).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe(field);
+  });
+});
+
+describe("Handler: deploy cleanup (the status-change rule's target)", () => {
+  it("releases the lock of an execution that failed before recording anything, found from its input", async () => {
+    const { doc, names } = await freshTables();
+    const lockStore = new DynamoLockStore(doc, { tableName: names.locks });
+    const services = { target: unused, loadBalancers: unused, journal: new DeployJournal(doc, { tableName: names.registry }), lockStore } as DeployServices;
+    const executionArn = "arn:aws:states:us-east-1:1:execution:deploy:early";
+    await new LockService({ store: lockStore, ownerId: executionArn }).acquire("deploy/stack/s-9", { leaseMs: 60_000 });
+    const report = await cleanup(() => services)(
+      {
+        source: "aws.states",
+        "detail-type": "Step Functions Execution Status Change",
+        detail: { executionArn, status: "TIMED_OUT", input: JSON.stringify({ stackId: "s-9", layerId: "l", appId: "a" }) },
+      },
+      context,
+    );
+    expect(report).toEqual({ executionId: executionArn, status: "unknown", reattached: [], failures: [], lockReleased: true });
+    expect((await new LockService({ store: lockStore }).status("deploy/stack/s-9")).held).toBe(false);
+  });
+
+  it("refuses an event that is not a stopped execution's status change", async () => {
+    const error = await cleanup(() => ({}) as DeployServices)(
+      { source: "aws.states", "detail-type": "Step Functions Execution Status Change", detail: { executionArn: "x", status: "SUCCEEDED" } } as never,
+      context,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe("detail.status");
+  });
+});
+
+describe("Function: errorFromCause", () => {
+  it("reads a Lambda cause, and keeps any other cause as text", () => {
+    expect(errorFromCause("E", JSON.stringify({ errorType: "E", errorMessage: "boom", trace: [] }))).toEqual({ name: "E", message: "boom" });
+    expect(errorFromCause("States.Timeout", "timed out")).toEqual({ name: "States.Timeout", message: "timed out" });
+    expect(errorFromCause("X", undefined)).toEqual({ name: "X", message: "" });
+  });
+});

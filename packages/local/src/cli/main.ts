@@ -5,6 +5,7 @@ import { lockCommand } from "./commands/lock.js";
 import { orphansCommand } from "./commands/orphans.js";
 import { leasesCommand } from "./commands/leases.js";
 import { resourcesCommand } from "./commands/resources.js";
+import { reapCommand } from "./commands/reap.js";
 
 const program = new Command("scythe")
   .description("Keep an AWS fleet tidy and deploy to it without downtime.\n\nCommands act on the local world started by `scythe dev` (found through .scythe/world.json),\nor on a deployed stage when run under `npx sst bind`.")
@@ -15,6 +16,7 @@ const program = new Command("scythe")
   .addCommand(lockCommand())
   .addCommand(orphansCommand())
   .addCommand(leasesCommand())
-  .addCommand(resourcesCommand());
+  .addCommand(resourcesCommand())
+  .addCommand(reapCommand());
 
 await program.parseAsync(process.argv);

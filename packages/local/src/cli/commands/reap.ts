@@ -1,0 +1,94 @@
+import { Command } from "commander";
+import {
+  DynamoLockStore,
+  HerokuPlatform,
+  LockService,
+  Reaper,
+  ValidationError,
+  conflictStrategies,
+  describeReport,
+  parseReapInput,
+  reapWithLock,
+  type ConflictStrategy,
+  type ReaperEvent,
+} from "@scythe/core";
+import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
+import type { Output } from "../output.js";
+import { action } from "../run.js";
+import { resolveTarget } from "../target.js";
+
+interface ReapOptions {
+  olderThan: string;
+  limit: string;
+  namespace?: string;
+  all?: boolean;
+  dryRun?: boolean;
+  concurrency: string;
+  onConflict: string;
+  maxWait: string;
+  lockWait: string;
+  reserve: string;
+}
+
+/** The simulator's default token, for the local world only. */
+const localToken = "sim-token";
+
+function progress(output: Output) {
+  return (event: ReaperEvent) => {
+    if (event.type === "listed") output.progress(`listing ${event.listing}: ${event.seen} apps, ${event.matched} in the namespace`);
+    else if (event.type === "deleted") output.progress(`${event.dryRun ? "would delete" : "deleted"} ${event.app.name} (${event.app.ageMinutes} min, ${event.app.reason})`);
+    else if (event.type === "conflict") output.progress(`conflict on ${event.conflict.name} (${event.conflict.status}): ${event.conflict.then}`);
+    else if (event.type === "error") output.progress(`error${event.error.name ? ` on ${event.error.name}` : ""}: ${event.error.message}`);
+    else output.progress(`over the limit, nothing old enough: waiting ${Math.round(event.wait.ms / 1000)} s for ${event.wait.oldest}`);
+  };
+}
+
+export function reapCommand(): Command {
+  return new Command("reap")
+    .description("delete ephemeral apps in the namespace older than the TTL, oldest first, keeping their number under the limit (Hatchet's reaper)")
+    .option("--older-than <duration>", "TTL: delete apps at least this old", "7m")
+    .option("--limit <n>", "keep fewer than this many namespace apps; at or over it, wait for the oldest to reach the TTL", "20")
+    .option("--namespace <regex>", "app names Scythe may delete (default ^hatchet-t-[a-f0-9]+$)")
+    .option("--all", "delete every app in the namespace, whatever its age")
+    .option("--dry-run", "list what would be deleted, delete nothing")
+    .option("--concurrency <n>", "deletes in flight at once", "4")
+    .option("--on-conflict <strategy>", `when a delete finds the app already gone: ${conflictStrategies.join(" | ")}`, "refresh-and-continue")
+    .option("--max-wait <duration>", "longest this pass may wait for apps to age when over the limit", "10m")
+    .option("--lock-wait <duration>", "how long to wait for another reaper's pass to end", "2m")
+    .option("--reserve <n>", "Heroku requests per budget left for others (the CI creating apps)", "300")
+    .action(
+      action(async (output, opts: ReapOptions) => {
+        const olderThanMs = parsePositiveDuration("--older-than", opts.olderThan);
+        if (!conflictStrategies.includes(opts.onConflict as ConflictStrategy)) {
+          throw new ValidationError("--on-conflict", `"${opts.onConflict}" is not one of ${conflictStrategies.join(", ")}`);
+        }
+        const input = {
+          olderThanMinutes: olderThanMs / 60_000,
+          limit: parseCount("--limit", opts.limit),
+          all: Boolean(opts.all),
+          dryRun: Boolean(opts.dryRun),
+          concurrency: parseCount("--concurrency", opts.concurrency),
+          onConflict: opts.onConflict,
+          maxWaitMs: parseDuration("--max-wait", opts.maxWait),
+          ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+        };
+        // Everything is checked (the namespace included) before anything is listed or deleted.
+        parseReapInput(input);
+        const reserve = parseCount("--reserve", opts.reserve);
+        const lockWaitMs = parseDuration("--lock-wait", opts.lockWait);
+
+        const target = await resolveTarget();
+        const token = process.env.HEROKU_API_TOKEN || (target.world ? localToken : undefined);
+        if (!token) throw new ValidationError("HEROKU_API_TOKEN", "is not set: export the Heroku API token to reap a deployed stage's apps");
+        const baseUrl = target.world?.heroku || process.env.HEROKU_API_URL || "https://api.heroku.com";
+        const platform = new HerokuPlatform({ baseUrl, token, reserve });
+        const locks = new LockService({ store: new DynamoLockStore(target.doc, { tableName: target.tables.locks }) });
+        const reaper = new Reaper({ platform, onEvent: progress(output) });
+
+        output.progress(`reaping ${baseUrl} under the lock in ${target.description}${input.dryRun ? " (dry run: nothing is deleted)" : ""}`);
+        const report = await reapWithLock(locks, reaper, input, { lockWaitMs });
+        output.result(report, describeReport(report));
+        if (report.errors.length > 0 || report.lock?.skipped) process.exitCode = 1;
+      }),
+    );
+}

@@ -133,9 +133,10 @@ describe("State machine faults: rolling deploy in the local world", () => {
 
   it("makes a second deploy of the same stack wait for the lock, or fail with DeployLockError after its lock wait", async () => {
     const spec = { instances: 2, loadBalancers: { main: [1, 2] } };
-    const holding = Promise.withResolvers<boolean>();
-    const first = await start(spec, { onStateEntered: (state) => state === "Prepare" && holding.resolve(true) });
-    await holding.promise;
+    let holds: () => void = () => undefined;
+    const holding = new Promise<void>((resolve) => (holds = resolve));
+    const first = await start(spec, { onStateEntered: (state) => state === "Prepare" && holds() });
+    await holding;
     const ids = { stackId: first.input.stackId, layerId: first.input.layerId, appId: first.input.appId };
     const impatient = await startLocalDeploy({ ...ids, ...fast, lockWaitSeconds: 0 }, { services: services(), waitMs: 5 });
     const patient = await startLocalDeploy({ ...ids, ...fast, lockWaitSeconds: 600 }, { services: services(), waitMs: 5 });

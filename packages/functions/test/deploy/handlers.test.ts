@@ -7,7 +7,7 @@ import { makeHandler as cleanup } from "../../src/deploy/cleanup.js";
 import { makeHandler as validate } from "../../src/deploy/validate.js";
 
 const context = { functionName: "scythe-test", awsRequestId: "req-1", getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
-const unused = new Proxy({}, { get: () => () => Promise.reject(new Error("not expected in this test")) });
+const unused = new Proxy({} as never, { get: () => () => Promise.reject(new Error("not expected in this test")) });
 
 describe("Handler: deploy validate", () => {
   it("derives the config, defaults applied and the lock named by scope", async () => {

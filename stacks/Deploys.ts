@@ -1,0 +1,117 @@
+import { Duration } from "aws-cdk-lib";
+import { Rule, RuleTargetInput, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction, SfnStateMachine } from "aws-cdk-lib/aws-events-targets";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { CfnStateMachine, StateMachine } from "aws-cdk-lib/aws-stepfunctions";
+import { Function, use, type StackContext } from "sst/constructs";
+import { parseInput } from "../packages/core/src/validation.js";
+import { deployInput } from "../packages/core/src/deploy/input.js";
+import {
+  deployFunctions,
+  deployStateMachineDefinition,
+  deploySubstitutions,
+  type DeployFunction,
+} from "../packages/core/src/deploy/stateMachine.js";
+import { useTable } from "./access.js";
+import { scheduleFor } from "./schedules.js";
+import { Storage } from "./Storage.js";
+
+const elb = (...actions: string[]) => actions.map((a) => `elasticloadbalancing:${a}`);
+const opsworks = (...actions: string[]) => actions.map((a) => `opsworks:${a}`);
+
+/** The cloud calls each function makes, and nothing else. */
+const cloudActions: Record<DeployFunction | "cleanup", string[]> = {
+  validate: [],
+  acquireLock: [],
+  prepare: opsworks("DescribeInstances"),
+  // Register too: a detach that finds its execution stopping puts the instances back.
+  detach: elb("DescribeLoadBalancers", "DescribeInstanceHealth", "DeregisterInstancesFromLoadBalancer", "RegisterInstancesWithLoadBalancer"),
+  checkDrained: elb("DescribeInstanceHealth"),
+  deploy: opsworks("CreateDeployment", "DescribeDeployments"),
+  checkDeployment: opsworks("DescribeDeployments"),
+  attach: elb("RegisterInstancesWithLoadBalancer"),
+  checkInService: elb("DescribeInstanceHealth"),
+  finish: [],
+  recover: elb("RegisterInstancesWithLoadBalancer"),
+  cleanup: elb("RegisterInstancesWithLoadBalancer"),
+};
+
+const descriptions: Record<DeployFunction | "cleanup", string> = {
+  validate: "Rolling deploy: validates the execution input, naming a bad field",
+  acquireLock: "Rolling deploy: takes the fenced deploy lock for the execution",
+  prepare: "Rolling deploy: lists the layer's instances and plans batches",
+  detach: "Rolling deploy: detaches a batch, never the last instance in service",
+  checkDrained: "Rolling deploy: polls connection draining",
+  deploy: "Rolling deploy: starts the batch's deployment",
+  checkDeployment: "Rolling deploy: polls the deployment",
+  attach: "Rolling deploy: reattaches the batch where it was detached",
+  checkInService: "Rolling deploy: polls health checks",
+  finish: "Rolling deploy: records success and releases the lock",
+  recover: "Rolling deploy: reattaches and releases the lock after a failure",
+  cleanup: "Rolling deploy: cleans up an aborted, timed-out or failed execution",
+};
+
+/**
+ * The rolling deploy: one Lambda per task with only the calls it makes, the state
+ * machine built from the shared ASL module with the Lambda ARNs substituted, a rule that
+ * cleans up after executions that stop short, and an optional per-stage schedule.
+ */
+export function Deploys({ stack, app }: StackContext) {
+  const tables = use(Storage);
+  const make = (key: DeployFunction | "cleanup") => {
+    const fn = new Function(stack, `Deploy${key.charAt(0).toUpperCase()}${key.slice(1)}`, {
+      handler: `packages/functions/src/deploy/${key}.handler`,
+      description: descriptions[key],
+      // A task's Lambda never waits; the Task state's 120 s timeout covers this with room.
+      timeout: "60 seconds",
+      permissions: cloudActions[key].length > 0 ? [new PolicyStatement({ actions: cloudActions[key], resources: ["*"] })] : [],
+    });
+    if (key !== "validate") {
+      useTable(fn, tables.locks);
+      useTable(fn, tables.registry);
+    }
+    return fn;
+  };
+  const functions = Object.fromEntries(deployFunctions.map((key) => [key, make(key)])) as Record<DeployFunction, Function>;
+  const cleanup = make("cleanup");
+
+  const role = new Role(stack, "DeployStateMachineRole", { assumedBy: new ServicePrincipal("states.amazonaws.com") });
+  for (const fn of Object.values(functions)) fn.grantInvoke(role);
+  const machine = new CfnStateMachine(stack, "DeployStateMachine", {
+    stateMachineType: "STANDARD",
+    roleArn: role.roleArn,
+    definitionString: JSON.stringify(deployStateMachineDefinition()),
+    definitionSubstitutions: deploySubstitutions((fn) => functions[fn].functionArn),
+  });
+  machine.node.addDependency(role);
+
+  new Rule(stack, "DeployStoppedRule", {
+    description: "Runs the deploy cleanup when an execution is aborted, times out or fails",
+    eventPattern: {
+      source: ["aws.states"],
+      detailType: ["Step Functions Execution Status Change"],
+      detail: { status: ["ABORTED", "TIMED_OUT", "FAILED"], stateMachineArn: [machine.attrArn] },
+    },
+    targets: [new LambdaFunction(cleanup, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+  });
+
+  const schedule = scheduleFor(app, "deploy");
+  if (schedule) {
+    // The scheduled input is validated when the stack is built: a typo fails the deploy of Scythe, not a 3 a.m. run.
+    const raw = process.env.SCYTHE_DEPLOY_INPUT;
+    if (!raw) throw new Error("SCYTHE_SCHEDULE_DEPLOY is set but SCYTHE_DEPLOY_INPUT (the execution input as JSON) is not");
+    const input = parseInput(deployInput, JSON.parse(raw), "SCYTHE_DEPLOY_INPUT");
+    new Rule(stack, "DeploySchedule", {
+      description: "Starts the rolling deploy on this stage's schedule",
+      schedule: Schedule.expression(schedule),
+      targets: [
+        new SfnStateMachine(StateMachine.fromStateMachineArn(stack, "ScheduledStateMachine", machine.attrArn), {
+          input: RuleTargetInput.fromObject(input),
+        }),
+      ],
+    });
+  }
+
+  stack.addOutputs({ DeployStateMachineArn: machine.attrArn });
+  return { machine, functions, cleanup };
+}

@@ -1,0 +1,109 @@
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { arnVariable, deployFunctions } from "../../packages/core/src/deploy/stateMachine.js";
+import { Deploys } from "../../stacks/Deploys.js";
+import { synth } from "../support/stacks.js";
+
+let template: Template;
+
+beforeAll(async () => {
+  template = await synth(Deploys);
+});
+afterEach(() => {
+  delete process.env.SCYTHE_SCHEDULE_DEPLOY;
+  delete process.env.SCYTHE_DEPLOY_INPUT;
+});
+
+type Statement = { Action: string | string[]; Resource: unknown };
+type Resource = { Properties: Record<string, unknown> };
+
+/** Logical id of the Lambda whose description starts with `text` → the IAM actions its role is granted. */
+function actionsOf(description: string): string[] {
+  const functions = template.findResources("AWS::Lambda::Function", { Properties: { Description: Match.stringLikeRegexp(description) } });
+  const [fn] = Object.values(functions) as Resource[];
+  const roleRef = JSON.stringify((fn?.Properties.Role as { "Fn::GetAtt": string[] })["Fn::GetAtt"][0]);
+  return Object.values(template.findResources("AWS::IAM::Policy") as Record<string, Resource>)
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleRef))
+    .flatMap((p) => ((p.Properties.PolicyDocument as { Statement: Statement[] }).Statement).flatMap((s) => [s.Action].flat()));
+}
+
+describe("Stack: Deploys", () => {
+  it("deploys the state machine from the shared definition with a substitution per Lambda ARN", () => {
+    const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine")) as Resource[];
+    expect(machine?.Properties.StateMachineType).toBe("STANDARD");
+    const substitutions = machine?.Properties.DefinitionSubstitutions as Record<string, { "Fn::GetAtt": [string, string] }>;
+    expect(Object.keys(substitutions).sort()).toEqual(deployFunctions.map(arnVariable).sort());
+    for (const value of Object.values(substitutions)) expect(value["Fn::GetAtt"][1]).toBe("Arn");
+    const definition = JSON.parse(machine?.Properties.DefinitionString as string) as { States: Record<string, { Resource?: string }> };
+    expect(definition.States.Detach?.Resource).toBe("${DetachFunctionArn}");
+  });
+
+  it("lets the state machine invoke its Lambdas and nothing else", () => {
+    const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine")) as Resource[];
+    const roleRef = JSON.stringify((machine?.Properties.RoleArn as { "Fn::GetAtt": string[] })["Fn::GetAtt"][0]);
+    const actions = Object.values(template.findResources("AWS::IAM::Policy") as Record<string, Resource>)
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleRef))
+      .flatMap((p) => ((p.Properties.PolicyDocument as { Statement: Statement[] }).Statement).flatMap((s) => [s.Action].flat()));
+    expect([...new Set(actions)]).toEqual(["lambda:InvokeFunction"]);
+  });
+
+  it("gives each task only the cloud calls it makes, and no action with a wildcard", () => {
+    // SST's functions trace with X-Ray by default; tables are checked below.
+    const cloud = (description: string) => actionsOf(description).filter((a) => !/^(dynamodb|xray):/.test(a)).sort();
+    expect(cloud("validates the execution input")).toEqual([]);
+    expect(actionsOf("validates the execution input").filter((a) => a.startsWith("dynamodb:"))).toEqual([]);
+    expect(cloud("takes the fenced deploy lock")).toEqual([]);
+    expect(cloud("lists the layer's instances")).toEqual(["opsworks:DescribeInstances"]);
+    expect(cloud("detaches a batch")).toEqual([
+      "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+      "elasticloadbalancing:DescribeInstanceHealth",
+      "elasticloadbalancing:DescribeLoadBalancers",
+      "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
+    ]);
+    expect(cloud("polls connection draining")).toEqual(["elasticloadbalancing:DescribeInstanceHealth"]);
+    expect(cloud("starts the batch's deployment")).toEqual(["opsworks:CreateDeployment", "opsworks:DescribeDeployments"]);
+    expect(cloud("polls the deployment")).toEqual(["opsworks:DescribeDeployments"]);
+    expect(cloud("reattaches the batch")).toEqual(["elasticloadbalancing:RegisterInstancesWithLoadBalancer"]);
+    expect(cloud("polls health checks")).toEqual(["elasticloadbalancing:DescribeInstanceHealth"]);
+    expect(cloud("cleans up an aborted")).toEqual(["elasticloadbalancing:RegisterInstancesWithLoadBalancer"]);
+    expect(actionsOf("takes the fenced deploy lock")).toEqual(expect.arrayContaining(["dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]));
+    const all = Object.values(template.findResources("AWS::IAM::Policy") as Record<string, Resource>).flatMap((p) =>
+      ((p.Properties.PolicyDocument as { Statement: Statement[] }).Statement).flatMap((s) => [s.Action].flat()),
+    );
+    expect(all.filter((a) => a.includes("*"))).toEqual([]);
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("detaches a batch"),
+      Runtime: "nodejs22.x",
+      Timeout: 60,
+      Environment: { Variables: Match.objectLike({ SST_Table_tableName_Locks: Match.anyValue(), SST_Table_tableName_Registry: Match.anyValue() }) },
+    });
+  });
+
+  it("runs the cleanup function when an execution is aborted, times out or fails", () => {
+    const [rule] = Object.values(template.findResources("AWS::Events::Rule", { Properties: { EventPattern: Match.objectLike({ source: ["aws.states"] }) } })) as Resource[];
+    const pattern = rule?.Properties.EventPattern as { "detail-type": string[]; detail: { status: string[]; stateMachineArn: unknown[] } };
+    expect(pattern["detail-type"]).toEqual(["Step Functions Execution Status Change"]);
+    expect(pattern.detail.status).toEqual(["ABORTED", "TIMED_OUT", "FAILED"]);
+    expect(JSON.stringify(pattern.detail.stateMachineArn)).toContain("DeployStateMachine");
+    const [target] = rule?.Properties.Targets as { Arn: { "Fn::GetAtt": string[] } }[];
+    const cleanupIds = Object.keys(template.findResources("AWS::Lambda::Function", { Properties: { Description: Match.stringLikeRegexp("cleans up an aborted") } }));
+    expect(cleanupIds).toContain(target?.Arn["Fn::GetAtt"][0]);
+  });
+
+  it("starts no deploy on a schedule unless the stage asks for one", () => {
+    expect(Object.keys(template.findResources("AWS::Events::Rule", { Properties: { ScheduleExpression: Match.anyValue() } }))).toEqual([]);
+  });
+
+  it("starts the execution on a stage's schedule, with its input validated when the stack is built", async () => {
+    process.env.SCYTHE_SCHEDULE_DEPLOY = "cron(0 3 ? * MON-FRI *)";
+    process.env.SCYTHE_DEPLOY_INPUT = JSON.stringify({ stackId: "s-1", layerId: "l-1", appId: "a-1", batchSize: 2 });
+    const scheduled = await synth(Deploys, "staging");
+    const [rule] = Object.values(scheduled.findResources("AWS::Events::Rule", { Properties: { ScheduleExpression: "cron(0 3 ? * MON-FRI *)" } })) as Resource[];
+    const [target] = rule?.Properties.Targets as { Input: string; Arn: unknown }[];
+    expect(JSON.parse(target?.Input ?? "{}")).toMatchObject({ stackId: "s-1", batchSize: 2, migrate: true });
+    expect(JSON.stringify(target?.Arn)).toContain("DeployStateMachine");
+
+    process.env.SCYTHE_DEPLOY_INPUT = JSON.stringify({ stackId: "s-1", layerId: "l-1", appId: "a-1", batchSize: 0 });
+    await expect(synth(Deploys, "staging")).rejects.toThrow("batchSize: must be at least 1");
+  });
+});

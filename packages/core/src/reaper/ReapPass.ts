@@ -45,7 +45,9 @@ type RoundEnd = "done" | "refresh" | "stop";
 export class ReapPass {
   private readonly startedAt: number;
   private readonly usageBefore: PlatformUsage;
-  private readonly deleted: ReapedApp[] = [];
+  /** With the order each delete started in: they finish in any order, the report lists them as started. */
+  private readonly deleted: { app: ReapedApp; started: number }[] = [];
+  private started = 0;
   private readonly gone = new Set<string>();
   private readonly failed = new Set<string>();
   private readonly reasons = new Map<string, Reason>();
@@ -180,7 +182,8 @@ export class ReapPass {
       if (!this.settings.namespace.contains(target.app.name)) {
         throw new ScytheError(`refusing to delete ${target.app.name}: outside ${this.settings.namespace.toString()}`);
       }
-      if (this.settings.dryRun) return this.recordDeleted(target);
+      const started = this.started++;
+      if (this.settings.dryRun) return this.recordDeleted(target, started);
       let outcome;
       try {
         outcome = await this.deps.platform.deleteApp(target.app, { signal: this.signal });
@@ -188,8 +191,8 @@ export class ReapPass {
         this.recordError("delete", target.app, error);
         return;
       }
-      if (outcome.kind === "deleted") return this.recordDeleted(target);
-      if (outcome.afterLostAnswer) return this.recordDeleted(target, `its answer was lost; a retry found it gone (${outcome.status})`);
+      if (outcome.kind === "deleted") return this.recordDeleted(target, started);
+      if (outcome.afterLostAnswer) return this.recordDeleted(target, started, `its answer was lost; a retry found it gone (${outcome.status})`);
       this.forget(target.app);
       const then = this.onConflict();
       if (then === "refresh") end = "refresh";
@@ -208,7 +211,7 @@ export class ReapPass {
     return "stop";
   }
 
-  private recordDeleted(target: Target, note?: string): void {
+  private recordDeleted(target: Target, started: number, note?: string): void {
     const app: ReapedApp = {
       id: target.app.id,
       name: target.app.name,
@@ -217,7 +220,7 @@ export class ReapPass {
       reason: target.reason,
       ...(note ? { note } : {}),
     };
-    this.deleted.push(app);
+    this.deleted.push({ app, started });
     this.forget(target.app);
     this.deps.onEvent({ type: "deleted", app, dryRun: this.settings.dryRun });
   }
@@ -296,7 +299,7 @@ export class ReapPass {
       durationMs: this.deps.clock.now() - this.startedAt,
       seen: this.seen,
       matched: this.matched,
-      deleted: this.deleted,
+      deleted: [...this.deleted].sort((a, b) => a.started - b.started).map((d) => d.app),
       left,
       conflicts: this.conflicts,
       errors: this.errors,

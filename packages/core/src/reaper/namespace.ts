@@ -56,5 +56,6 @@ export class Namespace {
 }
 
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  // Outside a character class `-` is literal already; escaping it only makes reports harder to read.
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }

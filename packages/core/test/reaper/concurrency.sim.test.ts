@@ -61,6 +61,9 @@ describe("Four reapers at once (DynamoDB Local lock + simulator)", () => {
     expect(reports.reduce((n, r) => n + r.conflicts.length, 0)).toBe(0);
     const [first, ...waiters] = [...reports].sort((a, b) => (a.lock?.token ?? 0) - (b.lock?.token ?? 0));
     expect(first?.deleted).toHaveLength(200);
+    // Deletes run 8 at a time and finish in any order; the report lists them oldest first, as started.
+    const created = first?.deleted.map((d) => Date.parse(d.createdAt)) ?? [];
+    expect(created).toEqual([...created].sort((a, b) => a - b));
     for (const waiter of waiters) {
       // Each waited for the lock, then worked from a fresh list: the 5 young apps only.
       expect(waiter.lock?.waitedMs).toBeGreaterThan(0);

@@ -5,9 +5,10 @@ import type { DemoStep } from "./DemoStep.js";
 import { leasesDemo } from "./leasesDemo.js";
 import { lockDemo } from "./lockDemo.js";
 import { orphansDemo } from "./orphansDemo.js";
+import { reaperDemo } from "./reaperDemo.js";
 
 /** The jobs the demo shows, in order. Each issue that adds a job adds its step here. */
-export const demoSteps: readonly DemoStep[] = [lockDemo, orphansDemo, leasesDemo];
+export const demoSteps: readonly DemoStep[] = [lockDemo, orphansDemo, leasesDemo, reaperDemo];
 
 export interface DemoReport {
   readonly ok: boolean;

@@ -16,3 +16,4 @@ export * from "./steps/attach.js";
 export * from "./steps/finish.js";
 export * from "./cleanup.js";
 export * from "./stateMachine.js";
+export * from "./preview.js";

@@ -6,6 +6,7 @@ import { orphansCommand } from "./commands/orphans.js";
 import { leasesCommand } from "./commands/leases.js";
 import { resourcesCommand } from "./commands/resources.js";
 import { reapCommand } from "./commands/reap.js";
+import { deployCommand } from "./commands/deploy.js";
 
 const program = new Command("scythe")
   .description("Keep an AWS fleet tidy and deploy to it without downtime.\n\nCommands act on the local world started by `scythe dev` (found through .scythe/world.json),\nor on a deployed stage when run under `npx sst bind`.")
@@ -17,6 +18,7 @@ const program = new Command("scythe")
   .addCommand(orphansCommand())
   .addCommand(leasesCommand())
   .addCommand(resourcesCommand())
-  .addCommand(reapCommand());
+  .addCommand(reapCommand())
+  .addCommand(deployCommand());
 
 await program.parseAsync(process.argv);

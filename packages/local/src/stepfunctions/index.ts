@@ -3,3 +3,4 @@ export * from "./substitute.js";
 export * from "./localServices.js";
 export * from "./lambdaInvoke.js";
 export * from "./rolloutAudit.js";
+export * from "./followProgress.js";

@@ -1,0 +1,167 @@
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { Command } from "commander";
+import { DeployJournal, ScytheError, ValidationError, deployInput, parseInput, previewRollout, type DeployInput, type DeployReport } from "@scythe/core";
+import { followProgress, localDeployServices, startLocalDeploy, type LocalExecutionResult } from "../../stepfunctions/index.js";
+import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
+import type { Output } from "../output.js";
+import { action } from "../run.js";
+import { resolveTarget, type Target } from "../target.js";
+
+/** The rollout stopped short: the message says why (deployment id and status, lock holder, ...). */
+export class DeployFailedError extends ScytheError {}
+
+interface DeployOptions {
+  stack: string;
+  layer: string;
+  app: string;
+  batch?: string;
+  deployTimeout?: string;
+  lockWait?: string;
+  lockScope?: string;
+  migrate: boolean;
+  comment?: string;
+  follow?: boolean;
+  poll: string;
+  dryRun?: boolean;
+  stateMachine?: string;
+}
+
+const seconds = (field: string, text: string) => Math.max(1, Math.round(parsePositiveDuration(field, text) / 1000));
+
+function inputFrom(opts: DeployOptions): DeployInput {
+  const input: DeployInput = {
+    stackId: opts.stack,
+    layerId: opts.layer,
+    appId: opts.app,
+    migrate: opts.migrate,
+    ...(opts.batch !== undefined && { batchSize: parseCount("--batch", opts.batch) }),
+    ...(opts.deployTimeout !== undefined && { deployTimeoutSeconds: seconds("--deploy-timeout", opts.deployTimeout) }),
+    ...(opts.lockWait !== undefined && { lockWaitSeconds: Math.round(parseDuration("--lock-wait", opts.lockWait) / 1000) }),
+    ...(opts.lockScope !== undefined && { lockScope: opts.lockScope as "stack" | "global" }),
+    ...(opts.comment !== undefined && { comment: opts.comment }),
+  };
+  // Refuse bad input here, naming the field, before anything starts.
+  parseInput(deployInput, input);
+  return input;
+}
+
+function summarize(report: DeployReport): string {
+  const lines = [`deployed ${report.deployed.length} instance(s), skipped ${report.skipped.length}`];
+  for (const d of report.deployed) {
+    const out = d.detachedFrom.length > 0 ? `detached from ${d.detachedFrom.join(", ")}` : "deployed in place";
+    lines.push(`  ${d.hostname.padEnd(10)} batch ${d.batch + 1}  ${out}  (deployment ${d.deploymentId ?? "?"})`);
+  }
+  for (const k of report.notDetached) lines.push(`  kept ${k.instanceId} in ${k.loadBalancer}: ${k.reason}`);
+  for (const s of report.skipped) lines.push(`  skipped ${s.hostname}: ${s.reason}`);
+  return lines.join("\n");
+}
+
+async function runLocally(output: Output, target: Target, input: DeployInput, opts: DeployOptions): Promise<void> {
+  const simulator = target.world?.simulator;
+  if (!simulator) throw new ScytheError("the local world has no fleet simulator recorded; restart it with `scythe dev`");
+  const services = localDeployServices({ doc: target.doc, tables: target.tables, simulator });
+  if (opts.dryRun) {
+    const request = parseInput(deployInput, input);
+    const preview = await previewRollout(services.target, services.loadBalancers, request);
+    const lines = preview.batches.map((b, i) => {
+      const plan = b.decisions.map((d) => {
+        const out = d.detachFrom.length > 0 ? `leaves ${d.detachFrom.join(", ")}` : "stays in every load balancer";
+        return `    ${d.instanceId}: ${out}${d.keptIn.map((k) => `; kept in ${k.loadBalancer} (${k.reason})`).join("")}`;
+      });
+      return [`  batch ${i + 1}: ${b.hostnames.join(", ")}`, ...plan].join("\n");
+    });
+    const skipped = preview.skipped.map((s) => `  skipped ${s.hostname}: ${s.reason}`);
+    output.result({ dryRun: true, ...preview }, ["dry run: nothing was changed", ...lines, ...skipped].join("\n"));
+    return;
+  }
+  const waitMs = parseDuration("--poll", opts.poll);
+  const execution = await startLocalDeploy(input, { services, waitMs });
+  output.progress(`started ${execution.executionArn} on the ${target.description}`);
+  const follow = opts.follow ? followProgress(services.journal, execution.executionArn, execution.result, (line) => output.progress(line), 50) : undefined;
+  const interrupt = () => {
+    output.progress("stopping: the execution is aborted and its cleanup reattaches what it detached");
+    execution.abort();
+  };
+  process.once("SIGINT", interrupt);
+  let result: LocalExecutionResult;
+  try {
+    result = await execution.result;
+    await follow;
+  } finally {
+    process.off("SIGINT", interrupt);
+  }
+  report(output, { executionArn: result.executionArn, status: result.status, output: result.output, error: result.error, cause: result.cause, transitions: result.transitions, cleanup: result.cleanup });
+}
+
+async function runOnStage(output: Output, target: Target, input: DeployInput, opts: DeployOptions): Promise<void> {
+  const stateMachineArn = opts.stateMachine ?? process.env.SCYTHE_DEPLOY_STATE_MACHINE_ARN;
+  if (!stateMachineArn) throw new ValidationError("--state-machine", "is required on a deployed stage (or set SCYTHE_DEPLOY_STATE_MACHINE_ARN; the Deploys stack outputs DeployStateMachineArn)");
+  if (opts.dryRun) throw new ValidationError("--dry-run", "previews run against the local world only");
+  const sfn = new SFNClient({});
+  const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
+  const executionArn = started.executionArn ?? "";
+  output.progress(`started ${executionArn} on ${target.description}`);
+  if (!opts.follow) {
+    output.result({ executionArn, status: "RUNNING" }, `started ${executionArn}\nfollow it with --follow, or in the Step Functions console`);
+    return;
+  }
+  const journal = new DeployJournal(target.doc, { tableName: target.tables.registry });
+  let settle: (value: unknown) => void = () => undefined;
+  const done = new Promise((resolve) => (settle = resolve));
+  const following = followProgress(journal, executionArn, done, (line) => output.progress(line), 2000);
+  let described;
+  for (;;) {
+    described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (described.status !== "RUNNING" && described.status !== "PENDING_REDRIVE") break;
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
+  settle(undefined);
+  await following;
+  report(output, {
+    executionArn,
+    status: described.status ?? "UNKNOWN",
+    output: described.output ? (JSON.parse(described.output) as unknown) : undefined,
+    error: described.error,
+    cause: described.cause,
+  });
+}
+
+function report(output: Output, r: { executionArn: string; status: string; output?: unknown; error?: string; cause?: string; transitions?: number; cleanup?: unknown }): void {
+  if (r.status !== "SUCCEEDED") {
+    let message = r.cause ?? "";
+    try {
+      const parsed = JSON.parse(message) as { errorMessage?: string };
+      message = parsed.errorMessage ?? message;
+    } catch {
+      // a cause that is plain text
+    }
+    throw new DeployFailedError(`deploy ${r.executionArn} ${r.status.toLowerCase()}${r.error ? `: ${r.error}` : ""}${message ? `: ${message}` : ""}`);
+  }
+  output.result(r, `${r.executionArn} succeeded\n${summarize(r.output as DeployReport)}`);
+}
+
+export function deployCommand(): Command {
+  return new Command("deploy")
+    .description("rolling deploy of one layer: detach (never the last in service), deploy, reattach, one batch at a time, under a lock")
+    .requiredOption("--stack <id>", "OpsWorks stack id")
+    .requiredOption("--layer <id>", "OpsWorks layer id")
+    .requiredOption("--app <id>", "OpsWorks app id")
+    .option("--batch <n>", "instances deployed at once (default 1)")
+    .option("--deploy-timeout <duration>", "how long one deployment may run (default 30m)")
+    .option("--lock-wait <duration>", "how long to wait for another deploy to finish (default 15m)")
+    .option("--lock-scope <scope>", "one deploy at a time per `stack` (default) or `global`")
+    .option("--no-migrate", "deploy without running migrations")
+    .option("--comment <text>", "comment recorded on each deployment")
+    .option("--follow", "print each instance's progress as it happens")
+    .option("--poll <duration>", "local world: how long each Wait state lasts", "100ms")
+    .option("--state-machine <arn>", "deployed stage: the state machine to start (default $SCYTHE_DEPLOY_STATE_MACHINE_ARN)")
+    .option("--dry-run", "show the batches and what each instance would leave, changing nothing")
+    .action(
+      action(async (output, opts: DeployOptions) => {
+        const input = inputFrom(opts);
+        const target = await resolveTarget();
+        if (target.kind === "local") await runLocally(output, target, input, opts);
+        else await runOnStage(output, target, input, opts);
+      }),
+    );
+}

@@ -1,11 +1,21 @@
 import { use, type StackContext } from "sst/constructs";
+import { leaseJobs } from "./janitor/leases.js";
 import { orphanJobs } from "./janitor/orphans.js";
+import { reaperJobs } from "./janitor/reaper.js";
 import { Storage } from "./Storage.js";
 
 /** The scheduled cleanup jobs and their on-demand Lambdas. */
 export function Janitor({ stack, app }: StackContext) {
   const tables = use(Storage);
+  const { reaper } = reaperJobs(stack, tables, app);
+  const { leases, sweep, streamWorker } = leaseJobs(stack, tables, app);
   const { orphans } = orphanJobs(stack, tables, app);
-  stack.addOutputs({ OrphansFunction: orphans.functionName });
-  return { orphans };
+  stack.addOutputs({
+    ReaperFunction: reaper.functionName,
+    LeasesFunction: leases.functionName,
+    ExpirySweepFunction: sweep.functionName,
+    ...(streamWorker && { StreamWorkerFunction: streamWorker.functionName }),
+    OrphansFunction: orphans.functionName,
+  });
+  return { reaper, leases, sweep, streamWorker, orphans };
 }

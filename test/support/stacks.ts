@@ -23,3 +23,15 @@ export function iamActions(template: Template): string[] {
     (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat()),
   );
 }
+
+/** The IAM actions granted to the one function whose description matches `description`. */
+export function functionActions(template: Template, description: RegExp): string[] {
+  const functions = Object.values(template.findResources("AWS::Lambda::Function")).filter((f) =>
+    description.test(String(f.Properties.Description ?? "")),
+  );
+  if (functions.length !== 1) throw new Error(`expected one function matching ${description}, found ${functions.length}`);
+  const role = (functions[0]?.Properties.Role as { "Fn::GetAtt"?: [string, string] })["Fn::GetAtt"]?.[0];
+  return Object.values(template.findResources("AWS::IAM::Policy"))
+    .filter((p) => (p.Properties.Roles as { Ref?: string }[]).some((r) => r.Ref === role))
+    .flatMap((p) => (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat()));
+}

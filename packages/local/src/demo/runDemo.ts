@@ -6,9 +6,10 @@ import { leasesDemo } from "./leasesDemo.js";
 import { lockDemo } from "./lockDemo.js";
 import { orphansDemo } from "./orphansDemo.js";
 import { reaperDemo } from "./reaperDemo.js";
+import { deployDemo } from "./deployDemo.js";
 
 /** The jobs the demo shows, in order. Each issue that adds a job adds its step here. */
-export const demoSteps: readonly DemoStep[] = [lockDemo, orphansDemo, leasesDemo, reaperDemo];
+export const demoSteps: readonly DemoStep[] = [lockDemo, orphansDemo, leasesDemo, reaperDemo, deployDemo];
 
 export interface DemoReport {
   readonly ok: boolean;

@@ -7,3 +7,4 @@ export * from "./leases/index.js";
 export * from "./orphans/index.js";
 export * from "./reaper/index.js";
 export * from "./deploy/index.js";
+export * from "./deallocator/index.js";

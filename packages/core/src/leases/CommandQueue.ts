@@ -32,7 +32,7 @@ export class CommandQueue {
 
   async append(ref: ObjectRef, body: CommandBody, author: string): Promise<CommandRecord> {
     if (body.command === "gap") throw new ValidationError("command", "gap is written by workers only");
-    if (ref.kind === "lease" && (body.command === "reclaim" || body.command === "lease-ended")) {
+    if (ref.kind === "lease" && (body.command === "reclaim" || body.command === "lease-ended" || body.command === "deallocate")) {
       throw new ValidationError("command", `a lease does not take ${body.command} commands`);
     }
     if (author.trim() === "") throw new ValidationError("author", "must not be empty");

@@ -67,6 +67,7 @@ const commandItem = z.discriminatedUnion("command", [
     ...commandCommon,
   }),
   z.object({ command: z.literal("reclaim"), ...commandCommon }),
+  z.object({ command: z.literal("deallocate"), ...commandCommon }),
   z.object({ command: z.literal("extend"), newExpiresAt: z.number(), ...commandCommon }),
   z.object({ command: z.literal("lease-ended"), leaseId: z.string(), ...commandCommon }),
   z.object({ command: z.literal("gap"), ...commandCommon }),

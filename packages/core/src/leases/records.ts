@@ -56,6 +56,8 @@ export type ReleaseReason = "request" | "expiry" | "resource-released" | "idle";
 export type CommandBody =
   | { readonly command: "release"; readonly reason: ReleaseReason; readonly dueAt?: number }
   | { readonly command: "reclaim" }
+  /** Sent by the deallocator: destroy a resource marked for deletion once nothing live uses it. */
+  | { readonly command: "deallocate" }
   | { readonly command: "extend"; readonly newExpiresAt: number }
   /** Sent by a lease's worker to its resource once the lease is destroyed. */
   | { readonly command: "lease-ended"; readonly leaseId: string }

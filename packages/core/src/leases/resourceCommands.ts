@@ -1,3 +1,4 @@
+import { deallocationRefusal } from "../deallocator/usage.js";
 import { destroyResource } from "./destroyResource.js";
 import { expiryStillApplies } from "./expiryCheck.js";
 import type { CommandRecord, ResourceRecord } from "./records.js";
@@ -15,6 +16,12 @@ export async function applyToResource(id: string, command: CommandRecord, contex
     case "reclaim": {
       const refusal = reclaimRefusal(resource, context);
       return refusal ? done(`refused: ${refusal}`) : releaseResource(resource, command, "reclaim", context);
+    }
+    case "deallocate": {
+      // The deallocator only nominates; the single writer decides, on what it reads now.
+      const view = { lease: (id: string) => context.registry.getLease(id), resources: () => context.registry.listResources() };
+      const refusal = releasableResourceStatuses.includes(resource.status) ? await deallocationRefusal(resource, view) : undefined;
+      return refusal ? done(`kept: ${refusal}`) : releaseResource(resource, command, "deallocate", context);
     }
     case "extend":
       return extendResource(resource, command.newExpiresAt, context);

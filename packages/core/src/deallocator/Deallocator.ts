@@ -1,0 +1,153 @@
+import type { CommandQueue } from "../leases/CommandQueue.js";
+import type { LeaseRecord, ResourceRecord } from "../leases/records.js";
+import type { Registry } from "../leases/Registry.js";
+import { releasableResourceStatuses } from "../leases/resourceStatus.js";
+import type { UpdateWorker } from "../leases/UpdateWorker.js";
+import { deallocationRefusal, type UsageView } from "./usage.js";
+
+export interface DeallocationReport {
+  readonly dryRun: boolean;
+  /** Resources marked for deletion that were looked at. */
+  readonly examined: number;
+  /** Resources asked to go (in a dry run: that would be). */
+  readonly nominated: string[];
+  /** Resources destroyed by this pass (after their workers ran). */
+  readonly destroyed: string[];
+  readonly kept: { id: string; reason: string }[];
+  readonly errors: { id?: string; error: string }[];
+}
+
+export interface DeallocatorOptions {
+  readonly registry: Registry;
+  readonly queue: CommandQueue;
+  readonly worker: UpdateWorker;
+  readonly author?: string;
+}
+
+const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const candidate = (r: ResourceRecord) => r.deleteRequested === true && releasableResourceStatuses.includes(r.status);
+
+/**
+ * Swarmkit's deallocator on Scythe's registry: a resource marked for deletion is destroyed
+ * once no live lease holds it and no existing resource references it, and resources it
+ * referenced are looked at again once it is gone. It only nominates (a `deallocate`
+ * command); the resource's own worker re-checks and tears down through the blueprint,
+ * so concurrent passes and stream events destroy each resource once.
+ */
+export class Deallocator {
+  private readonly author: string;
+
+  constructor(private readonly options: DeallocatorOptions) {
+    this.author = options.author ?? "deallocator";
+  }
+
+  /** The full reconciling pass (on a schedule, and at deploy time). */
+  async reconcile(options: { dryRun?: boolean } = {}): Promise<DeallocationReport> {
+    const dryRun = options.dryRun ?? false;
+    const report = emptyReport(dryRun);
+    const handled = new Set<string>();
+    let assumedDestroyed = new Set<string>();
+    // Each round may free what the previous one destroyed (a network after its services).
+    for (let round = 0; round < 100; round++) {
+      let resources: ResourceRecord[];
+      let leases: Map<string, LeaseRecord>;
+      try {
+        resources = (await this.options.registry.listResources()).map((r) => (assumedDestroyed.has(r.id) ? { ...r, status: "destroyed" as const } : r));
+        leases = new Map((await this.options.registry.listLeases()).map((l) => [l.id, l]));
+      } catch (error) {
+        report.errors.push({ error: `could not read the registry, nothing deallocated: ${describe(error)}` });
+        return report;
+      }
+      const view: UsageView = { lease: async (id) => leases.get(id), resources: async () => resources };
+      const nominated: string[] = [];
+      for (const resource of resources.filter((r) => candidate(r) && !handled.has(r.id))) {
+        const refusal = await deallocationRefusal(resource, view);
+        if (refusal) continue;
+        handled.add(resource.id);
+        nominated.push(resource.id);
+      }
+      if (nominated.length === 0) {
+        for (const r of resources.filter((r) => candidate(r) && !handled.has(r.id))) {
+          report.kept.push({ id: r.id, reason: (await deallocationRefusal(r, view)) ?? "unknown" });
+        }
+        report.examined = report.nominated.length + report.kept.length;
+        return report;
+      }
+      if (dryRun) {
+        report.nominated.push(...nominated);
+        assumedDestroyed = new Set([...assumedDestroyed, ...nominated]);
+        continue;
+      }
+      await this.nominate(nominated, report);
+    }
+    return report;
+  }
+
+  /**
+   * Looks at these resources now (from registry events): fresh reads, no write unless
+   * one may go; a destroyed one has the resources it referenced looked at in turn.
+   */
+  async evaluate(ids: readonly string[], options: { dryRun?: boolean } = {}): Promise<DeallocationReport> {
+    const report = emptyReport(options.dryRun ?? false);
+    let queue = [...new Set(ids)];
+    const seen = new Set<string>();
+    while (queue.length > 0) {
+      let all: Promise<ResourceRecord[]> | undefined;
+      const view: UsageView = {
+        lease: (id) => this.options.registry.getLease(id),
+        resources: () => (all ??= this.options.registry.listResources()),
+      };
+      const nominated: string[] = [];
+      for (const id of queue) {
+        seen.add(id);
+        try {
+          const resource = await this.options.registry.getResource(id);
+          if (!resource || !candidate(resource)) continue;
+          report.examined += 1;
+          const refusal = await deallocationRefusal(resource, view);
+          if (refusal) report.kept.push({ id, reason: refusal });
+          else nominated.push(id);
+        } catch (error) {
+          report.errors.push({ id, error: `kept, could not tell whether it is in use: ${describe(error)}` });
+        }
+      }
+      if (report.dryRun) {
+        report.nominated.push(...nominated);
+        break;
+      }
+      const destroyed = await this.nominate(nominated, report);
+      const next = new Set<string>();
+      for (const id of destroyed) {
+        const resource = await this.options.registry.getResource(id).catch(() => undefined);
+        for (const ref of resource?.references ?? []) if (!seen.has(ref)) next.add(ref);
+      }
+      queue = [...next];
+    }
+    return report;
+  }
+
+  /** Appends `deallocate` to each resource's queue and runs its worker; returns those destroyed. */
+  private async nominate(ids: readonly string[], report: DeallocationReport): Promise<string[]> {
+    const destroyed: string[] = [];
+    for (const id of ids) {
+      const ref = { kind: "resource" as const, id };
+      try {
+        await this.options.queue.append(ref, { command: "deallocate" }, this.author);
+        report.nominated.push(id);
+        await this.options.worker.drain(ref);
+        const after = await this.options.registry.getResource(id);
+        if (after?.status === "destroyed") {
+          destroyed.push(id);
+          report.destroyed.push(id);
+        }
+      } catch (error) {
+        report.errors.push({ id, error: describe(error) });
+      }
+    }
+    return destroyed;
+  }
+}
+
+function emptyReport(dryRun: boolean): DeallocationReport & { examined: number } {
+  return { dryRun, examined: 0, nominated: [], destroyed: [], kept: [], errors: [] };
+}

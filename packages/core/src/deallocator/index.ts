@@ -1,0 +1,2 @@
+export * from "./usage.js";
+export * from "./Deallocator.js";

@@ -1,0 +1,26 @@
+import { liveLeaseStatuses } from "../leases/leaseStatus.js";
+import type { LeaseRecord, ResourceRecord } from "../leases/records.js";
+
+/** What the decision needs to know about everything else; a snapshot or fresh reads. */
+export interface UsageView {
+  lease(id: string): Promise<LeaseRecord | undefined>;
+  /** Every resource; used to find the ones that reference this one. */
+  resources(): Promise<readonly ResourceRecord[]>;
+}
+
+/**
+ * Why a resource must not be deallocated now, or undefined if it may go: it is marked for
+ * deletion, no live lease holds it, and no resource that still exists references it.
+ * A read that fails throws: the caller keeps the resource (swarmkit deletes when in
+ * doubt; Scythe does not).
+ */
+export async function deallocationRefusal(resource: ResourceRecord, view: UsageView): Promise<string | undefined> {
+  if (!resource.deleteRequested) return "it is not marked for deletion";
+  for (const leaseId of resource.leaseIds) {
+    const lease = await view.lease(leaseId);
+    if (lease && liveLeaseStatuses.includes(lease.status)) return `lease ${leaseId} (${lease.status}) holds it`;
+  }
+  const referrers = (await view.resources()).filter((r) => r.id !== resource.id && r.status !== "destroyed" && r.references.includes(resource.id));
+  if (referrers.length > 0) return `referenced by ${referrers.map((r) => `${r.id} (${r.status})`).join(", ")}`;
+  return undefined;
+}

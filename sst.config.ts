@@ -1,5 +1,6 @@
 import type { SSTConfig } from "sst";
 import { configureApp } from "./stacks/defaults.js";
+import { Deploys } from "./stacks/Deploys.js";
 import { Janitor } from "./stacks/Janitor.js";
 import { Storage } from "./stacks/Storage.js";
 
@@ -9,6 +10,6 @@ export default {
   },
   stacks(app) {
     configureApp(app);
-    app.stack(Storage).stack(Janitor);
+    app.stack(Storage).stack(Janitor).stack(Deploys);
   },
 } satisfies SSTConfig;

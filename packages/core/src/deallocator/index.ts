@@ -1,2 +1,3 @@
 export * from "./usage.js";
 export * from "./Deallocator.js";
+export * from "./affected.js";

@@ -19,8 +19,5 @@ export function leasesFromEnv(env: NodeJS.ProcessEnv = process.env): Leases {
   });
 }
 
-/** Builds once, on first use: importing a handler module never needs the environment. */
-export function once<T>(build: () => T): () => T {
-  let built: { value: T } | undefined;
-  return () => (built ??= { value: build() }).value;
-}
+/** Built on first use: importing a handler module never needs the environment. */
+export { once } from "../shared/once.js";

@@ -1,0 +1,41 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { z } from "zod";
+import { affectedResources, type Deallocator, type RegistryChange } from "@scythe/core";
+import { lambda } from "../shared/lambda.js";
+import { logger, metrics } from "../shared/observability.js";
+import { deallocatorFromEnv } from "./deps.js";
+
+const image = z.record(z.string(), z.unknown()).optional();
+const streamRecord = z.looseObject({ dynamodb: z.looseObject({ OldImage: image, NewImage: image }).optional() });
+
+/** A batch of the registry table's stream (NEW_AND_OLD_IMAGES). */
+export const deallocatorStreamEvent = z.looseObject({ Records: z.array(streamRecord) });
+
+const toChange = (record: z.infer<typeof streamRecord>): RegistryChange => ({
+  oldImage: record.dynamodb?.OldImage ? unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>) : undefined,
+  newImage: record.dynamodb?.NewImage ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>) : undefined,
+});
+
+/**
+ * Reacts to registry changes: a lease ended, a resource marked or destroyed. A resource
+ * that cannot be judged is kept and reported; the scheduled pass looks again, so a
+ * failure here never needs the batch retried.
+ */
+export function makeHandler(deallocator: () => Deallocator) {
+  return lambda({
+    job: "deallocator-stream",
+    schema: deallocatorStreamEvent,
+    fn: async (event) => {
+      const ids = affectedResources(event.Records.map(toChange));
+      if (ids.length === 0) return { examined: 0, destroyed: [], kept: [], errors: [] };
+      const report = await deallocator().evaluate(ids);
+      metrics.addMetric("deallocator.destroyed", MetricUnit.Count, report.destroyed.length);
+      if (report.errors.length > 0) logger.warn("resources kept: could not judge them", { errors: report.errors });
+      return report;
+    },
+  });
+}
+
+export const handler = makeHandler(deallocatorFromEnv);

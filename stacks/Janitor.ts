@@ -1,4 +1,5 @@
 import { use, type StackContext } from "sst/constructs";
+import { deallocatorJobs } from "./janitor/deallocator.js";
 import { leaseJobs } from "./janitor/leases.js";
 import { orphanJobs } from "./janitor/orphans.js";
 import { reaperJobs } from "./janitor/reaper.js";
@@ -9,13 +10,15 @@ export function Janitor({ stack, app }: StackContext) {
   const tables = use(Storage);
   const { reaper } = reaperJobs(stack, tables, app);
   const { leases, sweep, streamWorker } = leaseJobs(stack, tables, app);
+  const { deallocator } = deallocatorJobs(stack, tables, app);
   const { orphans } = orphanJobs(stack, tables, app);
   stack.addOutputs({
     ReaperFunction: reaper.functionName,
     LeasesFunction: leases.functionName,
     ExpirySweepFunction: sweep.functionName,
     ...(streamWorker && { StreamWorkerFunction: streamWorker.functionName }),
+    DeallocatorFunction: deallocator.functionName,
     OrphansFunction: orphans.functionName,
   });
-  return { reaper, leases, sweep, streamWorker, orphans };
+  return { reaper, leases, sweep, streamWorker, deallocator, orphans };
 }

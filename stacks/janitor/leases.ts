@@ -8,7 +8,7 @@ import { scheduleFor } from "../schedules.js";
 const handlers = "packages/functions/src/leases";
 
 /** Teardown calls of the shipped OpsWorks blueprint, on this account's OpsWorks stacks only. */
-const opsworksTeardown = () =>
+export const opsworksTeardown = () =>
   new PolicyStatement({
     actions: ["opsworks:DescribeInstances", "opsworks:StopInstance", "opsworks:DeleteInstance"],
     resources: [`arn:${Aws.PARTITION}:opsworks:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/*`],

@@ -36,3 +36,20 @@ describe("Stack: Janitor", () => {
     expect(rules).toEqual([expect.stringMatching(/^LeaseExpiry/)]);
   });
 });
+
+describe("Stack: Janitor, the deallocator", () => {
+  it("runs the reconciling pass on a schedule and at every deploy, and consumes record changes only", async () => {
+    const template = await synth(Janitor);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(15 minutes)",
+      Targets: [Match.objectLike({ Input: JSON.stringify({ dryRun: false }) })],
+    });
+    template.hasResourceProperties("Custom::SSTScript", { UserParams: JSON.stringify({ dryRun: false }), Version: Match.anyValue() });
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { sk: { S: ["record"] } } } }) }] },
+    });
+    const actions = functionActions(template, /marked for deletion once no live lease/);
+    expect(actions).toEqual(expect.arrayContaining(["dynamodb:UpdateItem", "opsworks:DeleteInstance"]));
+    expect(actions.filter((a) => a.includes("*"))).toEqual([]);
+  });
+});

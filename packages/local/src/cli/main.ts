@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { deallocateCommand } from "./commands/deallocate.js";
 import { demoCommand } from "./commands/demo.js";
 import { devCommand } from "./commands/dev.js";
 import { lockCommand } from "./commands/lock.js";
@@ -15,6 +16,7 @@ const program = new Command("scythe")
   .addCommand(devCommand())
   .addCommand(demoCommand())
   .addCommand(lockCommand())
+  .addCommand(deallocateCommand())
   .addCommand(orphansCommand())
   .addCommand(leasesCommand())
   .addCommand(resourcesCommand())

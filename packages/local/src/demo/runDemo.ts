@@ -6,10 +6,11 @@ import { leasesDemo } from "./leasesDemo.js";
 import { lockDemo } from "./lockDemo.js";
 import { orphansDemo } from "./orphansDemo.js";
 import { reaperDemo } from "./reaperDemo.js";
+import { deallocatorDemo } from "./deallocatorDemo.js";
 import { deployDemo } from "./deployDemo.js";
 
 /** The jobs the demo shows, in order. Each issue that adds a job adds its step here. */
-export const demoSteps: readonly DemoStep[] = [lockDemo, orphansDemo, leasesDemo, reaperDemo, deployDemo];
+export const demoSteps: readonly DemoStep[] = [lockDemo, reaperDemo, leasesDemo, deallocatorDemo, orphansDemo, deployDemo];
 
 export interface DemoReport {
   readonly ok: boolean;

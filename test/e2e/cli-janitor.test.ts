@@ -1,0 +1,66 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFleetSimulator, type FleetSimulator } from "../../packages/local/src/sim/index.js";
+import { runScythe } from "../support/cli.js";
+import { freshTables } from "../support/dynamo.js";
+
+let env: NodeJS.ProcessEnv;
+let sim: FleetSimulator;
+const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown>;
+const scythe = async (...args: string[]) => {
+  const result = await runScythe([...args, "--json"], { env });
+  if (result.code !== 0) throw new Error(`scythe ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  return json(result.stdout);
+};
+
+beforeAll(async () => {
+  sim = await startFleetSimulator({ timeScale: 1 });
+  const { endpoint, names } = await freshTables();
+  const dir = await mkdtemp(join(tmpdir(), "scythe-janitor-"));
+  const file = join(dir, "world.json");
+  await writeFile(file, JSON.stringify({ dynamodb: endpoint, simulator: sim.endpoint, heroku: `${sim.endpoint}/heroku`, tables: names, pid: process.pid }));
+  env = { SCYTHE_WORLD: file };
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+describe("CLI: resources, leases and deallocate, as a person runs them", () => {
+  it("keeps a marked host while it is leased and tears its instance down once the lease ends", async () => {
+    const seeded = await sim.control.seed({ stacks: [{ StackId: "st", Name: "st" }], instances: [{ StackId: "st", Hostname: "build-host-1" }] });
+    const instanceId = seeded.instances[0]?.InstanceId ?? "";
+    await scythe("resources", "create", "--id", "host-1", "--kind", "host", "--blueprint", "opsworks-instance", "--attr", `instanceId=${instanceId}`);
+    const lease = await scythe("leases", "acquire", "host-1", "--holder", "ci:42");
+    await scythe("resources", "mark-delete", "host-1");
+
+    const dry = await scythe("deallocate", "--dry-run");
+    expect(dry).toMatchObject({ dryRun: true, nominated: [], kept: [{ id: "host-1", reason: expect.stringContaining("holds it") }] });
+    await scythe("leases", "release", String(lease.id));
+    const wouldGo = await scythe("deallocate", "--dry-run");
+    expect(wouldGo).toMatchObject({ nominated: ["host-1"], destroyed: [] });
+    expect((await sim.control.state()).instances.map((i) => i.Hostname)).toContain("build-host-1");
+
+    const done = await scythe("deallocate");
+    expect(done).toMatchObject({ destroyed: ["host-1"], errors: [] });
+    expect((await sim.control.state()).instances.map((i) => i.Hostname)).not.toContain("build-host-1");
+  });
+
+  it("refuses to mark an unknown resource, naming it, and exits non-zero", async () => {
+    const result = await runScythe(["resources", "mark-delete", "no-such-host"], { env });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("no-such-host");
+  });
+
+  it("sweeps orphans by name with a dry run first", async () => {
+    await sim.control.seed({ stacks: [{ StackId: "st2", Name: "st2" }], instances: [{ StackId: "st2", Hostname: "scythe-0f0f0f0f-web", Status: "stopped" }, { StackId: "st2", Hostname: "web-prod" }] });
+    const dry = await scythe("orphans", "--dry-run");
+    expect(dry).toMatchObject({ dryRun: true, removed: { instance: ["scythe-0f0f0f0f-web"] } });
+    const real = await scythe("orphans");
+    expect(real).toMatchObject({ removed: { instance: ["scythe-0f0f0f0f-web"] }, errors: [] });
+    const hosts = (await sim.control.state()).instances.map((i) => i.Hostname);
+    expect(hosts).toContain("web-prod");
+    expect(hosts).not.toContain("scythe-0f0f0f0f-web");
+  });
+});

@@ -8,10 +8,10 @@ import { Storage } from "./Storage.js";
 /** The scheduled cleanup jobs and their on-demand Lambdas. */
 export function Janitor({ stack, app }: StackContext) {
   const tables = use(Storage);
-  const { reaper } = reaperJobs(stack, tables, app);
+  const { reaper, herokuToken } = reaperJobs(stack, tables, app);
   const { leases, sweep, streamWorker } = leaseJobs(stack, tables, app);
   const { deallocator } = deallocatorJobs(stack, tables, app);
-  const { orphans } = orphanJobs(stack, tables, app);
+  const { orphans } = orphanJobs(stack, tables, app, herokuToken);
   stack.addOutputs({
     ReaperFunction: reaper.functionName,
     LeasesFunction: leases.functionName,

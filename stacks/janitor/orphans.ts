@@ -1,14 +1,18 @@
 import { RuleTargetInput } from "aws-cdk-lib/aws-events";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { Cron, Function, type App, type Stack, type Table } from "sst/constructs";
+import { Cron, Function, type App, type Config, type Stack, type Table } from "sst/constructs";
 import { useTable } from "../access.js";
 import { scheduleFor } from "../schedules.js";
 
-/** The orphan sweep: a Lambda (on demand) and its schedule; only the calls it makes are allowed. */
-export function orphanJobs(stack: Stack, tables: { registry: Table }, app: App) {
+/**
+ * The orphan sweep: a Lambda (on demand) and its schedule; only the calls it makes are
+ * allowed. Given the Heroku token secret, it sweeps apps too.
+ */
+export function orphanJobs(stack: Stack, tables: { registry: Table }, app: App, herokuToken?: Config.Secret) {
   const orphans = new Function(stack, "Orphans", {
     handler: "packages/functions/src/orphans/handler.handler",
     description: "Removes cloud resources named in Scythe's scheme whose owning record is gone",
+    bind: herokuToken ? [herokuToken] : [],
     permissions: [
       new PolicyStatement({
         actions: ["opsworks:DescribeStacks", "opsworks:DescribeInstances", "opsworks:StopInstance", "opsworks:DeleteInstance"],

@@ -54,11 +54,16 @@ describe("CLI: resources, leases and deallocate, as a person runs them", () => {
   });
 
   it("sweeps orphans by name with a dry run first", async () => {
-    await sim.control.seed({ stacks: [{ StackId: "st2", Name: "st2" }], instances: [{ StackId: "st2", Hostname: "scythe-0f0f0f0f-web", Status: "stopped" }, { StackId: "st2", Hostname: "web-prod" }] });
+    await sim.control.seed({
+      stacks: [{ StackId: "st2", Name: "st2" }],
+      instances: [{ StackId: "st2", Hostname: "scythe-0f0f0f0f-web", Status: "stopped" }, { StackId: "st2", Hostname: "web-prod" }],
+      herokuApps: [{ name: "scythe-0f0f0f0f-review" }, { name: "marketing" }],
+    });
     const dry = await scythe("orphans", "--dry-run");
-    expect(dry).toMatchObject({ dryRun: true, removed: { instance: ["scythe-0f0f0f0f-web"] } });
+    expect(dry).toMatchObject({ dryRun: true, removed: { instance: ["scythe-0f0f0f0f-web"], app: ["scythe-0f0f0f0f-review"] } });
     const real = await scythe("orphans");
-    expect(real).toMatchObject({ removed: { instance: ["scythe-0f0f0f0f-web"] }, errors: [] });
+    expect(real).toMatchObject({ removed: { instance: ["scythe-0f0f0f0f-web"], app: ["scythe-0f0f0f0f-review"] }, errors: [] });
+    expect((await sim.control.state()).herokuApps.map((a) => a.name)).toEqual(["marketing"]);
     const hosts = (await sim.control.state()).instances.map((i) => i.Hostname);
     expect(hosts).toContain("web-prod");
     expect(hosts).not.toContain("scythe-0f0f0f0f-web");

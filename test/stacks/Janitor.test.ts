@@ -17,6 +17,8 @@ describe("Stack: Janitor", () => {
     // The sweep only reads the registry.
     expect(actions).toContain("dynamodb:Scan");
     expect(actions).not.toContain("dynamodb:DeleteItem");
+    // With the Heroku token secret bound, it sweeps apps too.
+    expect(actions).toContain("ssm:GetParameters");
     template.hasResourceProperties("AWS::Lambda::Function", {
       Environment: { Variables: Match.objectLike({ SST_Table_tableName_Registry: Match.anyValue() }) },
     });

@@ -110,7 +110,8 @@ describe("Built Lambda bundles", () => {
     });
     const file = built.find((b) => b.endsWith("orphans/handler.check.mjs"));
     expect(file).toBeDefined();
-    const { handler } = (await import(pathToFileURL(file ?? "").href)) as { handler: (e: unknown, c: Context) => Promise<{ removed: Record<string, string[]>; seen: Record<string, unknown> }> };
+    // A fresh instance of the module: its cold start reads the environment set above.
+    const { handler } = (await import(`${pathToFileURL(file ?? "").href}?run`)) as { handler: (e: unknown, c: Context) => Promise<{ removed: Record<string, string[]>; seen: Record<string, unknown> }> };
     const report = await handler({ dryRun: true }, context);
     expect(report.removed).toEqual({ instance: ["scythe-deadbeef-web"] });
     expect(report.seen.instance).toEqual({ total: 2, inScheme: 1 });

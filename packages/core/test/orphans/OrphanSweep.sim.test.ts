@@ -6,6 +6,8 @@ import { objectPk, recordSk } from "../../src/leases/keys.js";
 import { ClassicElbInventory } from "../../src/orphans/adapters/ClassicElbInventory.js";
 import { DynamoOwnerRecords } from "../../src/orphans/adapters/DynamoOwnerRecords.js";
 import { OpsWorksInstanceInventory } from "../../src/orphans/adapters/OpsWorksInstanceInventory.js";
+import { PlatformAppInventory } from "../../src/orphans/adapters/PlatformAppInventory.js";
+import { HerokuPlatform } from "../../src/reaper/heroku/HerokuPlatform.js";
 import { OrphanSweep } from "../../src/orphans/OrphanSweep.js";
 import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
 import { freshTables } from "../../../../test/support/dynamo.js";
@@ -29,6 +31,7 @@ beforeAll(async () => {
     inventories: [
       new OpsWorksInstanceInventory(new OpsWorksClient({ ...aws, endpoint: sim.endpoint })),
       new ClassicElbInventory(new ElasticLoadBalancingClient({ ...aws, endpoint: sim.endpoint })),
+      new PlatformAppInventory(new HerokuPlatform({ baseUrl: `${sim.endpoint}/heroku`, token: "sim-token", maxAttempts: 1 })),
     ],
   });
 });
@@ -54,6 +57,7 @@ beforeEach(async () => {
       { LoadBalancerName: `scythe-${OTHER}-lb`, instances: ["ec2-other"] },
       { LoadBalancerName: "prod-lb", instances: ["ec2-prod"] },
     ],
+    herokuApps: [{ name: `scythe-${GONE}-review` }, { name: `scythe-${LIVE}-review` }, { name: "marketing-site" }],
   });
 });
 
@@ -73,6 +77,7 @@ describe("Orphan sweep against the fleet simulator and DynamoDB Local", () => {
     expect(second.removed).toEqual({
       instance: [`scythe-${GONE}-web`, `scythe-${OTHER}-web`],
       loadBalancer: [`scythe-${GONE}-lb`, `scythe-${OTHER}-lb`],
+      app: [`scythe-${GONE}-review`],
     });
     expect(second.errors).toEqual([]);
 
@@ -85,6 +90,7 @@ describe("Orphan sweep against the fleet simulator and DynamoDB Local", () => {
     expect(JSON.stringify(state)).toContain("web-prod-1");
     expect(JSON.stringify(state)).toContain(`scythe-${LIVE}-lb`);
     expect(JSON.stringify(state)).not.toContain(`scythe-${GONE}-lb`);
+    expect(state.herokuApps.map((a) => a.name).sort()).toEqual([`scythe-${LIVE}-review`, "marketing-site"].sort());
   });
 
   it("reports a failing removal and still removes the rest", async () => {
@@ -104,7 +110,9 @@ describe("Orphan sweep against the fleet simulator and DynamoDB Local", () => {
     expect(report.removed).toEqual({
       instance: [`scythe-${GONE}-web`, `scythe-${OTHER}-web`],
       loadBalancer: [`scythe-${GONE}-lb`, `scythe-${OTHER}-lb`],
+      app: [`scythe-${GONE}-review`],
     });
     expect(await calls()).toEqual([]);
+    expect((await sim.control.events()).filter((e) => e.action.startsWith("DELETE"))).toEqual([]);
   });
 });

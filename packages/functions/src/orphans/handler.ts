@@ -7,10 +7,15 @@ import { z } from "zod";
 import {
   ClassicElbInventory,
   DynamoOwnerRecords,
+  HerokuPlatform,
   OpsWorksInstanceInventory,
   OrphanSweep,
+  PlatformAppInventory,
   type Inventory,
+  type OwnerRecords,
 } from "@scythe/core";
+import { herokuTokenSecret, tokenSource } from "../reaper/tokenSource.js";
+import { platformToken, tokenFrom } from "../reaper/tokenMiddleware.js";
 import { tableNameFromEnv } from "../shared/env.js";
 import { lambda } from "../shared/lambda.js";
 import { logger, metrics } from "../shared/observability.js";
@@ -19,12 +24,22 @@ import { once } from "../shared/once.js";
 /** On-demand or scheduled payload; unknown fields are refused so a typo never runs a real sweep. */
 export const orphanSweepInput = z.strictObject({ dryRun: z.boolean().default(false) });
 
-export function makeHandler(sweep: () => OrphanSweep) {
-  return lambda({
+export interface OrphanSweepDeps {
+  readonly records: OwnerRecords;
+  /** Instances, load balancers: dependents first. */
+  readonly inventories: readonly Inventory[];
+  /** Apps, swept when a platform token is configured. */
+  readonly apps?: { readonly load: () => Promise<string>; readonly inventory: (token: string) => Inventory };
+}
+
+export function makeHandler(deps: () => OrphanSweepDeps, options: { withApps?: boolean } = {}) {
+  const handler = lambda({
     job: "orphans",
     schema: orphanSweepInput,
-    fn: async ({ dryRun }) => {
-      const report = await sweep().run({ dryRun });
+    fn: async ({ dryRun }, context) => {
+      const { records, inventories, apps } = deps();
+      const all = apps ? [...inventories, apps.inventory(tokenFrom(context))] : inventories;
+      const report = await new OrphanSweep({ records, inventories: all }).run({ dryRun });
       const removed = Object.values(report.removed).flat().length;
       metrics.addMetric(dryRun ? "orphans.wouldRemove" : "orphans.removed", MetricUnit.Count, removed);
       metrics.addMetric("orphans.errors", MetricUnit.Count, report.errors.length);
@@ -32,20 +47,22 @@ export function makeHandler(sweep: () => OrphanSweep) {
       return report;
     },
   });
+  // The token is read after validation, so a bad payload never costs a secret lookup.
+  return options.withApps ? handler.use(platformToken({ load: () => deps().apps?.load() ?? Promise.reject(new Error("no token source")) })) : handler;
 }
 
-/** The inventories a deployed stage sweeps, dependents first. */
-export function defaultInventories(): Inventory[] {
-  return [new OpsWorksInstanceInventory(new OpsWorksClient({})), new ClassicElbInventory(new ElasticLoadBalancingClient({}))];
+/** Apps are swept when the stage gives this function a Heroku token (HEROKU_API_TOKEN or the bound secret). */
+const appsConfigured = (env: NodeJS.ProcessEnv) => Boolean(env.HEROKU_API_TOKEN || env[`SST_Secret_value_${herokuTokenSecret}`] !== undefined);
+
+function fromEnvironment(env: NodeJS.ProcessEnv): OrphanSweepDeps {
+  const baseUrl = env.HEROKU_API_URL ?? "https://api.heroku.com";
+  return {
+    records: new DynamoOwnerRecords(DynamoDBDocumentClient.from(new DynamoDBClient({})), tableNameFromEnv("registry", env)),
+    inventories: [new OpsWorksInstanceInventory(new OpsWorksClient({})), new ClassicElbInventory(new ElasticLoadBalancingClient({}))],
+    ...(appsConfigured(env) && { apps: { load: tokenSource(env), inventory: (token: string) => new PlatformAppInventory(new HerokuPlatform({ baseUrl, token })) } }),
+  };
 }
 
-/** Built on first use in each cold start, from the environment (the local world sets the same). */
-export const handler = makeHandler(
-  once(
-    () =>
-      new OrphanSweep({
-        records: new DynamoOwnerRecords(DynamoDBDocumentClient.from(new DynamoDBClient({})), tableNameFromEnv("registry")),
-        inventories: defaultInventories(),
-      }),
-  ),
-);
+/** One reading of the environment per cold start decides both what to sweep and with what. */
+const environment = { ...process.env };
+export const handler = makeHandler(once(() => fromEnvironment(environment)), { withApps: appsConfigured(environment) });

@@ -1,6 +1,6 @@
 import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { OrphanSweep, ValidationError, type Inventory } from "@scythe/core";
+import { ValidationError, type Inventory } from "@scythe/core";
 import { makeHandler } from "../../src/orphans/handler.js";
 
 const context = { functionName: "orphans", awsRequestId: "r", getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
@@ -15,8 +15,8 @@ function world() {
       return "removed";
     },
   };
-  const sweep = new OrphanSweep({ records: { ownerPrefixes: async () => new Set() }, inventories: [inventory] });
-  return { removed, handler: makeHandler(() => sweep) };
+  const records = { ownerPrefixes: async () => new Set<string>() };
+  return { removed, handler: makeHandler(() => ({ records, inventories: [inventory] })) };
 }
 
 describe("Handler: orphans", () => {
@@ -43,5 +43,26 @@ describe("Handler: orphans", () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).field).toBe(field);
     expect(removed).toEqual([]);
+  });
+});
+
+describe("Handler: orphans, with apps", () => {
+  it("reads the platform token after validation and sweeps apps with it", async () => {
+    const tokens: string[] = [];
+    let loads = 0;
+    const apps: Inventory = { kind: "app", list: async () => [{ kind: "app", name: "scythe-deadbeef-review", id: "a-1" }], remove: async () => "removed" };
+    const handler = makeHandler(
+      () => ({
+        records: { ownerPrefixes: async () => new Set<string>() },
+        inventories: [],
+        apps: { load: async () => (loads++, "secret-token"), inventory: (token) => (tokens.push(token), apps) },
+      }),
+      { withApps: true },
+    );
+    await expect(handler({ dryrun: true } as never, context)).rejects.toBeInstanceOf(ValidationError);
+    expect(loads).toBe(0);
+    const report = await handler({ dryRun: true }, context);
+    expect(report.removed).toEqual({ app: ["scythe-deadbeef-review"] });
+    expect(tokens).toEqual(["secret-token"]);
   });
 });

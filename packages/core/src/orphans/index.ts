@@ -7,3 +7,4 @@ export * from "./adapters/DynamoOwnerRecords.js";
 export * from "./adapters/OpsWorksInstanceInventory.js";
 export * from "./adapters/ClassicElbInventory.js";
 export * from "./adapters/PlatformAppInventory.js";
+export * from "./inventories.js";

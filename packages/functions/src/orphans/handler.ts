@@ -5,12 +5,11 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { z } from "zod";
 import {
-  ClassicElbInventory,
   DynamoOwnerRecords,
   HerokuPlatform,
-  OpsWorksInstanceInventory,
   OrphanSweep,
   PlatformAppInventory,
+  sweepInventories,
   type Inventory,
   type OwnerRecords,
 } from "@scythe/core";
@@ -58,7 +57,8 @@ function fromEnvironment(env: NodeJS.ProcessEnv): OrphanSweepDeps {
   const baseUrl = env.HEROKU_API_URL ?? "https://api.heroku.com";
   return {
     records: new DynamoOwnerRecords(DynamoDBDocumentClient.from(new DynamoDBClient({})), tableNameFromEnv("registry", env)),
-    inventories: [new OpsWorksInstanceInventory(new OpsWorksClient({})), new ClassicElbInventory(new ElasticLoadBalancingClient({}))],
+    inventories: sweepInventories({ opsworks: new OpsWorksClient({}), elb: new ElasticLoadBalancingClient({}) }),
+    // The app inventory is made per invocation: the token may have been rotated.
     ...(appsConfigured(env) && { apps: { load: tokenSource(env), inventory: (token: string) => new PlatformAppInventory(new HerokuPlatform({ baseUrl, token })) } }),
   };
 }

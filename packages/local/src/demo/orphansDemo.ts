@@ -1,14 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
-import {
-  ClassicElbInventory,
-  DynamoOwnerRecords,
-  DynamoRegistry,
-  OpsWorksInstanceInventory,
-  OrphanSweep,
-  scytheName,
-} from "@scythe/core";
+import { DynamoOwnerRecords, DynamoRegistry, OrphanSweep, scytheName, sweepInventories } from "@scythe/core";
 import { describeSweep } from "../cli/commands/orphans.js";
 import { localClientConfig } from "../world/clients.js";
 import type { DemoStep } from "./DemoStep.js";
@@ -45,7 +38,7 @@ export const orphansDemo: DemoStep = {
     const config = localClientConfig(world.endpoints.simulator);
     const sweep = new OrphanSweep({
       records: new DynamoOwnerRecords(world.doc, world.endpoints.tables.registry),
-      inventories: [new OpsWorksInstanceInventory(new OpsWorksClient(config)), new ClassicElbInventory(new ElasticLoadBalancingClient(config))],
+      inventories: sweepInventories({ opsworks: new OpsWorksClient(config), elb: new ElasticLoadBalancingClient(config) }),
     });
     const dry = await sweep.run({ dryRun: true });
     output.progress(describeSweep(dry).replace(/\n/g, "\n    "));

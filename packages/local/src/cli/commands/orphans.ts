@@ -1,16 +1,7 @@
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { Command } from "commander";
-import {
-  ClassicElbInventory,
-  DynamoOwnerRecords,
-  HerokuPlatform,
-  OpsWorksInstanceInventory,
-  OrphanSweep,
-  PlatformAppInventory,
-  type Inventory,
-  type OrphanSweepReport,
-} from "@scythe/core";
+import { DynamoOwnerRecords, HerokuPlatform, OrphanSweep, sweepInventories, type OrphanSweepReport } from "@scythe/core";
 import { localClientConfig } from "../../world/clients.js";
 import { action } from "../run.js";
 import { resolveTarget } from "../target.js";
@@ -37,12 +28,15 @@ export function orphansCommand(): Command {
       action(async (output, opts: { dryRun?: boolean }) => {
         const target = await resolveTarget();
         const config = target.world ? localClientConfig(target.world.simulator) : {};
-        const inventories: Inventory[] = [new OpsWorksInstanceInventory(new OpsWorksClient(config)), new ClassicElbInventory(new ElasticLoadBalancingClient(config))];
         // Apps are swept where a Heroku token is at hand: the simulator's locally, HEROKU_API_TOKEN on a stage.
         const token = target.world ? "sim-token" : process.env.HEROKU_API_TOKEN;
         const baseUrl = target.world ? target.world.heroku : (process.env.HEROKU_API_URL ?? "https://api.heroku.com");
-        if (token) inventories.push(new PlatformAppInventory(new HerokuPlatform({ baseUrl, token })));
-        else output.progress("apps are not swept: set HEROKU_API_TOKEN to include them");
+        if (!token) output.progress("apps are not swept: set HEROKU_API_TOKEN to include them");
+        const inventories = sweepInventories({
+          opsworks: new OpsWorksClient(config),
+          elb: new ElasticLoadBalancingClient(config),
+          apps: token ? new HerokuPlatform({ baseUrl, token }) : undefined,
+        });
         const sweep = new OrphanSweep({ records: new DynamoOwnerRecords(target.doc, target.tables.registry), inventories });
         output.progress(`sweeping ${target.description}${opts.dryRun ? " (dry run)" : ""}`);
         const report = await sweep.run({ dryRun: Boolean(opts.dryRun) });

@@ -9,8 +9,8 @@ import { Storage } from "./Storage.js";
 export function Janitor({ stack, app }: StackContext) {
   const tables = use(Storage);
   const { reaper, herokuToken } = reaperJobs(stack, tables, app);
-  const { leases, sweep, streamWorker } = leaseJobs(stack, tables, app);
-  const { deallocator } = deallocatorJobs(stack, tables, app);
+  const { leases, sweep, streamWorker } = leaseJobs(stack, tables, app, herokuToken);
+  const { deallocator } = deallocatorJobs(stack, tables, app, herokuToken);
   const { orphans } = orphanJobs(stack, tables, app, herokuToken);
   stack.addOutputs({
     ReaperFunction: reaper.functionName,

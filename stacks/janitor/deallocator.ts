@@ -1,6 +1,6 @@
 import { RuleTargetInput } from "aws-cdk-lib/aws-events";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
-import { Cron, Function, Script, type App, type Stack, type Table } from "sst/constructs";
+import { Cron, Function, Script, type App, type Config, type Stack, type Table } from "sst/constructs";
 import { useTable } from "../access.js";
 import { scheduleFor } from "../schedules.js";
 import { opsworksTeardown } from "./leases.js";
@@ -12,11 +12,12 @@ const handlers = "packages/functions/src/deallocator";
  * deploy (swarmkit's pass at leadership change), and a consumer of the registry stream
  * that reacts to record changes. Teardown goes through the resources' own workers.
  */
-export function deallocatorJobs(stack: Stack, tables: { locks: Table; registry: Table }, app: App) {
+export function deallocatorJobs(stack: Stack, tables: { locks: Table; registry: Table }, app: App, herokuToken?: Config.Secret) {
   const grant = (fn: Function) => {
     useTable(fn, tables.locks);
     useTable(fn, tables.registry);
     fn.addToRolePolicy(opsworksTeardown());
+    if (herokuToken) fn.bind([herokuToken]);
   };
 
   const deallocator = new Function(stack, "Deallocator", {

@@ -1,7 +1,7 @@
 import { Aws } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
-import { Cron, Function, type App, type Stack, type Table } from "sst/constructs";
+import { Cron, Function, type App, type Config, type Stack, type Table } from "sst/constructs";
 import { useTable } from "../access.js";
 import { scheduleFor } from "../schedules.js";
 
@@ -20,11 +20,13 @@ export const opsworksTeardown = () =>
  * that runs an object's update worker as soon as a command is appended to its queue.
  * Tables are granted data actions only (useTable), not `bind`'s `dynamodb:*`.
  */
-export function leaseJobs(stack: Stack, tables: { locks: Table; registry: Table }, app: App) {
+export function leaseJobs(stack: Stack, tables: { locks: Table; registry: Table }, app: App, herokuToken?: Config.Secret) {
   const grant = (fn: Function) => {
     useTable(fn, tables.locks);
     useTable(fn, tables.registry);
     fn.addToRolePolicy(opsworksTeardown());
+    // The heroku-app blueprint reads the token when it tears an app down.
+    if (herokuToken) fn.bind([herokuToken]);
   };
 
   const leases = new Function(stack, "Leases", {

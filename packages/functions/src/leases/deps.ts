@@ -2,6 +2,7 @@ import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { composeLeases, shippedBlueprints, type Leases } from "@scythe/core";
+import { herokuTokenSecret, tokenSource } from "../reaper/tokenSource.js";
 import { tableNamesFromEnv } from "../shared/env.js";
 
 /**
@@ -10,7 +11,9 @@ import { tableNamesFromEnv } from "../shared/env.js";
  */
 export function leasesFromEnv(env: NodeJS.ProcessEnv = process.env): Leases {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
-  const token = env.HEROKU_API_TOKEN;
+  // The app blueprint's token: HEROKU_API_TOKEN, or the stage's HerokuToken secret read when an app is torn down.
+  const secretBound = env[`SST_Secret_value_${herokuTokenSecret}`] !== undefined;
+  const token = (env.HEROKU_API_TOKEN ?? "") !== "" || secretBound ? tokenSource(env) : undefined;
   return composeLeases({
     doc,
     tables: tableNamesFromEnv(env),

@@ -1,7 +1,8 @@
 import { AppApiError, type AppTeardown } from "./AppTeardown.js";
 
 export interface HerokuAppTeardownOptions {
-  readonly token: string;
+  /** The bearer token, or how to get it when needed (a secret store, cached by the caller). */
+  readonly token: string | (() => Promise<string>);
   /** Default https://api.heroku.com; the fleet simulator serves it under /heroku. */
   readonly baseUrl?: string;
   readonly fetch?: typeof fetch;
@@ -19,12 +20,24 @@ export class HerokuAppTeardown implements AppTeardown {
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
+  /** A token that cannot be read now is a temporary failure: the teardown is tried again later. */
+  private async token(nameOrId: string): Promise<string> {
+    const source = this.options.token;
+    if (typeof source === "string") return source;
+    try {
+      return await source();
+    } catch (error) {
+      throw new AppApiError(`delete app ${nameOrId}: the API token could not be read (${error instanceof Error ? error.message : String(error)})`, 0, true, { cause: error });
+    }
+  }
+
   async deleteApp(nameOrId: string): Promise<"deleted" | "already-gone"> {
+    const token = await this.token(nameOrId);
     let response: Response;
     try {
       response = await this.fetch(`${this.baseUrl}/apps/${encodeURIComponent(nameOrId)}`, {
         method: "DELETE",
-        headers: { Authorization: `Bearer ${this.options.token}`, Accept: "application/vnd.heroku+json; version=3" },
+        headers: { Authorization: `Bearer ${token}`, Accept: "application/vnd.heroku+json; version=3" },
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
     } catch (error) {

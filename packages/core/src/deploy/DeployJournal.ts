@@ -107,33 +107,24 @@ export class DeployJournal {
       update.values[":time"] = this.iso();
     }
     const condition = onlyFrom ? inList("phase", onlyFrom, update) : "attribute_exists(pk)";
-    const out = await sendFenced(
-      this.doc,
-      {
-        update: {
-          TableName: this.options.tableName,
-          Key: { pk: deployKey(executionId), sk: instanceKey(instanceId) },
-          UpdateExpression: update.expression,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: update.names,
-          ExpressionAttributeValues: update.values,
-        },
-      },
-      fence,
-    );
-    return out.ok;
+    return this.fencedUpdate({ pk: deployKey(executionId), sk: instanceKey(instanceId) }, update, condition, fence);
   }
 
   /** Applies `patch` to the summary; when `onlyFrom` is given, only if its status is one of those. */
   async updateSummary(executionId: string, patch: SummaryPatch, fence: Fence, onlyFrom?: readonly DeployStatus[]): Promise<boolean> {
     const update = setExpression({ ...patch, updatedAt: this.iso() });
     const condition = onlyFrom ? inList("status", onlyFrom, update) : "attribute_exists(pk)";
+    return this.fencedUpdate({ pk: deployKey(executionId), sk: SUMMARY }, update, condition, fence);
+  }
+
+  /** One fenced conditional update of a journal item; false when the condition (not the fence) refused it. */
+  private async fencedUpdate(key: { pk: string; sk: string }, update: ReturnType<typeof setExpression>, condition: string, fence: Fence): Promise<boolean> {
     const out = await sendFenced(
       this.doc,
       {
         update: {
           TableName: this.options.tableName,
-          Key: { pk: deployKey(executionId), sk: SUMMARY },
+          Key: key,
           UpdateExpression: update.expression,
           ConditionExpression: condition,
           ExpressionAttributeNames: update.names,

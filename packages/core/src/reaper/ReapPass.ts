@@ -4,7 +4,7 @@ import { ScytheError } from "../errors.js";
 import type { AppPlatform, PlatformApp, PlatformUsage } from "./AppPlatform.js";
 import { PlatformError } from "./errors.js";
 import type { ReapSettings } from "./inputs.js";
-import type { DeleteReason, LeftReason, ReapConflict, ReapedApp, ReapError, ReapReport, ReapWait } from "./report.js";
+import { reportedSettings, type DeleteReason, type LeftReason, type ReapConflict, type ReapedApp, type ReapError, type ReapReport, type ReapWait } from "./report.js";
 import { ReaperThrottle } from "./ReaperThrottle.js";
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -288,13 +288,7 @@ export class ReapPass {
       return { id: app.id, name: app.name, ageMinutes: minutes(this.age(app)), ...reason };
     });
     return {
-      platform: this.deps.platform.name,
-      namespace: s.namespace.toString(),
-      dryRun: s.dryRun,
-      mode: s.all ? "all" : "older-than-ttl",
-      olderThanMinutes: s.olderThanMinutes,
-      limit: s.limit,
-      onConflict: s.onConflict,
+      ...reportedSettings(this.deps.platform.name, s),
       startedAt: new Date(this.startedAt).toISOString(),
       durationMs: this.deps.clock.now() - this.startedAt,
       seen: this.seen,

@@ -3,7 +3,7 @@ import { sleep as realSleep } from "../lock/sleep.js";
 import type { AppPlatform } from "./AppPlatform.js";
 import { parseReapInput, type ReapSettings } from "./inputs.js";
 import { ReapPass, type PassControl, type ReaperEvent, type Sleep } from "./ReapPass.js";
-import type { ReapReport } from "./report.js";
+import { reportedSettings, type ReapReport } from "./report.js";
 
 export interface ReaperDeps {
   readonly platform: AppPlatform;
@@ -42,13 +42,7 @@ export class Reaper {
   /** The report of a pass that did not run (e.g. another reaper held the lock). */
   emptyReport(settings: ReapSettings): ReapReport {
     return {
-      platform: this.deps.platform.name,
-      namespace: settings.namespace.toString(),
-      dryRun: settings.dryRun,
-      mode: settings.all ? "all" : "older-than-ttl",
-      olderThanMinutes: settings.olderThanMinutes,
-      limit: settings.limit,
-      onConflict: settings.onConflict,
+      ...reportedSettings(this.deps.platform.name, settings),
       startedAt: new Date(this.deps.clock.now()).toISOString(),
       durationMs: 0,
       seen: 0,

@@ -1,4 +1,4 @@
-import type { ConflictStrategy } from "./inputs.js";
+import type { ConflictStrategy, ReapSettings } from "./inputs.js";
 
 export type DeleteReason = "older-than-ttl" | "finished-over-limit" | "destroy-all";
 
@@ -111,4 +111,17 @@ export function describeReport(report: ReapReport): string {
   for (const w of report.waits) lines.push(`  waited ${w.ms} ms for ${w.oldest} (cap ${w.capMs} ms)`);
   lines.push(`  ${report.remaining} left in the namespace, ${report.underLimit ? "under" : "AT OR OVER"} the limit of ${report.limit}${report.complete ? "" : "; the pass stopped early"}`);
   return lines.join("\n");
+}
+
+/** The part of a report that restates what the pass was asked to do. */
+export function reportedSettings(platform: string, settings: ReapSettings) {
+  return {
+    platform,
+    namespace: settings.namespace.toString(),
+    dryRun: settings.dryRun,
+    mode: settings.all ? ("all" as const) : ("older-than-ttl" as const),
+    olderThanMinutes: settings.olderThanMinutes,
+    limit: settings.limit,
+    onConflict: settings.onConflict,
+  };
 }

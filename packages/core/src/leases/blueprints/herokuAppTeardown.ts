@@ -1,3 +1,5 @@
+import { PlatformError, PlatformUnavailableError, RateLimitedError } from "../../reaper/errors.js";
+import { HerokuPlatform } from "../../reaper/heroku/HerokuPlatform.js";
 import { AppApiError, type AppTeardown } from "./AppTeardown.js";
 
 export interface HerokuAppTeardownOptions {
@@ -6,18 +8,50 @@ export interface HerokuAppTeardownOptions {
   /** Default https://api.heroku.com; the fleet simulator serves it under /heroku. */
   readonly baseUrl?: string;
   readonly fetch?: typeof fetch;
-  /** Per-request timeout (ms, default 10 s). */
-  readonly timeoutMs?: number;
+  /** Requests of the hourly budget left for the CI that creates apps (the reaper's reserve). */
+  readonly reserve?: number;
 }
 
-/** AppTeardown on the Heroku Platform API (v3) with a bearer token. */
+/**
+ * AppTeardown on the reaper's Heroku client, so teardowns spend the same rate-limit budget
+ * the same careful way (reserve, 429 back-off, timeouts). One attempt per call: the
+ * update worker already retries temporary failures on its own schedule.
+ */
 export class HerokuAppTeardown implements AppTeardown {
-  private readonly baseUrl: string;
-  private readonly fetch: typeof fetch;
+  private readonly platforms = new Map<string, HerokuPlatform>();
 
-  constructor(private readonly options: HerokuAppTeardownOptions) {
-    this.baseUrl = (options.baseUrl ?? "https://api.heroku.com").replace(/\/+$/, "");
-    this.fetch = options.fetch ?? globalThis.fetch;
+  constructor(private readonly options: HerokuAppTeardownOptions) {}
+
+  async deleteApp(nameOrId: string): Promise<"deleted" | "already-gone"> {
+    const platform = this.platform(await this.token(nameOrId));
+    let outcome;
+    try {
+      outcome = await platform.deleteApp({ id: nameOrId, name: nameOrId, createdAt: 0, finished: false });
+    } catch (error) {
+      if (!(error instanceof PlatformError)) throw error;
+      const retryable = error instanceof PlatformUnavailableError || error instanceof RateLimitedError;
+      throw new AppApiError(`delete app ${nameOrId}: ${error.message}`, error.status ?? 0, retryable, { cause: error });
+    }
+    if (outcome.kind === "deleted") return "deleted";
+    if (outcome.status === 404) return "already-gone";
+    // 403: another deletion is under way; ask again later for a definite 404.
+    throw new AppApiError(`delete app ${nameOrId}: HTTP ${outcome.status}: ${outcome.detail}`, outcome.status, true);
+  }
+
+  /** One client per token, so its view of the rate-limit budget carries across teardowns. */
+  private platform(token: string): HerokuPlatform {
+    let platform = this.platforms.get(token);
+    if (!platform) {
+      platform = new HerokuPlatform({
+        baseUrl: this.options.baseUrl ?? "https://api.heroku.com",
+        token,
+        maxAttempts: 1,
+        ...(this.options.fetch && { fetch: this.options.fetch }),
+        ...(this.options.reserve !== undefined && { reserve: this.options.reserve }),
+      });
+      this.platforms.set(token, platform);
+    }
+    return platform;
   }
 
   /** A token that cannot be read now is a temporary failure: the teardown is tried again later. */
@@ -29,34 +63,5 @@ export class HerokuAppTeardown implements AppTeardown {
     } catch (error) {
       throw new AppApiError(`delete app ${nameOrId}: the API token could not be read (${error instanceof Error ? error.message : String(error)})`, 0, true, { cause: error });
     }
-  }
-
-  async deleteApp(nameOrId: string): Promise<"deleted" | "already-gone"> {
-    const token = await this.token(nameOrId);
-    let response: Response;
-    try {
-      response = await this.fetch(`${this.baseUrl}/apps/${encodeURIComponent(nameOrId)}`, {
-        method: "DELETE",
-        headers: { Authorization: `Bearer ${token}`, Accept: "application/vnd.heroku+json; version=3" },
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-      });
-    } catch (error) {
-      throw new AppApiError(`delete app ${nameOrId}: no answer (${error instanceof Error ? error.message : String(error)})`, 0, true, { cause: error });
-    }
-    if (response.ok) {
-      await response.body?.cancel();
-      return "deleted";
-    }
-    const body = (await response.json().catch(() => ({}))) as { id?: unknown; message?: unknown };
-    const id = typeof body.id === "string" ? body.id : "";
-    const message = typeof body.message === "string" ? body.message : response.statusText;
-    if (response.status === 404 && id === "not_found") return "already-gone";
-    // 403 "already being deleted": the deletion is under way; asking again later yields 404.
-    const beingDeleted = response.status === 403 && /already being deleted/i.test(message);
-    const retryable = response.status === 429 || response.status >= 500 || beingDeleted;
-    const retryAfter = Number(response.headers.get("retry-after"));
-    throw new AppApiError(`delete app ${nameOrId}: HTTP ${response.status} ${id || "error"}: ${message}`, response.status, retryable, {
-      ...(Number.isFinite(retryAfter) && retryAfter > 0 && { retryAfterMs: retryAfter * 1000 }),
-    });
   }
 }

@@ -73,3 +73,39 @@ describe("Lock contention on DynamoDB Local", () => {
     );
   });
 });
+
+describe("Semaphore contention on DynamoDB Local", () => {
+  it("never has more than N holders at once, and reaches N (property)", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 10 }), async (permits, contenders) => {
+        const name = `sem${run++}`;
+        let inside = 0;
+        let maxInside = 0;
+        await Promise.all(
+          Array.from({ length: contenders }, async (_, id) => {
+            const locks = new LockService({ store: new DynamoLockStore(doc, { tableName: names.locks }), ownerId: `s${id}`, maxPollMs: 15, skewMs: 0 });
+            for (let round = 0; round < 2; round++) {
+              const lease = await locks.acquirePermit(name, permits, { leaseMs: 30_000, waitMs: 120_000 });
+              inside++;
+              maxInside = Math.max(maxInside, inside);
+              // First round: hold until N are inside together (or give up after a while), which
+              // a semaphore must allow; later rounds just churn.
+              const until = Date.now() + 5000;
+              while (round === 0 && maxInside < Math.min(permits, contenders) && Date.now() < until) {
+                await new Promise((resolve) => setTimeout(resolve, 2));
+              }
+              // ...and stay a moment with the others still polling, so an extra permit would show.
+              if (round === 0) await new Promise((resolve) => setTimeout(resolve, 60));
+              inside--;
+              await locks.release(lease);
+            }
+          }),
+        );
+        expect(maxInside).toBeLessThanOrEqual(permits);
+        expect(maxInside).toBe(Math.min(permits, contenders));
+      }),
+      { numRuns: 10 },
+    );
+  });
+});

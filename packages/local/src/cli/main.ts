@@ -10,7 +10,10 @@ import { reapCommand } from "./commands/reap.js";
 import { deployCommand } from "./commands/deploy.js";
 
 const program = new Command("scythe")
-  .description("Keep an AWS fleet tidy and deploy to it without downtime.\n\nCommands act on the local world started by `scythe dev` (found through .scythe/world.json),\nor on a deployed stage when run under `npx sst bind`.")
+  .description(
+    "Keep an AWS fleet tidy and deploy to it without downtime.\n\n" +
+      "Commands act on the local world started by `scythe dev` (found through .scythe/world.json), or on a deployed stage when run under `npx sst bind`.",
+  )
   .option("--json", "print one JSON document on stdout instead of text")
   .showHelpAfterError()
   .addCommand(devCommand())

@@ -1,9 +1,8 @@
 import { RuleTargetInput } from "aws-cdk-lib/aws-events";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { Cron, Function, Script, type App, type Config, type Stack, type Table } from "sst/constructs";
-import { useTable } from "../access.js";
 import { scheduleFor } from "../schedules.js";
-import { opsworksTeardown } from "./leases.js";
+import { grantUpdateWorker } from "./leases.js";
 
 const handlers = "packages/functions/src/deallocator";
 
@@ -13,12 +12,7 @@ const handlers = "packages/functions/src/deallocator";
  * that reacts to record changes. Teardown goes through the resources' own workers.
  */
 export function deallocatorJobs(stack: Stack, tables: { locks: Table; registry: Table }, app: App, herokuToken?: Config.Secret) {
-  const grant = (fn: Function) => {
-    useTable(fn, tables.locks);
-    useTable(fn, tables.registry);
-    fn.addToRolePolicy(opsworksTeardown());
-    if (herokuToken) fn.bind([herokuToken]);
-  };
+  const grant = (fn: Function) => grantUpdateWorker(fn, tables, herokuToken);
 
   const deallocator = new Function(stack, "Deallocator", {
     handler: `${handlers}/reconcile.handler`,

@@ -8,11 +8,22 @@ import { scheduleFor } from "../schedules.js";
 const handlers = "packages/functions/src/leases";
 
 /** Teardown calls of the shipped OpsWorks blueprint, on this account's OpsWorks stacks only. */
-export const opsworksTeardown = () =>
+const opsworksTeardown = () =>
   new PolicyStatement({
     actions: ["opsworks:DescribeInstances", "opsworks:StopInstance", "opsworks:DeleteInstance"],
     resources: [`arn:${Aws.PARTITION}:opsworks:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/*`],
   });
+
+/**
+ * What a function that runs objects' update workers needs: both tables (data actions
+ * only), the OpsWorks teardown calls and, for the heroku-app blueprint, the token secret.
+ */
+export function grantUpdateWorker(fn: Function, tables: { locks: Table; registry: Table }, herokuToken?: Config.Secret): void {
+  useTable(fn, tables.locks);
+  useTable(fn, tables.registry);
+  fn.addToRolePolicy(opsworksTeardown());
+  if (herokuToken) fn.bind([herokuToken]);
+}
 
 /**
  * Lease expiry (Drydock): the on-demand `leases` Lambda, the expiry sweep on a schedule
@@ -21,13 +32,7 @@ export const opsworksTeardown = () =>
  * Tables are granted data actions only (useTable), not `bind`'s `dynamodb:*`.
  */
 export function leaseJobs(stack: Stack, tables: { locks: Table; registry: Table }, app: App, herokuToken?: Config.Secret) {
-  const grant = (fn: Function) => {
-    useTable(fn, tables.locks);
-    useTable(fn, tables.registry);
-    fn.addToRolePolicy(opsworksTeardown());
-    // The heroku-app blueprint reads the token when it tears an app down.
-    if (herokuToken) fn.bind([herokuToken]);
-  };
+  const grant = (fn: Function) => grantUpdateWorker(fn, tables, herokuToken);
 
   const leases = new Function(stack, "Leases", {
     handler: `${handlers}/leases.handler`,

@@ -5,15 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runScythe, scytheBin } from "../support/cli.js";
+import { isAlive as alive } from "../../packages/local/src/world/worldFile.js";
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe("CLI: scythe dev", () => {
   it("prints endpoints, serves other commands through .scythe/world.json, and cleans up on Ctrl-C", async () => {

@@ -39,7 +39,8 @@ export async function findWorld(cwd?: string, env: NodeJS.ProcessEnv = process.e
   return endpoints;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without touching it). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,17 +2,10 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { checkJava, JavaMissingError } from "../../src/world/java.js";
+import { isAlive as alive } from "../../src/world/worldFile.js";
 
 const fixture = fileURLToPath(new URL("./fixtures/holdDynamo.ts", import.meta.url));
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function startHolder(mode: "wait" | "crash") {
   // One process (no tsx wrapper process), so the signal reaches the process that owns Java.

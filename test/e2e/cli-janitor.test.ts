@@ -47,10 +47,11 @@ describe("CLI: resources, leases and deallocate, as a person runs them", () => {
     expect((await sim.control.state()).instances.map((i) => i.Hostname)).not.toContain("build-host-1");
   });
 
-  it("refuses to mark an unknown resource, naming it, and exits non-zero", async () => {
-    const result = await runScythe(["resources", "mark-delete", "no-such-host"], { env });
-    expect(result.code).not.toBe(0);
+  it("refuses to mark an unknown resource, naming it, with exit code 2 (bad input)", async () => {
+    const result = await runScythe(["resources", "mark-delete", "no-such-host", "--json"], { env });
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain("no-such-host");
+    expect(json(result.stdout)).toMatchObject({ error: { name: "RecordNotFoundError", field: "resourceId" } });
   });
 
   it("sweeps orphans by name with a dry run first", async () => {

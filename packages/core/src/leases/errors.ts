@@ -1,4 +1,4 @@
-import { ScytheError } from "../errors.js";
+import { ScytheError, UnknownIdError } from "../errors.js";
 import type { ObjectKind } from "./keys.js";
 
 /** A status change the transition table does not allow; refused before anything is written. */
@@ -24,12 +24,13 @@ export class VersionConflictError extends ScytheError {
   }
 }
 
-export class RecordNotFoundError extends ScytheError {
+/** No lease or resource with that id; bad input when the caller named it. */
+export class RecordNotFoundError extends UnknownIdError {
   constructor(
     readonly kind: ObjectKind,
-    readonly id: string,
+    id: string,
   ) {
-    super(`${kind} ${id} does not exist`);
+    super(`${kind}Id`, id, `${kind} ${id} does not exist`);
   }
 }
 

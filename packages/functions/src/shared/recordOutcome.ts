@@ -1,7 +1,7 @@
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import type { MiddlewareObj } from "@middy/core";
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { ValidationError } from "@scythe/core";
+import { BadInputError } from "@scythe/core";
 
 /**
  * Middy middleware: one metric per outcome (`<job>.succeeded` / `<job>.failed.<ErrorName>`)
@@ -18,7 +18,7 @@ export function recordOutcome(options: { job: string; metrics: Metrics; logger: 
       const name = error instanceof Error ? error.name : "Error";
       metrics.addMetric(`${job}.failed.${name}`, MetricUnit.Count, 1);
       // Bad input is the caller's to fix, not an incident: warn, and keep ERROR for faults.
-      const log = error instanceof ValidationError ? logger.warn.bind(logger) : logger.error.bind(logger);
+      const log = error instanceof BadInputError ? logger.warn.bind(logger) : logger.error.bind(logger);
       log(`${job} failed`, { error: error instanceof Error ? error : String(error) });
     },
   };

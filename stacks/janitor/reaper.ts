@@ -1,5 +1,6 @@
 import { RuleTargetInput } from "aws-cdk-lib/aws-events";
 import { Config, Cron, Function, type App, type Stack, type Table } from "sst/constructs";
+import { Namespace } from "../../packages/core/src/reaper/namespace.js";
 import { useTable } from "../access.js";
 import { scheduleFor } from "../schedules.js";
 
@@ -20,6 +21,8 @@ export interface ReaperJobOptions {
  * actions only: `bind` would grant `dynamodb:*`.
  */
 export function reaperJobs(stack: Stack, tables: { locks: Table; registry: Table }, app: App, options: ReaperJobOptions = {}) {
+  // Held to the same rule as the CLI and the payload, when the stage is built: a broad pattern fails the deploy.
+  if (options.namespace !== undefined) Namespace.fromPattern(options.namespace, "namespace");
   const herokuToken = new Config.Secret(stack, "HerokuToken");
   const reaper = new Function(stack, "Reaper", {
     handler: "packages/functions/src/reaper/handler.handler",

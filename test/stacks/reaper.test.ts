@@ -56,6 +56,13 @@ describe("Stack: reaper", () => {
     expect(fn?.Properties.Environment.Variables).toMatchObject({ SCYTHE_REAPER_NAMESPACE: "^review-[0-9]+$", SCYTHE_REAPER_RESERVE: "500" });
   });
 
+  it.each(["..", "^[a-z][a-z0-9-]*$"])("refuses a stage namespace /%s/ that could take a production app, when the stage is built", async (namespace) => {
+    function Broad({ stack, app }: StackContext) {
+      return reaperJobs(stack, use(Storage), app, { namespace });
+    }
+    await expect(synth(Broad)).rejects.toThrow(/namespace: .*literal prefix|namespace: .*must start with \^/);
+  });
+
   it("grants the lock table's data actions and reading its secret only: no wildcard action", () => {
     const actions = iamActions(template);
     expect(actions.filter((a) => a.includes("*"))).toEqual([]);

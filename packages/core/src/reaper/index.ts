@@ -1,6 +1,7 @@
 export * from "./AppPlatform.js";
 export * from "./errors.js";
 export * from "./namespace.js";
+export * from "./productionNames.js";
 export * from "./inputs.js";
 export * from "./report.js";
 export * from "./ReaperThrottle.js";

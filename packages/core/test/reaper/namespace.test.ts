@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Namespace, ValidationError } from "../../src/index.js";
+import { Namespace, ValidationError, productionNames } from "../../src/index.js";
+
+/** Heroku's rule for app names: 3 to 30 lowercase letters, digits and dashes, starting with a letter. */
+const herokuName = /^[a-z][a-z0-9-]{2,29}$/;
 
 const refused = (pattern: string) => {
   try {
@@ -57,6 +60,64 @@ describe("Class: Namespace", () => {
         expect((error as ValidationError).field).toBe("namespace");
       },
     );
+
+    // Issue 10 item 3: each of these was accepted and would have matched "my-production-app".
+    it.each(["..", "[a-z]", "^[a-z][a-z0-9-]*$", "^.{3,}", "app|^hatchet-t-[a-f0-9]+$", "^hatchet-t-[a-f0-9]+$|.", "^hat", "^(?:hatchet-t-)[0-9]+$", "^hatchet-t-", "^review-.*", "hatchet-t-[a-f0-9]+$"])(
+      "refuses /%s/: not ^ plus a literal prefix of 4+ characters, a top-level |, or it matches a production name",
+      (pattern) => {
+        const error = refused(pattern);
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).field).toBe("namespace");
+      },
+    );
+
+    it("says which production name a refused pattern matched", () => {
+      const error = refused("^acme-[a-z]+$");
+      expect((error as ValidationError).message).toContain('"acme-prod"');
+    });
+
+    it("matches no typical production name with the default namespace or any accepted one", () => {
+      for (const pattern of ["^hatchet-t-[a-f0-9]+$", "^review-[0-9]+$", "^ci-pr-[0-9]+-[a-f0-9]{6}$"]) {
+        const namespace = Namespace.fromPattern(pattern);
+        expect(productionNames.filter((n) => namespace.contains(n))).toEqual([]);
+      }
+      for (const name of productionNames) expect(name).toMatch(herokuName);
+    });
+
+    it("an accepted namespace matches no valid Heroku name without its prefix (property, thousands of names)", () => {
+      // Patterns built from pieces that include every way found so far to widen a namespace.
+      const piece = fc.constantFrom(
+        "^", "$", ".", ".*", ".+", "[a-z]", "[a-z0-9-]*", "[a-f0-9]+", "\\d+", "-", "|", "(?:", ")", "?", "*", "(?:a|.*)", "(?=.)", "x",
+        "hatchet-t-", "review-", "pr-", "ci-", "app", "prod",
+      );
+      const start = fc.constantFrom("^", "^", "");
+      const prefix = fc.constantFrom("hatchet-t-", "review-", "ci-pr-", "acme-", "pr-", "");
+      const pattern = fc.tuple(start, prefix, fc.array(piece, { maxLength: 6 })).map(([a, b, parts]) => a + b + parts.join(""));
+      let accepted = 0;
+      let names = 0;
+      fc.assert(
+        fc.property(pattern, fc.array(fc.stringMatching(herokuName), { minLength: 50, maxLength: 50 }), (source, candidates) => {
+          let namespace: Namespace;
+          try {
+            namespace = Namespace.fromPattern(source);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ValidationError);
+            return;
+          }
+          accepted++;
+          // The raw expression, not contains(): the rule alone must keep names without the prefix out.
+          const regex = new RegExp(source);
+          for (const name of candidates) {
+            if (name.startsWith(namespace.prefix)) continue;
+            names++;
+            expect(regex.test(name), `/${source}/ matched ${name}`).toBe(false);
+          }
+        }),
+        { numRuns: 3000, examples: [["^review-[0-9]+$", []], ["^hatchet-t-[a-f0-9]+$", []]] },
+      );
+      expect(accepted).toBeGreaterThan(20);
+      expect(names).toBeGreaterThan(1000);
+    });
 
     it("refuses an invalid expression naming the field", () => {
       const error = refused("review-(");

@@ -57,7 +57,7 @@ describe("CLI: scythe reap", () => {
     const result = await runScythe(["reap", "--older-than", "10m"], { env });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/matched 3, deleted 2, left 1/);
-    expect(result.stdout).toMatch(/deleted hatchet-t-00a1 \(60 min old, older-than-ttl\)[\s\S]*deleted hatchet-t-00a2/);
+    expect(result.stdout).toMatch(/deleted hatchet-t-00a1 \(60(\.\d)? min old, older-than-ttl\)[\s\S]*deleted hatchet-t-00a2/);
     expect(await names()).toEqual(["hatchet-t-00a3", "production", "review-12"]);
     const status = await runScythe(["lock", "status", "reaper/heroku", "--json"], { env });
     expect(json(status.stdout)).toMatchObject({ held: false, token: expect.any(Number) });

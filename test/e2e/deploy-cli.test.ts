@@ -39,6 +39,16 @@ describe("CLI: scythe deploy (local world)", () => {
     expect((await auditRollout(sim.control, since, before)).ok).toBe(true);
   });
 
+  it("runs where Promise.withResolvers is missing, as on the Node 20 that `engines` allows", async () => {
+    const fleet = await seedFleet(sim.control, { instances: 2, loadBalancers: { main: [1, 2] } });
+    // Node 20 lacks Promise.withResolvers; removing it before the CLI loads gives the same runtime on Node 22.
+    const node20 = ["--import", "data:text/javascript,delete Promise.withResolvers"];
+    const result = await runScythe(["deploy", ...ids(fleet), "--poll", "5ms", "--json"], { env, nodeArgs: node20 });
+    expect(result.stderr).not.toContain("withResolvers");
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { status: string }).status).toBe("SUCCEEDED");
+  });
+
   it("shows the plan with --dry-run and touches nothing", async () => {
     const fleet = await seedFleet(sim.control, { instances: 3, loadBalancers: { main: [1, 2, 3], admin: [3] }, stopped: [2] });
     const since = await sim.control.lastSeq();

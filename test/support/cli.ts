@@ -10,9 +10,9 @@ export interface CliResult {
 }
 
 /** Runs the real `scythe` binary as a person would, and collects what it printed. */
-export function runScythe(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runScythe(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [scytheBin, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), scytheBin, ...args], {
       cwd: options.cwd,
       env: { ...process.env, NO_COLOR: "1", ...options.env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+// aws-local-stepfunctions calls Promise.withResolvers (Node 22+); `engines` promises Node 20.
+import "core-js/actual/promise/with-resolvers.js";
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import {
   deployStateMachineDefinition,

@@ -86,6 +86,30 @@ describe("Class: ClassicElb (through the SDK, against the simulator)", () => {
     expect(await sim.control.violations()).toEqual([]);
   });
 
+  it("lists every load balancer across pages, and a draining instance is no longer a member", async () => {
+    const fleet = await seedFleet(sim.control, { instances: 2, loadBalancers: { pa: [1, 2], pb: [1], pc: [2] } });
+    await sim.control.config({ elbPageSize: 1 });
+    try {
+      const since = await sim.control.lastSeq();
+      const elb = new ClassicElb(simClients(sim.endpoint).elb);
+      const all = await elb.list();
+      const pages = (await sim.control.calls("DescribeLoadBalancers", since)).length;
+      expect(pages).toBe(all.length);
+      expect(pages).toBeGreaterThanOrEqual(3);
+      const mine = all.filter((l) => l.name.endsWith(fleet.lbName("")));
+      expect(mine.map((l) => [l.name, l.instances])).toEqual([
+        [fleet.lbName("pa"), [fleet.ec2(1), fleet.ec2(2)]],
+        [fleet.lbName("pb"), [fleet.ec2(1)]],
+        [fleet.lbName("pc"), [fleet.ec2(2)]],
+      ]);
+      await elb.detach(fleet.lbName("pa"), [fleet.ec2(1)]);
+      expect((await elb.list()).find((l) => l.name === fleet.lbName("pa"))?.instances).toEqual([fleet.ec2(2)]);
+      await elb.attach(fleet.lbName("pa"), [fleet.ec2(1)]);
+    } finally {
+      await sim.control.config({ elbPageSize: 400 });
+    }
+  });
+
   it("translates a missing load balancer and throttling into Scythe's errors", async () => {
     const elb = new ClassicElb(simClients(sim.endpoint, 1).elb);
     await expect(elb.health("no-such-lb")).rejects.toBeInstanceOf(CloudResourceNotFoundError);

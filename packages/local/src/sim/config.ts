@@ -9,6 +9,8 @@ export function defaultConfig(timeScale: number): SimConfig {
     stopSeconds: 20,
     defaultDrainSeconds: 300,
     herokuDeleteSeconds: 0,
+    // AWS's largest DescribeLoadBalancers page; tests set it small so callers' pagination runs.
+    elbPageSize: 400,
     // Heroku's real budget: 4500 requests per hour.
     herokuRateLimit: { perSecond: 4500 / 3600, max: 4500 },
   };
@@ -23,6 +25,7 @@ export function applyConfigPatch(config: SimConfig, patch: ConfigPatch): SimConf
     stopSeconds: patch.stopSeconds ?? config.stopSeconds,
     defaultDrainSeconds: patch.defaultDrainSeconds ?? config.defaultDrainSeconds,
     herokuDeleteSeconds: patch.herokuDeleteSeconds ?? config.herokuDeleteSeconds,
+    elbPageSize: patch.elbPageSize ?? config.elbPageSize,
     herokuRateLimit: {
       perSecond: patch.herokuRateLimit?.perSecond ?? config.herokuRateLimit.perSecond,
       max: patch.herokuRateLimit?.max ?? config.herokuRateLimit.max,

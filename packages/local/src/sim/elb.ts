@@ -44,7 +44,8 @@ function describeXml(lb: LoadBalancer): string {
     members("BackendServerDescriptions", []),
     members("AvailabilityZones", ["us-east-1a"]),
     members("Subnets", []),
-    instancesXml([...lb.registrations.keys()]),
+    // As in AWS, an instance leaves the listing when its deregistration starts (it drains unlisted).
+    instancesXml(listedInstances(lb)),
     healthCheck,
     el("SourceSecurityGroup", text("OwnerAlias", "amazon-elb") + text("GroupName", "amazon-elb-sg")),
     members("SecurityGroups", []),
@@ -53,10 +54,52 @@ function describeXml(lb: LoadBalancer): string {
   ].join("");
 }
 
+/** The page size asked for, as AWS validates it (1-400). */
+function pageSize(params: QueryParams): number | undefined {
+  const raw = params.get("PageSize");
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 400) {
+    throw new AwsError("ValidationError", `1 validation error detected: Value '${raw}' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and 400`);
+  }
+  return n;
+}
+
+/** Markers are opaque to callers: the last load balancer returned, and the position after it. */
+const encodeMarker = (after: string, at: number) => Buffer.from(JSON.stringify({ after, at })).toString("base64url");
+
+function decodeMarker(marker: string): { after: string; at: number } {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(marker, "base64url").toString());
+    if (parsed && typeof parsed === "object" && "after" in parsed && "at" in parsed && typeof parsed.after === "string" && typeof parsed.at === "number") {
+      return { after: parsed.after, at: parsed.at };
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw new AwsError("ValidationError", "Invalid Marker");
+}
+
+/**
+ * Pages in creation order, at most `PageSize` (and the simulator's `elbPageSize`) per
+ * page, with a `NextMarker` while more remain. A marker resumes after the load balancer
+ * it names (or, if that one was deleted meanwhile, at the position it recorded).
+ */
 const describeLoadBalancers: ElbAction = (world, params) => {
   const names = params.list("LoadBalancerNames");
   const lbs = names === undefined || names.length === 0 ? [...world.state.loadBalancers.values()] : names.map((n) => findLb(world, n));
-  return members("LoadBalancerDescriptions", lbs.map(describeXml));
+  const size = Math.min(pageSize(params) ?? 400, world.config.elbPageSize);
+  const marker = params.get("Marker");
+  let start = 0;
+  if (marker !== undefined && marker !== "") {
+    const { after, at } = decodeMarker(marker);
+    const found = lbs.findIndex((lb) => lb.name === after);
+    start = found >= 0 ? found + 1 : at;
+  }
+  const page = lbs.slice(start, start + size);
+  const last = page.at(-1);
+  const next = start + page.length;
+  return members("LoadBalancerDescriptions", page.map(describeXml)) + (next < lbs.length && last !== undefined ? text("NextMarker", encodeMarker(last.name, next)) : "");
 };
 
 function healthXml(h: InstanceHealthView): string {

@@ -40,6 +40,8 @@ export const ConfigPatchSchema = z.strictObject({
   /** Connection-draining timeout per load balancer name. */
   drainSeconds: z.record(z.string(), seconds).optional(),
   herokuDeleteSeconds: seconds.optional(),
+  /** Most load balancers one DescribeLoadBalancers page holds (AWS: PageSize 1-400, default 400). */
+  elbPageSize: z.number().int().min(1).max(400).optional(),
   herokuRateLimit: z.strictObject({ perSecond: z.number().min(0).optional(), max: z.number().int().min(0).optional() }).optional(),
 });
 export type ConfigPatch = z.input<typeof ConfigPatchSchema>;
@@ -52,6 +54,7 @@ export interface SimConfig {
   stopSeconds: number;
   defaultDrainSeconds: number;
   herokuDeleteSeconds: number;
+  elbPageSize: number;
   herokuRateLimit: { perSecond: number; max: number };
 }
 

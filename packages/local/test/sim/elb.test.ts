@@ -10,6 +10,7 @@ import {
   RegisterInstancesWithLoadBalancerCommand,
   waitUntilInstanceDeregistered,
   waitUntilInstanceInService,
+  paginateDescribeLoadBalancers,
   type ElasticLoadBalancingClient,
 } from "@aws-sdk/client-elastic-load-balancing";
 import { XMLParser } from "fast-xml-parser";
@@ -53,6 +54,32 @@ describe("Classic ELB through the real SDK", () => {
     expect(description?.HealthCheck?.HealthyThreshold).toBe(3);
   });
 
+  it("DescribeLoadBalancers pages by PageSize and by the simulator's page size; the SDK paginator reads every page", async () => {
+    const extra = ["lb-c", "lb-a", "lb-e", "lb-b", "lb-d"];
+    await sim.control.seed({ loadBalancers: extra.map((LoadBalancerName) => ({ LoadBalancerName, instances: [SPARE] })) });
+    const everything = [LB, ...extra];
+    const first = await elb.send(new DescribeLoadBalancersCommand({ PageSize: 2 }));
+    expect(first.LoadBalancerDescriptions?.map((d) => d.LoadBalancerName)).toEqual([LB, "lb-c"]);
+    expect(first.NextMarker).toEqual(expect.any(String));
+    // A load balancer deleted between pages is simply not there; the marker still resumes after lb-c.
+    await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerName: "lb-a" }));
+    const second = await elb.send(new DescribeLoadBalancersCommand({ PageSize: 2, Marker: first.NextMarker }));
+    expect(second.LoadBalancerDescriptions?.map((d) => d.LoadBalancerName)).toEqual(["lb-e", "lb-b"]);
+    await sim.control.config({ elbPageSize: 1 });
+    const names: string[] = [];
+    let pages = 0;
+    for await (const page of paginateDescribeLoadBalancers({ client: elb }, {})) {
+      pages += 1;
+      names.push(...(page.LoadBalancerDescriptions ?? []).map((d) => d.LoadBalancerName ?? ""));
+    }
+    expect(names).toEqual(everything.filter((n) => n !== "lb-a"));
+    expect(pages).toBe(5);
+    const bad = await elb.send(new DescribeLoadBalancersCommand({ PageSize: 401 })).catch((e: unknown) => e);
+    expect((bad as Error).name).toBe("ValidationError");
+    const badMarker = await elb.send(new DescribeLoadBalancersCommand({ Marker: "nope" })).catch((e: unknown) => e);
+    expect((badMarker as Error).name).toBe("ValidationError");
+  });
+
   it("an unknown load balancer raises AccessPointNotFoundException (wire code LoadBalancerNotFound)", async () => {
     const err = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: ["ghost"] })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AccessPointNotFoundException);
@@ -82,6 +109,9 @@ describe("Classic ELB through the real SDK", () => {
     expect(out.Instances).toEqual([{ InstanceId: EC2_2 }]);
     const draining = await health([EC2_1]);
     expect(draining[0]).toMatchObject({ State: "InService", Description: "Instance deregistration currently in progress." });
+    // As in AWS, the draining instance has already left the load balancer's listing.
+    const listed = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: [LB] }));
+    expect(listed.LoadBalancerDescriptions?.[0]?.Instances).toEqual([{ InstanceId: EC2_2 }]);
     const result = await waitUntilInstanceDeregistered({ client: elb, ...fastWaiter }, { LoadBalancerName: LB, Instances: [{ InstanceId: EC2_1 }] });
     expect(result.state).toBe("SUCCESS");
     expect(Date.now() - started).toBeGreaterThanOrEqual(390);

@@ -1,3 +1,6 @@
+import { LockHeldError } from "../lock/errors.js";
+import type { LockService } from "../lock/LockService.js";
+import { withLock } from "../lock/withLock.js";
 import type { CloudResource, Inventory } from "./Inventory.js";
 import { ownerPrefixOfName } from "./naming.js";
 import type { OwnerRecords } from "./OwnerRecords.js";
@@ -6,6 +9,21 @@ import type { OrphanSweepReport } from "./report.js";
 export interface OrphanSweepOptions {
   readonly dryRun?: boolean;
 }
+
+/** One sweep at a time: a second delivery waits for the first, then lists afresh. */
+export interface OrphanSweepLock {
+  readonly locks: LockService;
+  /** Default `orphans/sweep`. */
+  readonly name?: string;
+  /** Lease, renewed every third while the sweep runs (ms, default 60 s). */
+  readonly leaseMs?: number;
+  /** How long to wait for a running sweep (ms, default 0: report it skipped). */
+  readonly waitMs?: number;
+}
+
+type MutableReport = {
+  -readonly [K in keyof OrphanSweepReport]: OrphanSweepReport[K];
+};
 
 const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
@@ -19,20 +37,31 @@ const describe = (error: unknown) => (error instanceof Error ? `${error.name}: $
  * owner whose dependent could not be removed keeps its later resources until next pass.
  */
 export class OrphanSweep {
-  constructor(private readonly deps: { records: OwnerRecords; inventories: readonly Inventory[] }) {}
+  constructor(private readonly deps: { records: OwnerRecords; inventories: readonly Inventory[]; lock?: OrphanSweepLock }) {}
 
+  /**
+   * With a lock configured, the sweep holds it throughout, so two deliveries of the same
+   * event never both delete one resource (classic ELB deletes would both "succeed").
+   * A dry run removes nothing and takes no lock.
+   */
   async run(options: OrphanSweepOptions = {}): Promise<OrphanSweepReport> {
     const dryRun = options.dryRun ?? false;
-    const report = {
-      dryRun,
-      livePrefixes: [] as string[],
-      orphanPrefixes: [] as string[],
-      seen: {} as OrphanSweepReport["seen"],
-      removed: {} as Record<string, string[]>,
-      pending: {} as Record<string, string[]>,
-      kept: [] as OrphanSweepReport["kept"],
-      errors: [] as OrphanSweepReport["errors"],
-    };
+    const lock = this.deps.lock;
+    if (!lock || dryRun) return this.sweep(dryRun);
+    const name = lock.name ?? "orphans/sweep";
+    try {
+      return await withLock(lock.locks, name, { leaseMs: lock.leaseMs ?? 60_000, waitMs: lock.waitMs ?? 0 }, async ({ signal, lease }) => {
+        const report = await this.sweep(dryRun, signal);
+        return { ...report, lock: { name, token: lease().token } };
+      });
+    } catch (error) {
+      if (!(error instanceof LockHeldError)) throw error;
+      return { ...emptyReport(dryRun), lock: { name, skipped: `another sweep is running (${error.message}); nothing done` } };
+    }
+  }
+
+  private async sweep(dryRun: boolean, signal?: AbortSignal): Promise<OrphanSweepReport> {
+    const report = emptyReport(dryRun);
 
     const listings: { inventory: Inventory; resources: CloudResource[] | undefined }[] = [];
     for (const inventory of this.deps.inventories) {
@@ -83,11 +112,17 @@ export class OrphanSweep {
           (report.removed[kind] ??= []).push(resource.name);
           continue;
         }
+        if (signal?.aborted) {
+          keep("the sweep's lock was lost; the next sweep looks again");
+          continue;
+        }
         try {
           const outcome = await inventory.remove(resource);
           if (outcome === "pending") {
             blocked.add(owner);
             (report.pending[kind] ??= []).push(resource.name);
+          } else if (outcome === "already-gone") {
+            (report.alreadyGone[kind] ??= []).push(resource.name);
           } else {
             (report.removed[kind] ??= []).push(resource.name);
           }
@@ -100,4 +135,8 @@ export class OrphanSweep {
     report.orphanPrefixes = [...orphans].sort();
     return report;
   }
+}
+
+function emptyReport(dryRun: boolean): MutableReport & { removed: Record<string, string[]>; alreadyGone: Record<string, string[]>; pending: Record<string, string[]> } {
+  return { dryRun, livePrefixes: [], orphanPrefixes: [], seen: {}, removed: {}, alreadyGone: {}, pending: {}, kept: [], errors: [] };
 }

@@ -12,11 +12,15 @@ export interface OrphanSweepReport {
   readonly orphanPrefixes: string[];
   /** Per kind: names seen in the inventory, and how many carried the scheme. */
   readonly seen: Record<string, { total: number; inScheme: number }>;
-  /** Per kind: names removed (or, in a dry run, that would be). */
+  /** Per kind: names this run removed (or, in a dry run, would remove). */
   readonly removed: Record<string, string[]>;
+  /** Per kind: names the provider proved absent when this run came to remove them (someone else did). */
+  readonly alreadyGone: Record<string, string[]>;
   /** Removal started but not finished; finished by a later pass. */
   readonly pending: Record<string, string[]>;
   /** Orphans left alone this pass, and why. */
   readonly kept: { kind: string; name: string; reason: string }[];
   readonly errors: SweepError[];
+  /** The lock the sweep held (one sweep at a time), or why this run did nothing. */
+  readonly lock?: { readonly name: string; readonly token?: number; readonly skipped?: string };
 }

@@ -1,4 +1,4 @@
-import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
+import { DeleteLoadBalancerCommand, ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -9,6 +9,9 @@ import { OpsWorksInstanceInventory } from "../../src/orphans/adapters/OpsWorksIn
 import { PlatformAppInventory } from "../../src/orphans/adapters/PlatformAppInventory.js";
 import { HerokuPlatform } from "../../src/reaper/heroku/HerokuPlatform.js";
 import { OrphanSweep } from "../../src/orphans/OrphanSweep.js";
+import type { OrphanSweepReport } from "../../src/orphans/report.js";
+import { DynamoLockStore } from "../../src/lock/DynamoLockStore.js";
+import { LockService } from "../../src/lock/LockService.js";
 import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
 import { freshTables } from "../../../../test/support/dynamo.js";
 
@@ -20,20 +23,25 @@ const aws = { region: "us-east-1", credentials: { accessKeyId: "x", secretAccess
 
 let sim: FleetSimulator;
 let sweep: OrphanSweep;
+let makeSweep: (withLock: boolean) => OrphanSweep;
 
 beforeAll(async () => {
   sim = await startFleetSimulator({ timeScale: 0 });
   const { doc, names } = await freshTables();
   // The live owner: a resource record, torn down already (it still counts as live).
   await doc.send(new PutCommand({ TableName: names.registry, Item: { pk: objectPk({ kind: "resource", id: LIVE_ID }), sk: recordSk, status: "destroyed" } }));
-  sweep = new OrphanSweep({
-    records: new DynamoOwnerRecords(doc, names.registry),
-    inventories: [
-      new OpsWorksInstanceInventory(new OpsWorksClient({ ...aws, endpoint: sim.endpoint })),
-      new ClassicElbInventory(new ElasticLoadBalancingClient({ ...aws, endpoint: sim.endpoint })),
-      new PlatformAppInventory(new HerokuPlatform({ baseUrl: `${sim.endpoint}/heroku`, token: "sim-token", maxAttempts: 1 })),
-    ],
-  });
+  // Each sweep has its own clients and lock owner, as two Lambda invocations would.
+  makeSweep = (withLock) =>
+    new OrphanSweep({
+      records: new DynamoOwnerRecords(doc, names.registry),
+      inventories: [
+        new OpsWorksInstanceInventory(new OpsWorksClient({ ...aws, endpoint: sim.endpoint })),
+        new ClassicElbInventory(new ElasticLoadBalancingClient({ ...aws, endpoint: sim.endpoint })),
+        new PlatformAppInventory(new HerokuPlatform({ baseUrl: `${sim.endpoint}/heroku`, token: "sim-token", maxAttempts: 1 })),
+      ],
+      ...(withLock && { lock: { locks: new LockService({ store: new DynamoLockStore(doc, { tableName: names.locks }) }), waitMs: 20_000 } }),
+    });
+  sweep = makeSweep(false);
 });
 afterAll(async () => {
   await sim.close();
@@ -114,5 +122,64 @@ describe("Orphan sweep against the fleet simulator and DynamoDB Local", () => {
     });
     expect(await calls()).toEqual([]);
     expect((await sim.control.events()).filter((e) => e.action.startsWith("DELETE"))).toEqual([]);
+  });
+
+  it("never reports as removed an app whose DELETE was refused with 403: it is still there, and that is an error", async () => {
+    // The owner's instance goes first (stopped, then deleted next pass); its app after.
+    await sweep.run();
+    await sim.control.advance(21);
+    await sim.control.addFaults({ action: "DELETE /apps", status: 403, error: "forbidden", message: "You do not have access to the app.", count: 1 });
+    const report = await sweep.run();
+    expect(report.removed.app).toBeUndefined();
+    expect(report.alreadyGone.app).toBeUndefined();
+    expect(report.errors).toEqual([expect.objectContaining({ kind: "app", name: `scythe-${GONE}-review`, error: expect.stringMatching(/403/) })]);
+    expect((await sim.control.state()).herokuApps.map((a) => a.name)).toContain(`scythe-${GONE}-review`);
+  });
+
+  it("reports an app whose deletion another caller started (403 while it is being deleted) as not removed by this run", async () => {
+    await sweep.run();
+    await sim.control.advance(21);
+    await sim.control.config({ herokuDeleteSeconds: 60 });
+    const app = (await sim.control.state()).herokuApps.find((a) => a.name === `scythe-${GONE}-review`);
+    const res = await fetch(`${sim.endpoint}/heroku/apps/${app?.id ?? ""}`, { method: "DELETE", headers: { authorization: "Bearer sim-token" } });
+    expect(res.status).toBe(200);
+    const report = await sweep.run();
+    expect(report.removed.app).toBeUndefined();
+    expect(report.alreadyGone.app).toBeUndefined();
+    expect(report.errors).toEqual([expect.objectContaining({ kind: "app", name: `scythe-${GONE}-review`, error: expect.stringMatching(/403.*not removed/) })]);
+  });
+
+  it("reports a load balancer that was gone before its delete as already gone, not as removed", async () => {
+    await sweep.run();
+    await sim.control.advance(21);
+    // Someone else deletes it between the listing and the removal: DeleteLoadBalancer would still succeed.
+    const elb = new ElasticLoadBalancingClient({ ...aws, endpoint: sim.endpoint });
+    const inventory = new ClassicElbInventory(elb);
+    const listed = (await inventory.list()).find((r) => r.name === `scythe-${GONE}-lb`);
+    expect(listed).toBeDefined();
+    await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerName: `scythe-${GONE}-lb` }));
+    expect(await inventory.remove(listed ?? { kind: "loadBalancer", name: "", id: "" })).toBe("already-gone");
+  });
+
+  it("is safe under double delivery: the same sweep twice at once or in a row removes each orphan once and says so once", async () => {
+    for (const round of [0, 1, 2]) {
+      await sim.control.reset();
+      await sim.control.config({ timeScale: 0 });
+      await sim.control.seed({
+        stacks: [{ StackId: "stack-1", Name: "fleet" }],
+        instances: [{ InstanceId: "i-gone", Hostname: `scythe-${GONE}-web`, StackId: "stack-1", Status: "stopped", Ec2InstanceId: "ec2-gone" }],
+        loadBalancers: [{ LoadBalancerName: `scythe-${GONE}-lb` }, { LoadBalancerName: `scythe-${OTHER}-lb` }],
+        herokuApps: [{ name: `scythe-${OTHER}-review` }],
+      });
+      // Rounds 0 and 1 deliver twice at once, round 2 twice in a row, then once more.
+      const [a, b] = round < 2 ? await Promise.all([makeSweep(true).run(), makeSweep(true).run()]) : [await makeSweep(true).run(), await makeSweep(true).run()];
+      const c = await makeSweep(true).run();
+      const removed = (r: OrphanSweepReport) => Object.values(r.removed).flat();
+      const all = [...removed(a), ...removed(b), ...removed(c)].sort();
+      expect(all).toEqual([`scythe-${GONE}-web`, `scythe-${GONE}-lb`, `scythe-${OTHER}-lb`, `scythe-${OTHER}-review`].sort());
+      const deletes = (await sim.control.events()).filter((e) => e.kind === "call" && /^(DeleteInstance|DeleteLoadBalancer|DELETE)/.test(e.action));
+      expect(deletes).toHaveLength(4);
+      expect([a, b, c].flatMap((r) => r.errors)).toEqual([]);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import {
   AccessPointNotFoundException,
   DeleteLoadBalancerCommand,
+  DescribeLoadBalancersCommand,
   paginateDescribeLoadBalancers,
   type ElasticLoadBalancingClient,
 } from "@aws-sdk/client-elastic-load-balancing";
@@ -22,13 +23,20 @@ export class ClassicElbInventory implements Inventory {
     return resources;
   }
 
+  /**
+   * DeleteLoadBalancer succeeds whether or not the load balancer exists, so its answer
+   * cannot tell "removed" from "already gone": a describe by name asks first, and only its
+   * LoadBalancerNotFound (AccessPointNotFoundException) counts as gone. The sweep's lock
+   * keeps other sweeps out of the gap between the two calls.
+   */
   async remove(resource: CloudResource): Promise<RemoveOutcome> {
     try {
-      await this.client.send(new DeleteLoadBalancerCommand({ LoadBalancerName: resource.id }));
-      return "removed";
+      await this.client.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: [resource.id] }));
     } catch (error) {
       if (error instanceof AccessPointNotFoundException) return "already-gone";
       throw error;
     }
+    await this.client.send(new DeleteLoadBalancerCommand({ LoadBalancerName: resource.id }));
+    return "removed";
   }
 }

@@ -1,4 +1,5 @@
 import type { AppPlatform } from "../../reaper/AppPlatform.js";
+import { PlatformError } from "../../reaper/errors.js";
 import type { CloudResource, Inventory, RemoveOutcome } from "../Inventory.js";
 
 /** Apps on an app platform (Heroku), named by app name, removed by id. */
@@ -12,8 +13,15 @@ export class PlatformAppInventory implements Inventory {
     return apps.map((app) => ({ kind: this.kind, name: app.name, id: app.id }));
   }
 
+  /**
+   * Only an answer that proves absence (Heroku's 404 `not_found`) counts as gone. A 403 does
+   * not: the app may be mid-deletion by another caller, or not ours to delete; it is still
+   * there, so this is an error the report shows and a later pass looks at again.
+   */
   async remove(resource: CloudResource): Promise<RemoveOutcome> {
     const outcome = await this.platform.deleteApp({ id: resource.id, name: resource.name, createdAt: 0, finished: false });
-    return outcome.kind === "deleted" ? "removed" : "already-gone";
+    if (outcome.kind === "deleted") return "removed";
+    if (outcome.status === 404) return outcome.afterLostAnswer ? "removed" : "already-gone";
+    throw new PlatformError(`DELETE answered ${outcome.status}: ${outcome.detail}; the app still exists, not removed`, { status: outcome.status });
   }
 }

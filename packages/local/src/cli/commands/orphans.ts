@@ -13,9 +13,11 @@ export function describeSweep(report: OrphanSweepReport): string {
     `  live owners: ${report.livePrefixes.length}; orphan owners: ${report.orphanPrefixes.join(", ") || "none"}`,
     ...Object.entries(report.seen).map(([kind, s]) => `  ${kind}: ${s.total} seen, ${s.inScheme} in Scythe's scheme`),
     ...Object.entries(report.removed).map(([kind, names]) => `  ${verb} ${kind}: ${names.join(", ")}`),
+    ...Object.entries(report.alreadyGone).map(([kind, names]) => `  already gone (not by this run) ${kind}: ${names.join(", ")}`),
     ...Object.entries(report.pending).map(([kind, names]) => `  stopping ${kind} (removed next pass): ${names.join(", ")}`),
     ...report.kept.map((k) => `  kept ${k.kind} ${k.name}: ${k.reason}`),
     ...report.errors.map((e) => `  error ${e.kind}${e.name ? ` ${e.name}` : ""}: ${e.error}`),
+    ...(report.lock?.skipped ? [`  skipped: ${report.lock.skipped}`] : []),
   ];
   return lines.join("\n");
 }

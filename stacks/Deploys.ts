@@ -13,6 +13,7 @@ import {
   type DeployFunction,
 } from "../packages/core/src/deploy/stateMachine.js";
 import { useTable } from "./access.js";
+import { deployLoadBalancerArns, describeOnly, opsworksStackArns } from "./cloudScope.js";
 import { scheduleFor } from "./schedules.js";
 import { Storage } from "./Storage.js";
 
@@ -35,6 +36,19 @@ const cloudActions: Record<DeployFunction | "cleanup", string[]> = {
   recover: elb("RegisterInstancesWithLoadBalancer"),
   cleanup: elb("RegisterInstancesWithLoadBalancer"),
 };
+
+/** Describe calls take no resource in IAM; changes are scoped to the stage's stacks and load balancers. */
+const readOnly = /:Describe/;
+function scoped(actions: string[]): PolicyStatement[] {
+  const reads = actions.filter((a) => readOnly.test(a));
+  const elbChanges = actions.filter((a) => a.startsWith("elasticloadbalancing:") && !readOnly.test(a));
+  const opsworksChanges = actions.filter((a) => a.startsWith("opsworks:") && !readOnly.test(a));
+  return [
+    ...(reads.length > 0 ? [describeOnly(reads)] : []),
+    ...(elbChanges.length > 0 ? [new PolicyStatement({ actions: elbChanges, resources: deployLoadBalancerArns() })] : []),
+    ...(opsworksChanges.length > 0 ? [new PolicyStatement({ actions: opsworksChanges, resources: opsworksStackArns() })] : []),
+  ];
+}
 
 const descriptions: Record<DeployFunction | "cleanup", string> = {
   validate: "Rolling deploy: validates the execution input, naming a bad field",
@@ -64,7 +78,7 @@ export function Deploys({ stack, app }: StackContext) {
       description: descriptions[key],
       // A task's Lambda never waits; the Task state's 120 s timeout covers this with room.
       timeout: "60 seconds",
-      permissions: cloudActions[key].length > 0 ? [new PolicyStatement({ actions: cloudActions[key], resources: ["*"] })] : [],
+      permissions: scoped(cloudActions[key]),
     });
     if (key !== "validate") {
       useTable(fn, tables.locks);

@@ -1,18 +1,10 @@
-import { Aws } from "aws-cdk-lib";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { Cron, Function, type App, type Config, type Stack, type Table } from "sst/constructs";
 import { useTable } from "../access.js";
+import { opsworksTeardownStatements } from "../cloudScope.js";
 import { scheduleFor } from "../schedules.js";
 
 const handlers = "packages/functions/src/leases";
-
-/** Teardown calls of the shipped OpsWorks blueprint, on this account's OpsWorks stacks only. */
-const opsworksTeardown = () =>
-  new PolicyStatement({
-    actions: ["opsworks:DescribeInstances", "opsworks:StopInstance", "opsworks:DeleteInstance"],
-    resources: [`arn:${Aws.PARTITION}:opsworks:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/*`],
-  });
 
 /**
  * What a function that runs objects' update workers needs: both tables (data actions
@@ -21,7 +13,8 @@ const opsworksTeardown = () =>
 export function grantUpdateWorker(fn: Function, tables: { locks: Table; registry: Table }, herokuToken?: Config.Secret): void {
   useTable(fn, tables.locks);
   useTable(fn, tables.registry);
-  fn.addToRolePolicy(opsworksTeardown());
+  // Teardown calls of the shipped OpsWorks blueprint, in the stage's OpsWorks stacks only.
+  for (const statement of opsworksTeardownStatements()) fn.addToRolePolicy(statement);
   if (herokuToken) fn.bind([herokuToken]);
 }
 

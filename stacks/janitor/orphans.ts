@@ -2,29 +2,30 @@ import { RuleTargetInput } from "aws-cdk-lib/aws-events";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Cron, Function, type App, type Config, type Stack, type Table } from "sst/constructs";
 import { useTable } from "../access.js";
+import { describeOnly, opsworksTeardownStatements, scytheLoadBalancerArns } from "../cloudScope.js";
 import { scheduleFor } from "../schedules.js";
 
 /**
  * The orphan sweep: a Lambda (on demand) and its schedule; only the calls it makes are
  * allowed. Given the Heroku token secret, it sweeps apps too.
  */
-export function orphanJobs(stack: Stack, tables: { registry: Table }, app: App, herokuToken?: Config.Secret) {
+export function orphanJobs(stack: Stack, tables: { registry: Table; locks: Table }, app: App, herokuToken?: Config.Secret) {
   const orphans = new Function(stack, "Orphans", {
     handler: "packages/functions/src/orphans/handler.handler",
     description: "Removes cloud resources named in Scythe's scheme whose owning record is gone",
     bind: herokuToken ? [herokuToken] : [],
+    environment: process.env.SCYTHE_OPSWORKS_STACKS ? { SCYTHE_OPSWORKS_STACKS: process.env.SCYTHE_OPSWORKS_STACKS } : {},
+    // IAM scopes deletes to Scythe's load balancer names and the stage's OpsWorks stacks;
+    // which instance in a stack is Scythe's (its hostname) only the code can tell.
     permissions: [
-      new PolicyStatement({
-        actions: ["opsworks:DescribeStacks", "opsworks:DescribeInstances", "opsworks:StopInstance", "opsworks:DeleteInstance"],
-        resources: ["*"],
-      }),
-      new PolicyStatement({
-        actions: ["elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DeleteLoadBalancer"],
-        resources: ["*"],
-      }),
+      describeOnly(["opsworks:DescribeStacks", "elasticloadbalancing:DescribeLoadBalancers"]),
+      ...opsworksTeardownStatements(),
+      new PolicyStatement({ actions: ["elasticloadbalancing:DeleteLoadBalancer"], resources: scytheLoadBalancerArns() }),
     ],
   });
   useTable(orphans, tables.registry, "read");
+  // One sweep at a time: the lock `orphans/sweep`.
+  useTable(orphans, tables.locks);
   const schedule = scheduleFor(app, "orphans");
   if (schedule) {
     new Cron(stack, "OrphansSchedule", {

@@ -93,7 +93,7 @@ describe("Built Lambda bundles", () => {
     }
   });
 
-  it("runs the bundled orphan sweep against the local world, with only the registry it is given", async () => {
+  it("runs the bundled orphan sweep against the local world, with only the registry and the lock table it is given", async () => {
     const { endpoint, names } = await freshTables();
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_DYNAMODB: endpoint,
@@ -103,6 +103,7 @@ describe("Built Lambda bundles", () => {
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_REGION: "us-east-1",
       SST_Table_tableName_Registry: names.registry,
+      SST_Table_tableName_Locks: names.locks,
     });
     await sim.control.seed({
       stacks: [{ StackId: "s", Name: "s" }],

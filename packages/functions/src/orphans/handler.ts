@@ -5,12 +5,15 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { z } from "zod";
 import {
+  DynamoLockStore,
   DynamoOwnerRecords,
+  LockService,
   HerokuPlatform,
   OrphanSweep,
   PlatformAppInventory,
   sweepInventories,
   type Inventory,
+  type OrphanSweepLock,
   type OwnerRecords,
 } from "@scythe/core";
 import { herokuTokenSecret, tokenSource } from "../reaper/tokenSource.js";
@@ -29,6 +32,8 @@ export interface OrphanSweepDeps {
   readonly inventories: readonly Inventory[];
   /** Apps, swept when a platform token is configured. */
   readonly apps?: { readonly load: () => Promise<string>; readonly inventory: (token: string) => Inventory };
+  /** One sweep at a time, so a second delivery of the same event deletes nothing twice. */
+  readonly lock?: OrphanSweepLock;
 }
 
 export function makeHandler(deps: () => OrphanSweepDeps, options: { withApps?: boolean } = {}) {
@@ -36,9 +41,9 @@ export function makeHandler(deps: () => OrphanSweepDeps, options: { withApps?: b
     job: "orphans",
     schema: orphanSweepInput,
     fn: async ({ dryRun }, context) => {
-      const { records, inventories, apps } = deps();
+      const { records, inventories, apps, lock } = deps();
       const all = apps ? [...inventories, apps.inventory(tokenFrom(context))] : inventories;
-      const report = await new OrphanSweep({ records, inventories: all }).run({ dryRun });
+      const report = await new OrphanSweep({ records, inventories: all, ...(lock && { lock }) }).run({ dryRun });
       const removed = Object.values(report.removed).flat().length;
       metrics.addMetric(dryRun ? "orphans.wouldRemove" : "orphans.removed", MetricUnit.Count, removed);
       metrics.addMetric("orphans.errors", MetricUnit.Count, report.errors.length);
@@ -50,14 +55,20 @@ export function makeHandler(deps: () => OrphanSweepDeps, options: { withApps?: b
   return options.withApps ? handler.use(platformToken({ load: () => deps().apps?.load() ?? Promise.reject(new Error("no token source")) })) : handler;
 }
 
+const stackList = (raw: string | undefined) => (raw?.trim() ? raw.split(",").map((s) => s.trim()) : undefined);
+
 /** Apps are swept when the stage gives this function a Heroku token (HEROKU_API_TOKEN or the bound secret). */
 const appsConfigured = (env: NodeJS.ProcessEnv) => Boolean(env.HEROKU_API_TOKEN || env[`SST_Secret_value_${herokuTokenSecret}`] !== undefined);
 
 function fromEnvironment(env: NodeJS.ProcessEnv): OrphanSweepDeps {
   const baseUrl = env.HEROKU_API_URL ?? "https://api.heroku.com";
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   return {
-    records: new DynamoOwnerRecords(DynamoDBDocumentClient.from(new DynamoDBClient({})), tableNameFromEnv("registry", env)),
-    inventories: sweepInventories({ opsworks: new OpsWorksClient({}), elb: new ElasticLoadBalancingClient({}) }),
+    records: new DynamoOwnerRecords(doc, tableNameFromEnv("registry", env)),
+    // A second delivery waits for the first sweep (up to 30 s), then lists afresh.
+    lock: { locks: new LockService({ store: new DynamoLockStore(doc, { tableName: tableNameFromEnv("locks", env) }) }), waitMs: 30_000 },
+    // The stage's OpsWorks stacks, if it names them: the same list its IAM policy allows.
+    inventories: sweepInventories({ opsworks: new OpsWorksClient({}), elb: new ElasticLoadBalancingClient({}), opsworksStacks: stackList(env.SCYTHE_OPSWORKS_STACKS) }),
     // The app inventory is made per invocation: the token may have been rotated.
     ...(appsConfigured(env) && { apps: { load: tokenSource(env), inventory: (token: string) => new PlatformAppInventory(new HerokuPlatform({ baseUrl, token })) } }),
   };

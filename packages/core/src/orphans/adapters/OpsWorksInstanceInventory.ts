@@ -10,12 +10,17 @@ export class OpsWorksInstanceInventory implements Inventory {
   readonly kind = "instance";
   private readonly teardown: OpsWorksInstances;
 
-  constructor(private readonly client: OpsWorksClient) {
+  /** `stackIds`: only these stacks (the stage's, as its IAM policy allows); default every stack. */
+  constructor(
+    private readonly client: OpsWorksClient,
+    private readonly stackIds?: readonly string[],
+  ) {
     this.teardown = new OpsWorksInstances(client);
   }
 
+  /** DescribeStacks and DescribeInstances return everything in one answer: neither paginates in AWS. */
   async list(): Promise<CloudResource[]> {
-    const stacks = await this.client.send(new DescribeStacksCommand({}));
+    const stacks = await this.client.send(new DescribeStacksCommand(this.stackIds ? { StackIds: [...this.stackIds] } : {}));
     const resources: CloudResource[] = [];
     for (const stack of stacks.Stacks ?? []) {
       const out = await this.client.send(new DescribeInstancesCommand({ StackId: stack.StackId }));

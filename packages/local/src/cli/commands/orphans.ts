@@ -1,7 +1,7 @@
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { Command } from "commander";
-import { DynamoOwnerRecords, HerokuPlatform, OrphanSweep, sweepInventories, type OrphanSweepReport } from "@scythe/core";
+import { DynamoLockStore, DynamoOwnerRecords, HerokuPlatform, LockService, OrphanSweep, sweepInventories, type OrphanSweepReport } from "@scythe/core";
 import { localClientConfig } from "../../world/clients.js";
 import { action } from "../run.js";
 import { resolveTarget } from "../target.js";
@@ -39,7 +39,9 @@ export function orphansCommand(): Command {
           elb: new ElasticLoadBalancingClient(config),
           apps: token ? new HerokuPlatform({ baseUrl, token }) : undefined,
         });
-        const sweep = new OrphanSweep({ records: new DynamoOwnerRecords(target.doc, target.tables.registry), inventories });
+        const locks = new LockService({ store: new DynamoLockStore(target.doc, { tableName: target.tables.locks }) });
+        // Under the same lock as the scheduled sweep: never two sweeps deleting at once.
+        const sweep = new OrphanSweep({ records: new DynamoOwnerRecords(target.doc, target.tables.registry), inventories, lock: { locks, waitMs: 30_000 } });
         output.progress(`sweeping ${target.description}${opts.dryRun ? " (dry run)" : ""}`);
         const report = await sweep.run({ dryRun: Boolean(opts.dryRun) });
         output.result(report, describeSweep(report));

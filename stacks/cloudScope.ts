@@ -1,0 +1,56 @@
+import { Aws } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+
+/**
+ * Where Scythe's destructive and mutating cloud calls may land, as IAM resources. What
+ * IAM can scope is scoped here; what it cannot (which instance inside an allowed stack)
+ * is enforced by the code and said so in the README.
+ *
+ * - OpsWorks authorises instance and deployment calls on the *stack* ARN (instance ARNs
+ *   are not an IAM resource type), so a stage that sets `SCYTHE_OPSWORKS_STACKS` (stack
+ *   ids, comma-separated) limits them to those stacks; otherwise to this account and region.
+ * - Classic ELB authorises per load balancer name: the orphan sweep may delete only
+ *   `scythe-*`; the deploy re-registers instances on the layer's own load balancers, whose
+ *   names are the user's, so a stage may list them in `SCYTHE_DEPLOY_LOAD_BALANCERS`.
+ * - Describe calls take no resource (IAM requires `*`); they read, never change.
+ */
+export const scytheLoadBalancerPrefix = "scythe-";
+
+const stackIdPattern = /^[A-Za-z0-9-]{1,64}$/;
+const lbNamePattern = /^[A-Za-z0-9-]{1,32}$/;
+
+function list(env: NodeJS.ProcessEnv, variable: string, pattern: RegExp): string[] | undefined {
+  const raw = env[variable];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const items = raw.split(",").map((s) => s.trim());
+  const bad = items.find((s) => !pattern.test(s));
+  if (bad !== undefined) throw new Error(`${variable}: "${bad}" is not a valid id or name (${pattern.source})`);
+  return items;
+}
+
+/** OpsWorks stack ARNs the stage may change instances and deployments in. */
+export function opsworksStackArns(env: NodeJS.ProcessEnv = process.env): string[] {
+  const ids = list(env, "SCYTHE_OPSWORKS_STACKS", stackIdPattern) ?? ["*"];
+  return ids.map((id) => `arn:${Aws.PARTITION}:opsworks:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/${id}/`);
+}
+
+const loadBalancerArn = (name: string) => `arn:${Aws.PARTITION}:elasticloadbalancing:${Aws.REGION}:${Aws.ACCOUNT_ID}:loadbalancer/${name}`;
+
+/** Classic load balancers the orphan sweep may delete: Scythe's own names only. */
+export const scytheLoadBalancerArns = (): string[] => [loadBalancerArn(`${scytheLoadBalancerPrefix}*`)];
+
+/** Classic load balancers a rolling deploy may (de)register instances with. */
+export function deployLoadBalancerArns(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (list(env, "SCYTHE_DEPLOY_LOAD_BALANCERS", lbNamePattern) ?? ["*"]).map(loadBalancerArn);
+}
+
+/** Read-only calls IAM cannot scope (they take no resource). */
+export const describeOnly = (actions: string[]) => new PolicyStatement({ actions, resources: ["*"] });
+
+/** OpsWorks instance teardown: describe anywhere, stop and delete only in the stage's stacks. */
+export function opsworksTeardownStatements(env: NodeJS.ProcessEnv = process.env): PolicyStatement[] {
+  return [
+    describeOnly(["opsworks:DescribeInstances"]),
+    new PolicyStatement({ actions: ["opsworks:StopInstance", "opsworks:DeleteInstance"], resources: opsworksStackArns(env) }),
+  ];
+}

@@ -1,0 +1,99 @@
+import type { Template } from "aws-cdk-lib/assertions";
+import { afterEach, describe, expect, it } from "vitest";
+import { Deploys } from "../../stacks/Deploys.js";
+import { Janitor } from "../../stacks/Janitor.js";
+import { synth } from "../support/stacks.js";
+
+interface Statement {
+  readonly actions: string[];
+  /** Each resource as text: CloudFormation joins flattened, pseudo parameters kept as `${AWS::...}`. */
+  readonly resources: string[];
+  readonly description: string;
+}
+
+function text(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if ("Ref" in o) return `\${${String(o.Ref)}}`;
+    if ("Fn::Join" in o) {
+      const [sep, parts] = o["Fn::Join"] as [string, unknown[]];
+      return parts.map(text).join(sep);
+    }
+  }
+  return JSON.stringify(value);
+}
+
+/** Every IAM statement with the description of the function whose role it is on. */
+function statements(template: Template): Statement[] {
+  const functions = Object.values(template.findResources("AWS::Lambda::Function"));
+  const roleOf = (f: (typeof functions)[number]) => (f.Properties.Role as { "Fn::GetAtt"?: [string, string] })["Fn::GetAtt"]?.[0];
+  return Object.values(template.findResources("AWS::IAM::Policy")).flatMap((p) => {
+    const roles = (p.Properties.Roles as { Ref?: string }[]).map((r) => r.Ref);
+    const fn = functions.find((f) => roles.includes(roleOf(f)));
+    return (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).map((s) => ({
+      actions: [s.Action].flat(),
+      resources: [s.Resource].flat().map(text),
+      description: String(fn?.Properties.Description ?? "state machine role"),
+    }));
+  });
+}
+
+/** Calls that change or delete something in the cloud (not Scythe's own tables, not reads). */
+const cloudChange = /^(opsworks|elasticloadbalancing):(?!Describe)/;
+
+const env = { ...process.env };
+afterEach(() => {
+  process.env = { ...env };
+});
+
+describe("Permissions: destructive cloud calls are scoped as far as IAM allows", () => {
+  it.each(["Janitor", "Deploys"] as const)("%s grants no cloud change on every resource", async (name) => {
+    const template = name === "Janitor" ? await synth(Janitor) : await synth(Deploys);
+    const changes = statements(template).filter((s) => s.actions.some((a) => cloudChange.test(a)));
+    expect(changes.length).toBeGreaterThan(0);
+    for (const s of changes) {
+      expect(s.resources, `${s.description}: ${s.actions.join(", ")}`).not.toContain("*");
+      // Not even another account's or region's: this account and region, always.
+      for (const r of s.resources) expect(r).toMatch(/^arn:\$\{AWS::Partition\}:(opsworks|elasticloadbalancing):\$\{AWS::Region\}:\$\{AWS::AccountId\}:/);
+    }
+  });
+
+  it("lets the orphan sweep delete only load balancers named scythe-*", async () => {
+    const sweep = statements(await synth(Janitor)).filter((s) => /owning record is gone/.test(s.description));
+    const deletes = sweep.filter((s) => s.actions.includes("elasticloadbalancing:DeleteLoadBalancer"));
+    expect(deletes.flatMap((s) => s.resources)).toEqual(["arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:loadbalancer/scythe-*"]);
+    // Of its cloud calls, reads are the only ones left on "*" (IAM takes no resource for them).
+    const cloud = (a: string) => /^(opsworks|elasticloadbalancing):/.test(a);
+    for (const s of sweep.filter((s) => s.resources.includes("*"))) for (const a of s.actions.filter(cloud)) expect(a).toMatch(/:Describe/);
+    // It writes only the lock table (its one-sweep-at-a-time lock), never the registry.
+    const writes = sweep.filter((s) => s.actions.some((a) => /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/.test(a)));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const s of writes) for (const r of s.resources.filter((r) => r !== "${AWS::NoValue}")) expect(r).toMatch(/Locks/);
+  });
+
+  it("scopes instance stops and deletes, and deployments, to the stage's OpsWorks stacks when it names them", async () => {
+    process.env.SCYTHE_OPSWORKS_STACKS = "2f3e-stack-a,9c1d-stack-b";
+    const all = [...statements(await synth(Janitor)), ...statements(await synth(Deploys))];
+    const opsworks = all.filter((s) => s.actions.some((a) => /^opsworks:(StopInstance|DeleteInstance|CreateDeployment)$/.test(a)));
+    expect(opsworks.length).toBeGreaterThanOrEqual(4);
+    for (const s of opsworks) {
+      expect(s.resources.sort()).toEqual([
+        "arn:${AWS::Partition}:opsworks:${AWS::Region}:${AWS::AccountId}:stack/2f3e-stack-a/",
+        "arn:${AWS::Partition}:opsworks:${AWS::Region}:${AWS::AccountId}:stack/9c1d-stack-b/",
+      ]);
+    }
+  });
+
+  it("scopes a deploy's (de)registrations to the load balancers the stage names", async () => {
+    process.env.SCYTHE_DEPLOY_LOAD_BALANCERS = "web-prod";
+    const changes = statements(await synth(Deploys)).filter((s) => s.actions.some((a) => /Register/.test(a)));
+    expect(changes.length).toBeGreaterThan(0);
+    for (const s of changes) expect(s.resources).toEqual(["arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:loadbalancer/web-prod"]);
+  });
+
+  it("refuses a malformed stack id at build time, naming the variable", async () => {
+    process.env.SCYTHE_OPSWORKS_STACKS = "ok-1,not ok";
+    await expect(synth(Janitor)).rejects.toThrow(/SCYTHE_OPSWORKS_STACKS: "not ok"/);
+  });
+});

@@ -1,6 +1,12 @@
 import type { DeployReport } from "@scythe/core";
 import { auditRollout, followProgress, localDeployServices, membership, startLocalDeploy } from "../stepfunctions/index.js";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { loadTimeline, writeTimelineReport } from "../report/loadTimeline.js";
 import type { DemoStep } from "./DemoStep.js";
+
+/** Where `npm start` leaves the timeline of its demo rollout (beside the world file, git-ignored). */
+export const demoTimelinePath = (cwd = process.cwd()) => join(cwd, ".scythe", "demo-rollout.html");
 
 /**
  * A rolling deploy across three instances behind two load balancers, one of which has a
@@ -38,6 +44,8 @@ export const deployDemo: DemoStep = {
     await follow;
     const audit = await auditRollout(control, since, before);
     const report = result.output as DeployReport | undefined;
+    await mkdir(join(demoTimelinePath(), ".."), { recursive: true });
+    const timeline = await writeTimelineReport(demoTimelinePath(), await loadTimeline(services.journal, result.executionArn, control));
     const deployments = Object.values(audit.deploymentsPerInstance);
     const ok = result.status === "SUCCEEDED" && audit.ok && deployments.length === 3 && deployments.every((n) => n === 1);
     return {
@@ -46,6 +54,7 @@ export const deployDemo: DemoStep = {
         ok,
         status: result.status,
         executionArn: result.executionArn,
+        timeline,
         notDetached: report?.notDetached ?? [],
         deploymentsPerInstance: audit.deploymentsPerInstance,
         zeroInService: audit.zeroInService,

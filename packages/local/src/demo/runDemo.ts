@@ -34,5 +34,7 @@ export async function runDemo(output: Output, steps: readonly DemoStep[] = demoS
   }
   const ok = results.every((r) => r.details.ok !== false);
   const lines = results.map((r) => `${r.details.ok === false ? pc.red("✗") : pc.green("✓")} ${r.title}\n    ${r.summary}`);
-  return { ok, steps: results, summary: `Scythe demo report\n${lines.join("\n")}` };
+  const timelines = results.flatMap((r) => (typeof r.details.timeline === "string" ? [r.details.timeline] : []));
+  const open = timelines.map((url) => `\nOpen the timeline of the demo rollout: ${url}`).join("");
+  return { ok, steps: results, summary: `Scythe demo report\n${lines.join("\n")}${open}` };
 }

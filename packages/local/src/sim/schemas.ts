@@ -125,6 +125,8 @@ export interface SimEvent {
   time: number;
   /** Simulated wall-clock time (ISO 8601). */
   at: string;
+  /** Real wall-clock time the event was logged (ISO 8601): lines events up with records written by real clocks (the deploy journal). */
+  realAt: string;
   kind: "call" | "transition";
   service: "opsworks" | "elb" | "heroku";
   action: string;

@@ -27,7 +27,7 @@ export interface TransitionInfo {
   params: unknown;
 }
 
-export type CallRecord = Omit<SimEvent, "seq" | "time" | "at" | "kind" | "inService">;
+export type CallRecord = Omit<SimEvent, "seq" | "time" | "at" | "realAt" | "kind" | "inService">;
 
 export class World {
   readonly clock: SimClock;
@@ -73,12 +73,12 @@ export class World {
     return this.log({ kind: "call", ...call }, time, `${call.service} ${call.action}`);
   }
 
-  private log(event: Omit<SimEvent, "seq" | "time" | "at" | "inService">, time: number, cause: string): SimEvent {
+  private log(event: Omit<SimEvent, "seq" | "time" | "at" | "realAt" | "inService">, time: number, cause: string): SimEvent {
     const counts = lbCounts(this);
     const inService: Record<string, number> = {};
     for (const [name, c] of counts) inService[name] = c.inService;
     const at = this.clock.iso(time);
-    const logged = this.events.append({ ...event, time, at, inService });
+    const logged = this.events.append({ ...event, time, at, realAt: new Date().toISOString(), inService });
     this.detector.check(time, at, logged.seq, cause, counts);
     return logged;
   }

@@ -4,6 +4,9 @@ import { DeployJournal, ScytheError, ValidationError, deployInput, parseInput, p
 import { followProgress, localDeployServices, startLocalDeploy, type LocalExecutionResult } from "../../stepfunctions/index.js";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import type { Output } from "../output.js";
+import { checkReportPath, writeReport } from "../../report/deployReport.js";
+import { deployReportCommand } from "./deployReport.js";
+import { SimControl } from "../../sim/index.js";
 import { action } from "../run.js";
 import { resolveTarget, type Target } from "../target.js";
 
@@ -11,9 +14,10 @@ import { resolveTarget, type Target } from "../target.js";
 export class DeployFailedError extends ScytheError {}
 
 interface DeployOptions {
-  stack: string;
-  layer: string;
-  app: string;
+  stack?: string;
+  layer?: string;
+  app?: string;
+  report?: string;
   batch?: string;
   deployTimeout?: string;
   lockWait?: string;
@@ -29,10 +33,14 @@ interface DeployOptions {
 const seconds = (field: string, text: string) => Math.max(1, Math.round(parsePositiveDuration(field, text) / 1000));
 
 function inputFrom(opts: DeployOptions): DeployInput {
+  // Checked here rather than by commander, whose required options would also bind `deploy report`.
+  for (const [flag, value] of [["--stack", opts.stack], ["--layer", opts.layer], ["--app", opts.app]] as const) {
+    if (value === undefined) throw new ValidationError(flag, "is required");
+  }
   const input: DeployInput = {
-    stackId: opts.stack,
-    layerId: opts.layer,
-    appId: opts.app,
+    stackId: opts.stack ?? "",
+    layerId: opts.layer ?? "",
+    appId: opts.app ?? "",
     migrate: opts.migrate,
     ...(opts.batch !== undefined && { batchSize: parseCount("--batch", opts.batch) }),
     ...(opts.deployTimeout !== undefined && { deployTimeoutSeconds: seconds("--deploy-timeout", opts.deployTimeout) }),
@@ -90,6 +98,7 @@ async function runLocally(output: Output, target: Target, input: DeployInput, op
   } finally {
     process.off("SIGINT", interrupt);
   }
+  if (opts.report) await writeReport(output, opts.report, services.journal, result.executionArn, new SimControl(simulator));
   report(output, { executionArn: result.executionArn, status: result.status, output: result.output, error: result.error, cause: result.cause, transitions: result.transitions, cleanup: result.cleanup });
 }
 
@@ -117,6 +126,7 @@ async function runOnStage(output: Output, target: Target, input: DeployInput, op
   }
   settle(undefined);
   await following;
+  if (opts.report) await writeReport(output, opts.report, journal, executionArn);
   report(output, {
     executionArn,
     status: described.status ?? "UNKNOWN",
@@ -143,9 +153,9 @@ function report(output: Output, r: { executionArn: string; status: string; outpu
 export function deployCommand(): Command {
   return new Command("deploy")
     .description("rolling deploy of one layer: detach (never the last in service), deploy, reattach, one batch at a time, under a lock")
-    .requiredOption("--stack <id>", "OpsWorks stack id")
-    .requiredOption("--layer <id>", "OpsWorks layer id")
-    .requiredOption("--app <id>", "OpsWorks app id")
+    .option("--stack <id>", "OpsWorks stack id (required)")
+    .option("--layer <id>", "OpsWorks layer id (required)")
+    .option("--app <id>", "OpsWorks app id (required)")
     .option("--batch <n>", "instances deployed at once (default 1)")
     .option("--deploy-timeout <duration>", "how long one deployment may run (default 30m)")
     .option("--lock-wait <duration>", "how long to wait for another deploy to finish (default 15m)")
@@ -156,9 +166,12 @@ export function deployCommand(): Command {
     .option("--poll <duration>", "local world: how long each Wait state lasts", "100ms")
     .option("--state-machine <arn>", "deployed stage: the state machine to start (default $SCYTHE_DEPLOY_STATE_MACHINE_ARN)")
     .option("--dry-run", "show the batches and what each instance would leave, changing nothing")
+    .option("--report <file>", "when the rollout ends, write its timeline to this HTML file (self-contained)")
+    .addCommand(deployReportCommand())
     .action(
       action(async (output, opts: DeployOptions) => {
         const input = inputFrom(opts);
+        if (opts.report !== undefined) checkReportPath("--report", opts.report);
         const target = await resolveTarget();
         if (target.kind === "local") await runLocally(output, target, input, opts);
         else await runOnStage(output, target, input, opts);

@@ -4,10 +4,13 @@ import type { LeaseRecord, ResourceRecord } from "./records.js";
 /** What a teardown found: it removed the thing, or the thing was already gone. */
 export type DestroyResult = "destroyed" | "already-gone";
 
+/** What a veto learns of an expiring lease (the sweep decides without reading the whole record). */
+export type ExpiringLease = Pick<LeaseRecord, "id" | "resourceId"> & Partial<LeaseRecord>;
+
 export interface ExpiryTarget {
   readonly resource: ResourceRecord;
   /** Set when a lease on the resource is the one expiring. */
-  readonly lease?: LeaseRecord;
+  readonly lease?: ExpiringLease;
 }
 
 /**

@@ -1,9 +1,11 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type PutCommandInput,
@@ -18,7 +20,7 @@ import { expiryShardOf } from "./expiryIndex.js";
 import { toCommand, toLease, toResource } from "./items.js";
 import { commandSk, commandSkPrefix, objectPk, queueSk, recordSk, refFromPk, type ObjectKind, type ObjectRef } from "./keys.js";
 import type { CommandRecord, LeaseRecord, ResourceRecord } from "./records.js";
-import type { ConsumeResult, DueItem, LeaseChanges, Registry, ResourceChanges, Written } from "./Registry.js";
+import type { ConsumeResult, DueItem, LeaseChanges, LeaseExpiry, LeaseExpiryOutcome, Registry, ResourceChanges, Written } from "./Registry.js";
 import { UpdateExpression } from "./updateExpression.js";
 
 type Item = Record<string, unknown>;
@@ -176,6 +178,37 @@ export class DynamoRegistry implements Registry {
     return (await this.updateKey(pk, commandSk(seq), update, fence)).ok;
   }
 
+  async expireLease(expiry: LeaseExpiry, now: number): Promise<LeaseExpiryOutcome> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: expireLeaseItems(this.tableName, expiry, now) }));
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const [lease, resource] = error.CancellationReasons ?? [];
+        if (lease?.Code === "ConditionalCheckFailed") return { ok: false, refusedBy: "lease" };
+        if (resource?.Code === "ConditionalCheckFailed") return { ok: false, refusedBy: "resource" };
+      }
+      throw unavailable(this.tableName, error);
+    }
+  }
+
+  async getResources(ids: readonly string[]): Promise<Map<string, ResourceRecord>> {
+    const found = new Map<string, ResourceRecord>();
+    let keys = [...new Set(ids)].map((id) => ({ pk: objectPk({ kind: "resource", id }), sk: recordSk }));
+    while (keys.length > 0) {
+      // BatchGetItem takes at most 100 keys; what it leaves unprocessed is asked for again.
+      const chunk = keys.slice(0, 100);
+      keys = keys.slice(100);
+      const out = await this.send(() => this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: chunk } } })));
+      for (const item of out.Responses?.[this.tableName] ?? []) {
+        const resource = toResource(item);
+        found.set(resource.id, resource);
+      }
+      keys.push(...((out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys));
+    }
+    return found;
+  }
+
   async *dueItems(shard: string, now: number): AsyncIterable<DueItem> {
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -194,7 +227,11 @@ export class DynamoRegistry implements Registry {
         const ref = refFromPk(String(item.pk));
         if (!ref || typeof item.expiresAt !== "number") continue;
         const what = item.sk === recordSk ? "record" : String(item.sk).startsWith(commandSkPrefix) ? "command" : undefined;
-        if (what) yield { ref, what, at: item.expiresAt };
+        if (!what) continue;
+        const lease = what === "record" && ref.kind === "lease" && typeof item.resourceId === "string";
+        yield lease
+          ? { ref, what, at: item.expiresAt, resourceId: String(item.resourceId), ...(typeof item.blueprint === "string" && { blueprint: item.blueprint }) }
+          : { ref, what, at: item.expiresAt };
       }
       startKey = out.LastEvaluatedKey;
     } while (startKey);
@@ -303,6 +340,47 @@ export class DynamoRegistry implements Registry {
       throw unavailable(this.tableName, error);
     }
   }
+}
+
+/**
+ * The two writes of a lease's expiry, which must happen together (a destroyed lease still
+ * in its resource's set would hold the resource for good): the lease is destroyed only from
+ * acquired or active and only once its stored expiry has passed, so it is never early
+ * whatever the sweep read; the resource drops it only where no worker must decide anything
+ * (still active, and not its last lease if it expires after going idle). Both bump versions,
+ * so a worker that read either record before re-reads it.
+ */
+export function expireLeaseItems(tableName: string, expiry: LeaseExpiry, now: number) {
+  const lease = {
+    TableName: tableName,
+    Key: { pk: objectPk({ kind: "lease", id: expiry.leaseId }), sk: recordSk },
+    UpdateExpression:
+      "SET #status = :destroyed, #releasedBy = :by, #releaseReason = :expiry, #updatedAt = :now, #version = #version + :one REMOVE #expiresAt, #expiryShard",
+    ConditionExpression: "#status IN (:acquired, :active) AND #expiresAt <= :now AND #resourceId = :resourceId",
+    ExpressionAttributeNames: {
+      "#status": "status", "#releasedBy": "releasedBy", "#releaseReason": "releaseReason", "#updatedAt": "updatedAt",
+      "#version": "version", "#expiresAt": "expiresAt", "#expiryShard": "expiryShard", "#resourceId": "resourceId",
+    },
+    ExpressionAttributeValues: {
+      ":destroyed": "destroyed", ":by": expiry.by, ":expiry": "expiry", ":now": now, ":one": 1,
+      ":acquired": "acquired", ":active": "active", ":resourceId": expiry.resourceId,
+    },
+  };
+  const versioned = expiry.resourceVersion !== undefined;
+  const resource = {
+    TableName: tableName,
+    Key: { pk: objectPk({ kind: "resource", id: expiry.resourceId }), sk: recordSk },
+    UpdateExpression: "SET #updatedAt = :now ADD #version :one DELETE #leaseIds :lease",
+    ConditionExpression:
+      "#status = :active AND contains(#leaseIds, :leaseId) AND (attribute_not_exists(#expireAfterIdleMs) OR size(#leaseIds) > :one)" +
+      (versioned ? " AND #version = :resourceVersion" : ""),
+    ExpressionAttributeNames: { "#status": "status", "#updatedAt": "updatedAt", "#version": "version", "#leaseIds": "leaseIds", "#expireAfterIdleMs": "expireAfterIdleMs" },
+    ExpressionAttributeValues: {
+      ":now": now, ":one": 1, ":active": "active", ":lease": new Set([expiry.leaseId]), ":leaseId": expiry.leaseId,
+      ...(versioned && { ":resourceVersion": expiry.resourceVersion }),
+    },
+  };
+  return [{ Update: lease }, { Update: resource }];
 }
 
 function unavailable(table: string, error: unknown): StorageUnavailableError {

@@ -1,10 +1,34 @@
 import { systemClock, type Clock } from "../clock.js";
+import type { Blueprints } from "./Blueprint.js";
 import type { CommandQueue } from "./CommandQueue.js";
 import { expiryShards } from "./expiryIndex.js";
+import type { ExpiryFanOut } from "./ExpiryFanOut.js";
 import { describeRef, sameRef, type ObjectRef } from "./keys.js";
 import { mapLimit } from "./mapLimit.js";
 import type { Registry } from "./Registry.js";
+import type { ResourceRecord } from "./records.js";
 import type { DrainReport, UpdateWorker } from "./UpdateWorker.js";
+
+/**
+ * One piece of expiry work: an object past its expiry (`dueAt`), or one whose command
+ * waited too long (no `dueAt`). A lease carries its resource and blueprint from the index.
+ * Plain data: it is also the body of a fanned-out message.
+ */
+export interface DueWork {
+  readonly ref: ObjectRef;
+  readonly dueAt?: number;
+  readonly resourceId?: string;
+  readonly blueprint?: string;
+}
+
+export interface ExpiryOutcome {
+  readonly ref: ObjectRef;
+  /** "transaction": a lease ended in one write; "queue": a release command and the object's worker. */
+  readonly path: "transaction" | "queue";
+  readonly consumed: DrainReport["consumed"];
+  readonly busy: boolean;
+  readonly deferred?: DrainReport["deferred"];
+}
 
 export interface SweepReport {
   readonly dryRun: boolean;
@@ -13,8 +37,12 @@ export interface SweepReport {
   readonly expired: ObjectRef[];
   /** Objects with a command no worker consumed in time (a missed stream event, a crashed worker). */
   readonly stalled: ObjectRef[];
+  /** Leases ended in one transaction by this invocation. */
+  expiredInOneWrite: number;
+  /** Pieces of work handed to other invocations (the fan-out queue), not done here. */
+  fannedOut: number;
   /** What each object's worker did, when not a dry run. */
-  readonly outcomes: { ref: ObjectRef; consumed: DrainReport["consumed"]; busy: boolean; deferred?: DrainReport["deferred"] }[];
+  readonly outcomes: ExpiryOutcome[];
   /** Objects the sweep could not handle, and why; the sweep carries on past them. */
   readonly failures: { ref: ObjectRef; error: string }[];
 }
@@ -23,55 +51,127 @@ export interface ExpirySweepOptions {
   readonly registry: Registry;
   readonly queue: CommandQueue;
   readonly worker: UpdateWorker;
+  /** The blueprints' last-moment vetoes; without them every expiry goes through the queues. */
+  readonly blueprints?: Blueprints;
   readonly clock?: Clock;
   /** Objects handled at once (default 16). */
   readonly concurrency?: number;
   /** Author recorded on the release commands (default "system/expiry-sweep"). */
   readonly author?: string;
+  /** Where work goes when there is more than `inlineLimit` of it (an SQS queue and its consumer). */
+  readonly fanOut?: ExpiryFanOut;
+  /** Most work one invocation does itself before fanning out (default 500). */
+  readonly inlineLimit?: number;
 }
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Finds what is due through the sparse expiry index (one Query per shard, reading only
- * due items), appends a system-authored release for each expired object so an expiry is
- * recorded like any release, and runs each object's worker: the stream would too, the
- * sweep is the backstop. It also runs the worker of any object whose command waited too long.
+ * due items). A lease whose resource needs no decision ends in one transaction (lease
+ * destroyed, resource's lease set updated), after its blueprint's veto; anything else gets
+ * a system-authored release command and its object's worker, as any release would. When
+ * more is due than one invocation should do, the work is fanned out to the queue's consumers.
  */
 export class ExpirySweep {
   private readonly clock: Clock;
   private readonly concurrency: number;
   private readonly author: string;
+  private readonly inlineLimit: number;
 
   constructor(private readonly options: ExpirySweepOptions) {
     this.clock = options.clock ?? systemClock;
     this.concurrency = options.concurrency ?? 16;
     this.author = options.author ?? "system/expiry-sweep";
+    this.inlineLimit = options.inlineLimit ?? 500;
   }
 
   async run(options: { dryRun?: boolean } = {}): Promise<SweepReport> {
     const dryRun = options.dryRun ?? false;
     const now = this.clock.now();
-    const expired: { ref: ObjectRef; at: number }[] = [];
+    const expired: DueWork[] = [];
     const stalled: ObjectRef[] = [];
     for (const shard of expiryShards) {
       for await (const item of this.options.registry.dueItems(shard, now)) {
-        if (item.what === "record") expired.push({ ref: item.ref, at: item.at });
+        if (item.what === "record") expired.push({ ref: item.ref, dueAt: item.at, resourceId: item.resourceId, blueprint: item.blueprint });
         else if (!stalled.some((r) => sameRef(r, item.ref))) stalled.push(item.ref);
       }
     }
-    const report: SweepReport = { dryRun, now, expired: expired.map((e) => e.ref), stalled, outcomes: [], failures: [] };
+    const report = emptyReport(dryRun, now, expired.map((e) => e.ref), stalled);
     if (dryRun) return report;
 
-    const work = [...expired.map((e) => ({ ref: e.ref, dueAt: e.at })), ...stalled.filter((r) => !expired.some((e) => sameRef(e.ref, r))).map((ref) => ({ ref, dueAt: undefined }))];
-    await mapLimit(work, this.concurrency, async ({ ref, dueAt }) => {
+    const work: DueWork[] = [...expired, ...stalled.filter((r) => !expired.some((e) => sameRef(e.ref, r))).map((ref) => ({ ref }))];
+    let here = work;
+    if (this.options.fanOut && work.length > this.inlineLimit) {
+      const unsent = await this.options.fanOut.send(work);
+      report.fannedOut = work.length - unsent.length;
+      // What could not be queued is done here, as far as one invocation should go; the next sweep finds the rest.
+      here = unsent.slice(0, this.inlineLimit);
+    }
+    await this.expire(here, report);
+    return report;
+  }
+
+  /** Does the given work (a sweep's own share, or a fanned-out batch); failures are reported per object. */
+  async expire(work: readonly DueWork[], report: SweepReport = emptyReport(false, this.clock.now(), [], [])): Promise<SweepReport> {
+    const resources = await this.resourcesToAsk(work, report);
+    const stalledLeases = new Set(work.filter((w) => w.dueAt === undefined).map((w) => describeRef(w.ref)));
+    await mapLimit(work, this.concurrency, async (item) => {
       try {
-        if (dueAt !== undefined) await this.options.queue.append(ref, { command: "release", reason: "expiry", dueAt }, this.author);
-        for (const drained of await this.options.worker.drainAll([ref])) {
-          report.outcomes.push({ ref: drained.ref, consumed: drained.consumed, busy: drained.busy, deferred: drained.deferred });
+        if (item.dueAt !== undefined && !stalledLeases.has(describeRef(item.ref)) && (await this.inOneWrite(item, resources))) {
+          report.expiredInOneWrite += 1;
+          report.outcomes.push({ ref: item.ref, path: "transaction", consumed: [], busy: false });
+          return;
+        }
+        if (item.dueAt !== undefined) await this.options.queue.append(item.ref, { command: "release", reason: "expiry", dueAt: item.dueAt }, this.author);
+        for (const drained of await this.options.worker.drainAll([item.ref])) {
+          report.outcomes.push({ ref: drained.ref, path: "queue", consumed: drained.consumed, busy: drained.busy, deferred: drained.deferred });
         }
       } catch (error) {
-        report.failures.push({ ref, error: `${describeRef(ref)}: ${error instanceof Error ? error.message : String(error)}` });
+        report.failures.push({ ref: item.ref, error: `${describeRef(item.ref)}: ${describe(error)}` });
       }
     });
     return report;
   }
+
+  /** Whether this lease's blueprint asks before an expiry (or is unknown from the index: then ask). */
+  private needsVeto(work: DueWork): boolean {
+    const blueprints = this.options.blueprints;
+    if (!blueprints || work.blueprint === undefined || !blueprints.has(work.blueprint)) return true;
+    return blueprints.get(work.blueprint).vetoExpiry !== undefined;
+  }
+
+  /** The resources whose blueprints want a say, read in batches of 100 (eventually consistent: the write re-checks their version). */
+  private async resourcesToAsk(work: readonly DueWork[], report: SweepReport): Promise<Map<string, ResourceRecord>> {
+    const ids = work.filter((w) => w.resourceId !== undefined && w.dueAt !== undefined && this.needsVeto(w)).map((w) => w.resourceId as string);
+    if (ids.length === 0 || !this.options.blueprints) return new Map();
+    try {
+      return await this.options.registry.getResources(ids);
+    } catch (error) {
+      // Without them those leases go through their queues, which read what they need.
+      report.failures.push({ ref: { kind: "resource", id: ids[0] ?? "" }, error: `could not read resources for vetoes: ${describe(error)}` });
+      return new Map();
+    }
+  }
+
+  /** Ends a lease in one transaction if nothing stands in the way; false sends it through the queues. */
+  private async inOneWrite(work: DueWork, resources: Map<string, ResourceRecord>): Promise<boolean> {
+    const { blueprints, registry } = this.options;
+    if (work.ref.kind !== "lease" || work.resourceId === undefined || !blueprints) return false;
+    let resourceVersion: number | undefined;
+    if (this.needsVeto(work)) {
+      const resource = resources.get(work.resourceId);
+      if (!resource || !blueprints.has(resource.blueprint)) return false;
+      const veto = await blueprints.get(resource.blueprint).vetoExpiry?.({ resource, lease: { id: work.ref.id, resourceId: work.resourceId, expiresAt: work.dueAt } });
+      // A veto is recorded by the lease's worker (which asks again and pushes the expiry back).
+      if (veto) return false;
+      resourceVersion = resource.version;
+    }
+    const out = await registry.expireLease({ leaseId: work.ref.id, resourceId: work.resourceId, by: this.author, resourceVersion }, this.clock.now());
+    return out.ok;
+  }
+}
+
+function emptyReport(dryRun: boolean, now: number, expired: ObjectRef[], stalled: ObjectRef[]): SweepReport {
+  return { dryRun, now, expired, stalled, expiredInOneWrite: 0, fannedOut: 0, outcomes: [], failures: [] };
 }

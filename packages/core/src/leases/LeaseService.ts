@@ -102,6 +102,7 @@ export class LeaseService {
     let lease: LeaseRecord = {
       id: randomUUID(),
       resourceId: resource.id,
+      blueprint: resource.blueprint,
       holder: input.holder,
       status: "pending",
       version: 1,

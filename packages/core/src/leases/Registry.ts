@@ -35,7 +35,22 @@ export interface DueItem {
   readonly ref: ObjectRef;
   readonly what: "record" | "command";
   readonly at: number;
+  /** For a lease record: its resource and that resource's blueprint, as the index projects them. */
+  readonly resourceId?: string;
+  readonly blueprint?: string;
 }
+
+/** A lease the expiry sweep ends in one transaction, with what it saw of it. */
+export interface LeaseExpiry {
+  readonly leaseId: string;
+  readonly resourceId: string;
+  readonly by: string;
+  /** Refuse unless the resource is still at this version (set when a veto was asked on it). */
+  readonly resourceVersion?: number;
+}
+
+/** Which side refused a one-transaction expiry: it then goes through the queues. */
+export type LeaseExpiryOutcome = { readonly ok: true } | { readonly ok: false; readonly refusedBy: "lease" | "resource" };
 
 export interface ConsumeResult {
   readonly outcome: string;
@@ -78,6 +93,16 @@ export interface Registry {
   consumeCommand(ref: ObjectRef, seq: number, result: ConsumeResult, fence: Fence): Promise<boolean>;
   /** Leaves a command unconsumed, not to be retried before `retryAt`. */
   deferCommand(ref: ObjectRef, seq: number, retryAt: number, error: string, fence: Fence): Promise<boolean>;
+
+  /**
+   * Ends an expired lease where nothing but this needs deciding, as one transaction: the
+   * lease goes to destroyed (released by `by`, reason expiry) if it is acquired or active
+   * and its stored expiry is at or before `now`, and leaves its resource's lease set if the
+   * resource is active and needs no worker for it (another lease remains, or no idle expiry).
+   */
+  expireLease(expiry: LeaseExpiry, now: number): Promise<LeaseExpiryOutcome>;
+  /** Resources by id (eventually consistent, batched): for last-moment vetoes, re-checked by version. */
+  getResources(ids: readonly string[]): Promise<Map<string, ResourceRecord>>;
 
   /** Items of one expiry shard due at or before `now`, from the sparse index. */
   dueItems(shard: string, now: number): AsyncIterable<DueItem>;

@@ -6,6 +6,7 @@ import type { TableNames } from "../schema/tables.js";
 import { Blueprints, type Blueprint } from "./Blueprint.js";
 import { CommandQueue } from "./CommandQueue.js";
 import { DynamoRegistry } from "./DynamoRegistry.js";
+import type { ExpiryFanOut } from "./ExpiryFanOut.js";
 import { ExpirySweep } from "./ExpirySweep.js";
 import { LeaseService } from "./LeaseService.js";
 import { UpdateWorker } from "./UpdateWorker.js";
@@ -19,6 +20,9 @@ export interface LeasesOptions {
   readonly workerId?: string;
   readonly settings?: Partial<UpdateWorkerSettings>;
   readonly sweepConcurrency?: number;
+  /** Where the expiry sweep sends work beyond `inlineLimit` (the SQS queue in AWS). */
+  readonly fanOut?: ExpiryFanOut;
+  readonly inlineLimit?: number;
 }
 
 /** Wires the leases components on the caller's client: what every handler, the CLI and the demo use. */
@@ -30,7 +34,7 @@ export function composeLeases(options: LeasesOptions) {
   const blueprints = new Blueprints(options.blueprints);
   const worker = new UpdateWorker({ registry, queue, locks, blueprints, clock, workerId: options.workerId ?? locks.ownerId, settings: options.settings });
   const service = new LeaseService({ registry, queue, worker, blueprints, clock });
-  const sweep = new ExpirySweep({ registry, queue, worker, clock, concurrency: options.sweepConcurrency });
+  const sweep = new ExpirySweep({ registry, queue, worker, blueprints, clock, concurrency: options.sweepConcurrency, fanOut: options.fanOut, inlineLimit: options.inlineLimit });
   return { registry, queue, locks, blueprints, worker, service, sweep };
 }
 

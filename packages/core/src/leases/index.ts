@@ -14,6 +14,7 @@ export * from "./Blueprint.js";
 export * from "./WorkContext.js";
 export * from "./UpdateWorker.js";
 export * from "./ExpirySweep.js";
+export * from "./ExpiryFanOut.js";
 export * from "./LeaseService.js";
 export * from "./mapLimit.js";
 export * from "./blueprints/AppTeardown.js";

@@ -37,6 +37,7 @@ const resourceItem = z.object({
 const leaseItem = z.object({
   id: z.string(),
   resourceId: z.string(),
+  blueprint: z.string().optional(),
   holder: z.string(),
   status: z.enum(leaseStatuses),
   version: z.number(),

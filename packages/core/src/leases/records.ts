@@ -37,6 +37,8 @@ export interface ResourceRecord {
 export interface LeaseRecord {
   readonly id: string;
   readonly resourceId: string;
+  /** The resource's blueprint, copied at acquire (it never changes), so expiry knows whether a veto applies. */
+  readonly blueprint?: string;
   readonly holder: string;
   readonly status: LeaseStatus;
   readonly version: number;

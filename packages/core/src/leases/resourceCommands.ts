@@ -85,9 +85,14 @@ async function leaseEnded(resource: ResourceRecord, leaseId: string, context: Wo
     // A resource set to expire after its last lease: the countdown starts now (0: released at once).
     const expiresAt = last && current.status === "active" && idleMs !== undefined && idleMs > 0 ? clock.now() + idleMs : undefined;
     const countdown = expiresAt !== undefined ? { expiresAt, idleCountdown: true } : {};
-    const out = await registry.updateResource(current, { removeLeaseId: leaseId, ...countdown }, clock.now(), fence);
-    current = written(out, "resource", current.id, current.version);
-    if (last && current.status === "active" && idleMs === 0) current = await release(current, "idle", context);
+    if (last && current.status === "active" && idleMs === 0) {
+      // Dropping the last lease and releasing in one write: a worker dying between the two
+      // would leave an idle resource that nothing releases.
+      current = await release(current, "idle", context, { removeLeaseId: leaseId });
+    } else {
+      const out = await registry.updateResource(current, { removeLeaseId: leaseId, ...countdown }, clock.now(), fence);
+      current = written(out, "resource", current.id, current.version);
+    }
   } else if (current.status !== "released") {
     return done(`ignored: lease ${leaseId} does not hold this resource`);
   }
@@ -95,8 +100,9 @@ async function leaseEnded(resource: ResourceRecord, leaseId: string, context: Wo
   return done(`lease ${leaseId} ended; ${current.leaseIds.length} lease(s) remain`);
 }
 
-async function release(resource: ResourceRecord, reason: string, context: WorkContext): Promise<ResourceRecord> {
-  const out = await transitionResource(context.registry, resource, "released", { releaseReason: reason, expiresAt: null }, context.clock.now(), context.fence);
+async function release(resource: ResourceRecord, reason: string, context: WorkContext, also: { removeLeaseId?: string } = {}): Promise<ResourceRecord> {
+  const changes = { releaseReason: reason, expiresAt: null, ...also };
+  const out = await transitionResource(context.registry, resource, "released", changes, context.clock.now(), context.fence);
   const next = written(out, "resource", resource.id, resource.version);
   context.transitions.push({ ref: { kind: "resource", id: resource.id }, from: resource.status, to: "released" });
   return next;

@@ -55,7 +55,9 @@ export const registryTable = {
       name: "byExpiry",
       partitionKey: { name: "expiryShard", type: "S" },
       sortKey: { name: "expiresAt", type: "N" },
-      projection: "KEYS_ONLY",
+      // A lease's resource and blueprint never change, so projecting them costs no index
+      // writes beyond the keys', and lets the sweep expire a lease without reading it.
+      projection: ["resourceId", "blueprint"],
     },
   ],
   stream: "NEW_AND_OLD_IMAGES",

@@ -49,16 +49,29 @@ describe("Class: ExpirySweep", () => {
       );
     });
 
-    it("records an expiry as a release command authored by the system", async () => {
+    it("records an expiry on the lease as released by the system, and takes the lease out of its resource", async () => {
       const resource = await h.resource();
+      const other = await h.service.acquire({ resourceId: resource.id, holder: "job" });
       const lease = await h.service.acquire({ resourceId: resource.id, holder: "job", expiresInMs: 1_000 });
       clock.advance(1_000);
       const report = await h.sweep().run();
       expect(report.expired).toContainEqual(leaseRef(lease.id));
+      expect(report.outcomes).toContainEqual(expect.objectContaining({ ref: leaseRef(lease.id), path: "transaction" }));
+      expect(await h.registry.getLease(lease.id)).toMatchObject({ status: "destroyed", releaseReason: "expiry", releasedBy: "system/expiry-sweep", version: 4 });
+      expect(await h.registry.getResource(resource.id)).toMatchObject({ status: "active", leaseIds: [other.id] });
+      expect(await h.item(`lease#${lease.id}`)).not.toHaveProperty("expiryShard");
+    });
+
+    it("sends a lease through its queue when its resource needs a decision (its last lease, expiring after going idle)", async () => {
+      const resource = await h.resource({ expireAfterIdleMs: 0 });
+      const lease = await h.service.acquire({ resourceId: resource.id, holder: "job", expiresInMs: 1_000 });
+      clock.advance(1_000);
+      const report = await h.sweep().run();
+      expect(report.outcomes).toContainEqual(expect.objectContaining({ ref: leaseRef(lease.id), path: "queue" }));
       expect(await h.registry.readQueue(leaseRef(lease.id))).toEqual([
         expect.objectContaining({ seq: 1, command: "release", reason: "expiry", author: "system/expiry-sweep", outcome: "released; lease destroyed" }),
       ]);
-      expect(await h.registry.getLease(lease.id)).toMatchObject({ status: "destroyed", releaseReason: "expiry", releasedBy: "system/expiry-sweep" });
+      expect(await h.registry.getResource(resource.id)).toMatchObject({ status: "destroyed", leaseIds: [] });
     });
 
     it("keeps a lease whose blueprint vetoes at the last moment, and asks again later", async () => {

@@ -17,6 +17,8 @@ export function makeHandler(deps: () => Leases) {
         expired: report.expired.length,
         stalled: report.stalled.length,
         consumed: report.outcomes.reduce((n, o) => n + o.consumed.length, 0),
+        expiredInOneWrite: report.expiredInOneWrite,
+        fannedOut: report.fannedOut,
         failures: report.failures,
       };
     },

@@ -50,7 +50,10 @@ export const leasesDemo: DemoStep = {
         await sleep(250);
         const report = await sweep.run();
         sweeps++;
-        for (const o of report.outcomes) for (const c of o.consumed) output.progress(`  ${o.ref.kind} ${o.ref.id}: ${c.command} → ${c.outcome}`);
+        for (const o of report.outcomes) {
+          if (o.path === "transaction") output.progress(`  ${o.ref.kind} ${o.ref.id}: expired → released; lease destroyed`);
+          for (const c of o.consumed) output.progress(`  ${o.ref.kind} ${o.ref.id}: ${c.command} → ${c.outcome}`);
+        }
         const statuses = await Promise.all(expected.map(async (id) => (id ? (await registry.getResource(id))?.status : undefined)));
         if (statuses.every((s) => s === "destroyed")) break;
       }

@@ -102,7 +102,7 @@ export async function leaseHarness(options: HarnessOptions = {}) {
   const worker = (id = `w-${randomUUID().slice(0, 6)}`, settings: Partial<UpdateWorkerSettings> = {}) =>
     new UpdateWorker({ registry, queue, locks: locks(id), blueprints, clock, workerId: id, settings: { ...fastSettings, ...options.settings, ...settings } });
   const service = new LeaseService({ registry, queue, worker: worker("service"), blueprints, clock });
-  const sweep = (id = "sweep") => new ExpirySweep({ registry, queue, worker: worker(id), clock });
+  const sweep = (id = "sweep") => new ExpirySweep({ registry, queue, worker: worker(id), blueprints, clock });
   const item = async (pk: string, sk = "record") =>
     (await doc.send(new GetCommand({ TableName: names.registry, Key: { pk, sk }, ConsistentRead: true }))).Item;
   const allItems = async () => {

@@ -103,6 +103,7 @@ export function leasesCommand(): Command {
         const lines = [
           `${report.dryRun ? "dry run: " : ""}${report.expired.length} expired, ${report.stalled.length} with stalled commands`,
           ...report.expired.map((r) => `  due: ${r.kind} ${r.id}`),
+          ...report.outcomes.filter((o) => o.path === "transaction").map((o) => `  ${o.ref.kind} ${o.ref.id}: released and destroyed (expiry, one transaction)`),
           ...report.outcomes.flatMap((o) => o.consumed.map((c) => `  ${o.ref.kind} ${o.ref.id} #${c.seq} ${c.command}: ${c.outcome}`)),
           ...report.failures.map((f) => `  failed: ${f.error}`),
         ];

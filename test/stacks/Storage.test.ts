@@ -42,7 +42,7 @@ describe("Stack: Storage", () => {
             { AttributeName: index.partitionKey.name, KeyType: "HASH" },
             { AttributeName: index.sortKey.name, KeyType: "RANGE" },
           ],
-          Projection: { ProjectionType: "KEYS_ONLY" },
+          Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["resourceId", "blueprint"] },
         },
       ],
     });

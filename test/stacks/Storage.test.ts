@@ -21,6 +21,8 @@ describe("Stack: Storage", () => {
     expect(locks?.Properties).toMatchObject({
       BillingMode: "PAY_PER_REQUEST",
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      // Only the reaper's report log carries `ttl`; lock items never do.
+      TimeToLiveSpecification: { AttributeName: "ttl", Enabled: true },
     });
   });
 

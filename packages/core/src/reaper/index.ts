@@ -8,4 +8,5 @@ export * from "./ReaperThrottle.js";
 export * from "./ReapPass.js";
 export * from "./Reaper.js";
 export * from "./reapWithLock.js";
+export * from "./ReportLog.js";
 export * from "./heroku/HerokuPlatform.js";

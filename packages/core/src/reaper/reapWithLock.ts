@@ -1,6 +1,8 @@
 import { LockHeldError } from "../lock/errors.js";
 import type { LockService } from "../lock/LockService.js";
 import { withLock } from "../lock/withLock.js";
+import { fenceOf } from "../lock/fence.js";
+import type { ReaperReportLog } from "./ReportLog.js";
 import { parseReapInput } from "./inputs.js";
 import type { PassControl } from "./ReapPass.js";
 import type { Reaper } from "./Reaper.js";
@@ -13,6 +15,8 @@ export interface LockedPassOptions extends PassControl {
   readonly leaseMs?: number;
   /** How long to wait for another reaper's pass to end (ms, default 0; bounded by remainingMs). */
   readonly lockWaitMs?: number;
+  /** Keeps the last passes' reports beside the lock, written under the pass's token (the status page shows them). */
+  readonly reports?: ReaperReportLog;
 }
 
 /**
@@ -31,8 +35,13 @@ export async function reapWithLock(locks: LockService, reaper: Reaper, input: un
     return await withLock(locks, name, { leaseMs, waitMs, signal: options.signal }, async ({ signal, lease }) => {
       const waitedMs = locks.now() - asked;
       const both = options.signal ? AbortSignal.any([options.signal, signal]) : signal;
-      const report = await reaper.run(settings, { ...options, signal: both });
-      return { ...report, lock: { name, token: lease().token, waitedMs } };
+      const report: ReapReport = { ...(await reaper.run(settings, { ...options, signal: both })), lock: { name, token: lease().token, waitedMs } };
+      if (!options.reports) return report;
+      // The deletes are done whatever happens here: a report that cannot be kept is said, not thrown.
+      return options.reports.record(name, report, fenceOf(lease())).then(
+        () => report,
+        (error: unknown) => ({ ...report, notRecorded: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+      );
     });
   } catch (error) {
     if (!(error instanceof LockHeldError)) throw error;

@@ -93,6 +93,8 @@ export interface ReapReport {
   readonly complete: boolean;
   /** Set by reapWithLock: the lock the pass held, or why it did not run. */
   readonly lock?: { readonly name: string; readonly token?: number; readonly waitedMs: number; readonly skipped?: string };
+  /** Set when the pass's report could not be kept in the report log (the pass itself is done). */
+  readonly notRecorded?: string;
 }
 
 /** A few lines for people (the CLI, the demo). */

@@ -31,12 +31,17 @@ export interface TableDefinition {
   readonly timeToLiveAttribute?: string;
 }
 
-/** Lock items: one per lock name, or one per permit of a semaphore. */
+/**
+ * Lock items: one per lock name, or one per permit of a semaphore; and beside a lock, the
+ * small report log of the job that holds it (`reports#<lock>`). Lock items carry no `ttl`,
+ * so TTL only ever removes a report log nobody has written for its retention.
+ */
 export const locksTable = {
   id: "Locks",
   key: "locks",
   partitionKey: { name: "pk", type: "S" },
   indexes: [],
+  timeToLiveAttribute: "ttl",
 } as const satisfies TableDefinition;
 
 /**

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DynamoLockStore, HerokuPlatform, LockService, Namespace, parseInput } from "@scythe/core";
+import { DynamoLockStore, HerokuPlatform, LockService, Namespace, ReaperReportLog, parseInput } from "@scythe/core";
 import { z } from "zod";
 import { makeHandler } from "./makeHandler.js";
 import { tokenSource } from "./tokenSource.js";
@@ -22,6 +22,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv) {
   const tableName = config.SST_Table_tableName_Locks;
   return {
     locks: new LockService({ store: new DynamoLockStore(doc, { tableName }) }),
+    reports: new ReaperReportLog(doc, { tableName }),
     platform: (token: string) => new HerokuPlatform({ baseUrl: config.HEROKU_API_URL, token, reserve: config.SCYTHE_REAPER_RESERVE }),
     loadToken: tokenSource(env),
     concurrency: config.SCYTHE_REAPER_CONCURRENCY,

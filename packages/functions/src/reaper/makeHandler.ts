@@ -1,5 +1,5 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { reapWithLock, Reaper, type AppPlatform, type Clock, type LockService, type ReapReport } from "@scythe/core";
+import { reapWithLock, Reaper, type AppPlatform, type Clock, type LockService, type ReaperReportLog, type ReapReport } from "@scythe/core";
 import { lambda } from "../shared/lambda.js";
 import { logger, metrics } from "../shared/observability.js";
 import { reaperEvent } from "./input.js";
@@ -17,6 +17,8 @@ export interface ReaperHandlerDeps {
   /** Longest wait for another reaper's pass, before remaining time bounds it (ms, default 60 s). */
   readonly lockWaitMs?: number;
   readonly clock?: Clock;
+  /** Keeps the last passes' reports beside the lock (what `scythe dev`'s status page shows). */
+  readonly reports?: ReaperReportLog;
 }
 
 /**
@@ -43,13 +45,14 @@ export function makeHandler(deps: ReaperHandlerDeps) {
         deps.locks,
         reaper,
         { ...input, ...(deps.namespace ? { namespace: deps.namespace } : {}), ...(deps.concurrency ? { concurrency: deps.concurrency } : {}) },
-        { lockWaitMs: deps.lockWaitMs ?? 60_000, remainingMs: () => context.getRemainingTimeInMillis(), safetyMs: 10_000 },
+        { lockWaitMs: deps.lockWaitMs ?? 60_000, remainingMs: () => context.getRemainingTimeInMillis(), safetyMs: 10_000, ...(deps.reports && { reports: deps.reports }) },
       );
       metrics.addMetric("reaper.deleted", MetricUnit.Count, report.dryRun ? 0 : report.deleted.length);
       metrics.addMetric("reaper.left", MetricUnit.Count, report.left.length);
       metrics.addMetric("reaper.conflicts", MetricUnit.Count, report.conflicts.length);
       metrics.addMetric("reaper.errors", MetricUnit.Count, report.errors.length);
       metrics.addMetric("reaper.apiCalls", MetricUnit.Count, report.apiCalls);
+      if (report.notRecorded) logger.warn("reaper report not recorded", { reason: report.notRecorded });
       logger.info("reaper pass", { report });
       return report;
     },

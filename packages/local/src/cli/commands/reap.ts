@@ -4,6 +4,7 @@ import {
   HerokuPlatform,
   LockService,
   Reaper,
+  ReaperReportLog,
   ValidationError,
   conflictStrategies,
   describeReport,
@@ -86,7 +87,8 @@ export function reapCommand(): Command {
         const reaper = new Reaper({ platform, onEvent: progress(output) });
 
         output.progress(`reaping ${baseUrl} under the lock in ${target.description}${input.dryRun ? " (dry run: nothing is deleted)" : ""}`);
-        const report = await reapWithLock(locks, reaper, input, { lockWaitMs });
+        const reports = new ReaperReportLog(target.doc, { tableName: target.tables.locks });
+        const report = await reapWithLock(locks, reaper, input, { lockWaitMs, reports });
         output.result(report, describeReport(report));
         if (report.errors.length > 0 || report.lock?.skipped) process.exitCode = 1;
       }),

@@ -11,8 +11,10 @@ export interface DeallocationReport {
   readonly examined: number;
   /** Resources asked to go (in a dry run: that would be). */
   readonly nominated: string[];
-  /** Resources destroyed by this pass (after their workers ran). */
+  /** Resources this pass's own worker tore down (not those another run destroyed meanwhile). */
   readonly destroyed: string[];
+  /** Resources this pass's worker retired whose cloud side the blueprint proved already gone. */
+  readonly alreadyGone: string[];
   readonly kept: { id: string; reason: string }[];
   readonly errors: { id?: string; error: string }[];
 }
@@ -126,7 +128,12 @@ export class Deallocator {
     return report;
   }
 
-  /** Appends `deallocate` to each resource's queue and runs its worker; returns those destroyed. */
+  /**
+   * Appends `deallocate` to each resource's queue and runs its worker; returns those now
+   * destroyed (by anyone: their references are looked at next). The report credits this
+   * pass only with what its own worker tore down: a racing pass that found the worker busy,
+   * or the resource already destroyed, did nothing to it.
+   */
   private async nominate(ids: readonly string[], report: DeallocationReport): Promise<string[]> {
     const destroyed: string[] = [];
     for (const id of ids) {
@@ -134,12 +141,10 @@ export class Deallocator {
       try {
         await this.options.queue.append(ref, { command: "deallocate" }, this.author);
         report.nominated.push(id);
-        await this.options.worker.drain(ref);
+        const drained = await this.options.worker.drain(ref);
+        for (const d of drained.destroys.filter((d) => d.resourceId === id)) (d.result === "destroyed" ? report.destroyed : report.alreadyGone).push(id);
         const after = await this.options.registry.getResource(id);
-        if (after?.status === "destroyed") {
-          destroyed.push(id);
-          report.destroyed.push(id);
-        }
+        if (after?.status === "destroyed") destroyed.push(id);
       } catch (error) {
         report.errors.push({ id, error: describe(error) });
       }
@@ -149,5 +154,5 @@ export class Deallocator {
 }
 
 function emptyReport(dryRun: boolean): DeallocationReport & { examined: number } {
-  return { dryRun, examined: 0, nominated: [], destroyed: [], kept: [], errors: [] };
+  return { dryRun, examined: 0, nominated: [], destroyed: [], alreadyGone: [], kept: [], errors: [] };
 }

@@ -174,6 +174,40 @@ describe("Concurrent deallocation", () => {
   });
 });
 
+describe("Double delivery: reports say what each run did", () => {
+  it("lists each resource as destroyed by exactly the one run whose worker tore it down, at once or in a row", async () => {
+    for (let round = 0; round < 6; round++) {
+      const { h, deallocator, mark } = await world();
+      const network = await h.resource({ kind: "network" });
+      const services = await Promise.all(Array.from({ length: 4 }, () => h.resource({ kind: "service", references: [network.id] })));
+      for (const s of services) await mark(s.id);
+      await mark(network.id);
+      const ids = [...services.map((s) => s.id), network.id];
+      // The same scheduled event delivered twice: at once in even rounds, one after the other in odd ones.
+      const reports =
+        round % 2 === 0
+          ? await Promise.all([deallocator("delivery-1").reconcile(), deallocator("delivery-2").reconcile()])
+          : [await deallocator("delivery-1").reconcile(), await deallocator("delivery-2").reconcile()];
+      reports.push(await deallocator("backstop").reconcile());
+      const claimed = reports.flatMap((r) => r.destroyed).sort();
+      expect(claimed).toEqual([...ids].sort());
+      for (const id of ids) expect(h.blueprint.destroyedCount(id), id).toBe(1);
+      expect(reports.flatMap((r) => r.errors)).toEqual([]);
+    }
+  });
+
+  it("reports a resource its blueprint found already gone apart from those it destroyed", async () => {
+    const { h, deallocator, mark } = await world();
+    const host = await h.resource({ kind: "host" });
+    h.blueprint.gone.add(host.id);
+    await mark(host.id);
+    const report = await deallocator().reconcile();
+    expect(report.destroyed).toEqual([]);
+    expect(report.alreadyGone).toEqual([host.id]);
+    expect((await h.registry.getResource(host.id))?.status).toBe("destroyed");
+  });
+});
+
 describe("New references to what is going away", () => {
   it("refuses a resource that references one destroyed or marked for deletion, naming the field, writing nothing", async () => {
     const { h, deallocator, mark } = await world();

@@ -29,7 +29,7 @@ export function makeHandler(deallocator: () => Deallocator) {
     schema: deallocatorStreamEvent,
     fn: async (event) => {
       const ids = affectedResources(event.Records.map(toChange));
-      if (ids.length === 0) return { examined: 0, destroyed: [], kept: [], errors: [] };
+      if (ids.length === 0) return { examined: 0, destroyed: [], alreadyGone: [], kept: [], errors: [] };
       const report = await deallocator().evaluate(ids);
       metrics.addMetric("deallocator.destroyed", MetricUnit.Count, report.destroyed.length);
       if (report.errors.length > 0) logger.warn("resources kept: could not judge them", { errors: report.errors });

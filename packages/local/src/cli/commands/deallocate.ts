@@ -9,6 +9,7 @@ export function describeDeallocation(report: DeallocationReport): string {
   return [
     `deallocation pass${report.dryRun ? " (dry run: nothing changed)" : ""}: ${report.examined} marked for deletion`,
     `  ${verb}: ${gone.join(", ") || "none"}`,
+    ...(report.alreadyGone.length > 0 ? [`  retired, already gone in the cloud: ${report.alreadyGone.join(", ")}`] : []),
     ...report.kept.map((k) => `  kept ${k.id}: ${k.reason}`),
     ...report.errors.map((e) => `  error${e.id ? ` ${e.id}` : ""}: ${e.error}`),
   ].join("\n");

@@ -1,15 +1,8 @@
 import type { App } from "sst/constructs";
+import { defaultSchedules as defaults, type ScheduledJob } from "../packages/core/src/operations/schedules.js";
 import { isDevelopmentStage } from "./tableProps.js";
 
-export type ScheduledJob = "reaper" | "expiry" | "deallocator" | "orphans" | "deploy";
-
-const defaults: Record<ScheduledJob, string | undefined> = {
-  reaper: "rate(10 minutes)",
-  expiry: "rate(1 minute)",
-  deallocator: "rate(15 minutes)",
-  orphans: "rate(1 hour)",
-  deploy: undefined,
-};
+export type { ScheduledJob };
 
 /**
  * A job's EventBridge schedule on this stage: `SCYTHE_SCHEDULE_<JOB>` at deploy time

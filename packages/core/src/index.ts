@@ -8,3 +8,6 @@ export * from "./orphans/index.js";
 export * from "./reaper/index.js";
 export * from "./deploy/index.js";
 export * from "./deallocator/index.js";
+export * from "./operations/metrics.js";
+export * from "./operations/schedules.js";
+export * from "./operations/alarmPlan.js";

@@ -45,6 +45,8 @@ export interface SweepReport {
   readonly outcomes: ExpiryOutcome[];
   /** Objects the sweep could not handle, and why; the sweep carries on past them. */
   readonly failures: { ref: ObjectRef; error: string }[];
+  /** When the longest-overdue expired object fell due (epoch ms): the sweep's lag is `now` minus this. */
+  oldestDueAt?: number;
 }
 
 export interface ExpirySweepOptions {
@@ -98,6 +100,8 @@ export class ExpirySweep {
       }
     }
     const report = emptyReport(dryRun, now, expired.map((e) => e.ref), stalled);
+    const oldestDueAt = expired.length > 0 ? Math.min(...expired.map((e) => e.at)) : undefined;
+    if (oldestDueAt !== undefined) report.oldestDueAt = oldestDueAt;
     if (dryRun) return report;
 
     const work: DueWork[] = [...expired, ...stalled.filter((r) => !expired.some((e) => sameRef(e.ref, r))).map((ref) => ({ ref }))];

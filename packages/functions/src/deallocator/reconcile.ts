@@ -1,6 +1,6 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { z } from "zod";
-import type { Deallocator } from "@scythe/core";
+import { scheduledJobMetrics, type Deallocator } from "@scythe/core";
 import { lambda } from "../shared/lambda.js";
 import { logger, metrics } from "../shared/observability.js";
 import { deallocatorFromEnv } from "./deps.js";
@@ -18,7 +18,8 @@ export const reconcileInput = z.preprocess(
 
 export function makeHandler(deallocator: () => Deallocator) {
   return lambda({
-    job: "deallocator",
+    job: scheduledJobMetrics.deallocator,
+    scheduled: true,
     schema: reconcileInput,
     fn: async ({ dryRun }) => {
       const report = await deallocator().reconcile({ dryRun });

@@ -1,7 +1,14 @@
-import { DeploySession, lockedTaskInput, rolloutTaskInput, type DeployServices, type Rollout } from "@scythe/core";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { DeploySession, deployDoneMetric, deployPlannedMetric, lockedTaskInput, rolloutTaskInput, type DeployServices, type Rollout } from "@scythe/core";
 import { lambda } from "../shared/lambda.js";
+import { metrics } from "../shared/observability.js";
 
 export type Services = () => DeployServices;
+
+const isRollout = (value: unknown): value is Rollout =>
+  typeof value === "object" && value !== null && Array.isArray((value as Rollout).batches) && typeof (value as Rollout).index === "number";
+
+const instancesIn = (rollout: Rollout, from: number, to: number) => rollout.batches.slice(from, to).reduce((n, b) => n + b.length, 0);
 
 /** A task that moves the rollout on: `{ config, lock, rollout }` in, the next `rollout` out. */
 export function rolloutTask<R>(job: string, step: (session: DeploySession, rollout: Rollout) => Promise<R>) {
@@ -9,7 +16,14 @@ export function rolloutTask<R>(job: string, step: (session: DeploySession, rollo
     lambda({
       job: `deploy.${job}`,
       schema: rolloutTaskInput,
-      fn: (input) => step(new DeploySession(services(), input.config, input.lock), input.rollout),
+      fn: async (input) => {
+        const next = await step(new DeploySession(services(), input.config, input.lock), input.rollout);
+        // A batch finished when the cursor moved past it: the dashboard's deploy progress.
+        if (isRollout(next) && next.index > input.rollout.index) {
+          metrics.addMetric(deployDoneMetric, MetricUnit.Count, instancesIn(next, input.rollout.index, next.index));
+        }
+        return next;
+      },
     });
 }
 
@@ -19,6 +33,10 @@ export function lockedTask<R>(job: string, step: (session: DeploySession) => Pro
     lambda({
       job: `deploy.${job}`,
       schema: lockedTaskInput,
-      fn: (input) => step(new DeploySession(services(), input.config, input.lock)),
+      fn: async (input) => {
+        const result = await step(new DeploySession(services(), input.config, input.lock));
+        if (isRollout(result)) metrics.addMetric(deployPlannedMetric, MetricUnit.Count, instancesIn(result, 0, result.batches.length));
+        return result;
+      },
     });
 }

@@ -1,17 +1,27 @@
-import type { Leases } from "@scythe/core";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { expiryBacklogMetric, expiryLagMetric, itemErrorMetrics, deletionMetrics, scheduledJobMetrics, type Leases } from "@scythe/core";
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
+import { metrics } from "../shared/observability.js";
 import { leasesFromEnv, once } from "./deps.js";
 
 /** The EventBridge scheduled event (its fields are not used), or `{ dryRun: true }` on demand. */
 export const sweepEvent = z.looseObject({ dryRun: z.boolean().optional() });
 
+const job = scheduledJobMetrics.expiry;
+
 export function makeHandler(deps: () => Leases) {
   return lambda({
-    job: "lease-expiry",
+    job,
+    scheduled: true,
     schema: sweepEvent,
     fn: async (event) => {
       const report = await deps().sweep.run({ dryRun: event.dryRun ?? false });
+      // Backlog: what was due when the sweep looked; lag: how long the oldest of it had waited.
+      metrics.addMetric(expiryBacklogMetric, MetricUnit.Count, report.expired.length + report.stalled.length);
+      metrics.addMetric(expiryLagMetric, MetricUnit.Seconds, report.oldestDueAt === undefined ? 0 : Math.max(0, (report.now - report.oldestDueAt) / 1000));
+      metrics.addMetric(deletionMetrics[job], MetricUnit.Count, report.dryRun ? 0 : report.expired.length);
+      metrics.addMetric(itemErrorMetrics[job], MetricUnit.Count, report.failures.length);
       return {
         dryRun: report.dryRun,
         expired: report.expired.length,

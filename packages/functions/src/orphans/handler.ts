@@ -11,6 +11,7 @@ import {
   HerokuPlatform,
   OrphanSweep,
   PlatformAppInventory,
+  scheduledJobMetrics,
   sweepInventories,
   type Inventory,
   type OrphanSweepLock,
@@ -38,7 +39,8 @@ export interface OrphanSweepDeps {
 
 export function makeHandler(deps: () => OrphanSweepDeps, options: { withApps?: boolean } = {}) {
   const handler = lambda({
-    job: "orphans",
+    job: scheduledJobMetrics.orphans,
+    scheduled: true,
     schema: orphanSweepInput,
     fn: async ({ dryRun }, context) => {
       const { records, inventories, apps, lock } = deps();

@@ -1,5 +1,5 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { reapWithLock, Reaper, type AppPlatform, type Clock, type LockService, type ReaperReportLog, type ReapReport } from "@scythe/core";
+import { reapWithLock, Reaper, scheduledJobMetrics, type AppPlatform, type Clock, type LockService, type ReaperReportLog, type ReapReport } from "@scythe/core";
 import { lambda } from "../shared/lambda.js";
 import { logger, metrics } from "../shared/observability.js";
 import { reaperEvent } from "./input.js";
@@ -29,7 +29,8 @@ export interface ReaperHandlerDeps {
 export function makeHandler(deps: ReaperHandlerDeps) {
   let platform: { token: string; client: AppPlatform } | undefined;
   return lambda({
-    job: "reaper",
+    job: scheduledJobMetrics.reaper,
+    scheduled: true,
     schema: reaperEvent,
     fn: async (input, context): Promise<ReapReport> => {
       const token = tokenFrom(context);

@@ -2,6 +2,8 @@ import type { SSTConfig } from "sst";
 import { configureApp } from "./stacks/defaults.js";
 import { Deploys } from "./stacks/Deploys.js";
 import { Janitor } from "./stacks/Janitor.js";
+import { Monitoring } from "./stacks/Monitoring.js";
+import { Operations } from "./stacks/Operations.js";
 import { Storage } from "./stacks/Storage.js";
 
 export default {
@@ -10,6 +12,7 @@ export default {
   },
   stacks(app) {
     configureApp(app);
-    app.stack(Storage).stack(Janitor).stack(Deploys);
+    // Operations (alarm topic, dead letters) before the jobs that use it; Monitoring watches them all.
+    app.stack(Storage).stack(Operations).stack(Janitor).stack(Deploys).stack(Monitoring);
   },
 } satisfies SSTConfig;

@@ -127,5 +127,5 @@ export function Deploys({ stack, app }: StackContext) {
   }
 
   stack.addOutputs({ DeployStateMachineArn: machine.attrArn });
-  return { machine, functions, cleanup };
+  return { machine, role, functions, cleanup };
 }

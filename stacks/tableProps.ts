@@ -31,6 +31,8 @@ export function tableProps(def: TableDefinition, options: { retain: boolean }): 
       // SST turns on point-in-time recovery and on-demand billing itself; the stack test asserts both.
       table: {
         removalPolicy: options.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        // Retain keeps the table when the stack goes; deletion protection also refuses a console or API delete.
+        deletionProtection: options.retain,
       },
     },
   };

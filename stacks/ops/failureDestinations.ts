@@ -15,8 +15,10 @@ export function sendFailuresTo(queue: IQueue, functions: readonly Function[]): v
   for (const fn of functions) {
     fn.configureAsyncInvoke({ onFailure: new SqsDestination(queue), retryAttempts: 2 });
     for (const mapping of fn.node.findAll().filter((c): c is EventSourceMapping => c instanceof EventSourceMapping)) {
-      const destination = new SqsDlq(queue).bind(mapping, fn);
-      (mapping.node.defaultChild as CfnEventSourceMapping).destinationConfig = { onFailure: { destination: destination.destination } };
+      const cfn = mapping.node.defaultChild as CfnEventSourceMapping;
+      // Only stream mappings take an on-failure destination (they have a starting position); an SQS source redrives through its own queue's policy.
+      if (cfn.startingPosition === undefined) continue;
+      cfn.destinationConfig = { onFailure: { destination: new SqsDlq(queue).bind(mapping, fn).destination } };
     }
   }
 }

@@ -100,7 +100,7 @@ export class ExpirySweep {
       }
     }
     const report = emptyReport(dryRun, now, expired.map((e) => e.ref), stalled);
-    const oldestDueAt = expired.length > 0 ? Math.min(...expired.map((e) => e.at)) : undefined;
+    const oldestDueAt = expired.length > 0 ? Math.min(...expired.map((e) => e.dueAt ?? now)) : undefined;
     if (oldestDueAt !== undefined) report.oldestDueAt = oldestDueAt;
     if (dryRun) return report;
 

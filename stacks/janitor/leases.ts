@@ -1,5 +1,7 @@
+import { Duration } from "aws-cdk-lib";
+import { Queue as SqsQueue } from "aws-cdk-lib/aws-sqs";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
-import { Cron, Function, type App, type Config, type Stack, type Table } from "sst/constructs";
+import { Cron, Function, Queue, type App, type Config, type Stack, type Table } from "sst/constructs";
 import { useTable } from "../access.js";
 import { opsworksTeardownStatements } from "../cloudScope.js";
 import { scheduleFor } from "../schedules.js";
@@ -38,6 +40,31 @@ export function leaseJobs(stack: Stack, tables: { locks: Table; registry: Table 
     description: "Releases leases and resources past their expiry through their command queues",
   });
   grant(sweep);
+
+  // Scale out, not up: what one sweep should not do itself goes to this queue, one message
+  // per object, and its consumer (the same expiry code) runs as many times as needed.
+  const deadLetters = new SqsQueue(stack, "LeaseExpiryDeadLetters", { retentionPeriod: Duration.days(14) });
+  const expiryQueue = new Queue(stack, "LeaseExpiryQueue", {
+    consumer: {
+      function: {
+        handler: `${handlers}/expiryWorker.handler`,
+        description: "Expires the leases and resources the expiry sweep fanned out (SQS, partial batch failures)",
+        timeout: "1 minute",
+      },
+      cdk: {
+        eventSource: { batchSize: 100, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true, maxConcurrency: 20 },
+      },
+    },
+    cdk: {
+      // Six times the consumer's timeout (AWS's advice for Lambda consumers); five tries, then the dead letters.
+      queue: { visibilityTimeout: Duration.minutes(6), deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 } },
+    },
+  });
+  const expiryWorker = expiryQueue.consumerFunction instanceof Function ? expiryQueue.consumerFunction : undefined;
+  if (expiryWorker) grant(expiryWorker);
+  expiryQueue.cdk.queue.grantSendMessages(sweep);
+  sweep.addEnvironment("SCYTHE_EXPIRY_QUEUE_URL", expiryQueue.queueUrl);
+
   const schedule = scheduleFor(app, "expiry");
   if (schedule) {
     new Cron(stack, "LeaseExpirySchedule", { schedule: schedule as `rate(${string})` | `cron(${string})`, job: { function: sweep } });
@@ -65,5 +92,5 @@ export function leaseJobs(stack: Stack, tables: { locks: Table; registry: Table 
   const streamWorker = tables.registry.getFunction("leaseStream");
   if (streamWorker) grant(streamWorker);
 
-  return { leases, sweep, streamWorker };
+  return { leases, sweep, streamWorker, expiryQueue, expiryWorker, expiryDeadLetters: deadLetters };
 }

@@ -3,7 +3,7 @@ import { use, type StackContext } from "sst/constructs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { leaseJobs } from "../../stacks/janitor/leases.js";
 import { Storage } from "../../stacks/Storage.js";
-import { iamActions, synth } from "../support/stacks.js";
+import { functionActions, iamActions, synth } from "../support/stacks.js";
 
 /** A throwaway stack holding only the lease jobs. */
 function LeasesOnly({ stack, app }: StackContext) {
@@ -23,6 +23,7 @@ describe("Stack: lease jobs", () => {
     ["leases", "Acquires, releases and extends leases"],
     ["expiry sweep", "past their expiry"],
     ["stream worker", "a command is appended"],
+    ["expiry queue consumer", "the expiry sweep fanned out"],
   ])("deploys the %s Lambda on nodejs22.x with both tables named", (_name, description) => {
     const found = Object.values(template.findResources("AWS::Lambda::Function", { Properties: { Description: Match.stringLikeRegexp(description) } }));
     expect(found).toHaveLength(1);
@@ -46,6 +47,25 @@ describe("Stack: lease jobs", () => {
       FunctionResponseTypes: ["ReportBatchItemFailures"],
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ["INSERT"], dynamodb: { Keys: { sk: { S: [{ prefix: "cmd#" }] } } } }) }] },
     });
+  });
+
+  it("fans expiry out over an SQS queue: partial batch failures, a dead-letter queue, the sweep allowed only to send", () => {
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      EventSourceArn: { "Fn::GetAtt": [Match.stringLikeRegexp("LeaseExpiryQueue"), "Arn"] },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BatchSize: 100,
+    });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      VisibilityTimeout: 360,
+      RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [Match.stringLikeRegexp("LeaseExpiryDeadLetters"), "Arn"] }, maxReceiveCount: 5 },
+    });
+    const sweep = functionActions(template, /past their expiry/);
+    expect(sweep).toEqual(expect.arrayContaining(["sqs:SendMessage"]));
+    expect(sweep).not.toContain("sqs:ReceiveMessage");
+    expect(sweep).not.toContain("sqs:DeleteMessage");
+    expect(functionActions(template, /fanned out/)).toEqual(expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage", "dynamodb:UpdateItem", "dynamodb:BatchGetItem"]));
+    const found = Object.values(template.findResources("AWS::Lambda::Function", { Properties: { Description: Match.stringLikeRegexp("past their expiry") } }));
+    expect(found[0]?.Properties.Environment.Variables).toHaveProperty("SCYTHE_EXPIRY_QUEUE_URL");
   });
 
   it("grants data actions and the teardown calls only: no wildcard action, no table management", () => {

@@ -1,8 +1,9 @@
 // `npm run bench -- expiry`: the expiry sweep's cost per expired lease on 100,000 leases of which 1% are due.
 import { randomUUID } from "node:crypto";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { Blueprints, ExpirySweep, composeLeases, expiryShardOf, protectedUntilVeto, type Blueprint } from "@scythe/core";
+import { ExpirySweep, composeLeases, expiryShardOf, protectedUntilVeto, type Blueprint } from "@scythe/core";
 import { localDynamoClient } from "../src/world/clients.js";
+import { LocalExpiryQueue } from "../src/world/expiryQueue.js";
 import { meterClient, type MeterReading } from "../src/world/meter.js";
 import { benchDynamo, ratio, seed, table } from "./support.js";
 
@@ -10,6 +11,9 @@ const leaseCount = Number(process.env.BENCH_LEASES ?? 100_000);
 const dueCount = Math.max(1, Math.round(leaseCount / 100));
 // The old path (a release command and the object's workers) is slow; a sample is enough for its per-lease cost.
 const queueSample = Math.min(dueCount, Number(process.env.BENCH_QUEUE_SAMPLE ?? 100));
+// Scale out: this many due at once, more than one invocation does itself (its inline limit).
+const fanOutDue = Number(process.env.BENCH_FANOUT_DUE ?? 10_000);
+const inlineLimit = 500;
 
 /** Tears nothing down: the bench measures the registry, not a cloud API. */
 const plain: Blueprint = { name: "bench", destroy: async () => "destroyed" };
@@ -113,9 +117,53 @@ export async function run(): Promise<void> {
         " (apart, a crash leaves a destroyed lease holding its resource): one TransactWriteItems of 2 items = 1 request, 4 WCU on the table" +
         " + 1-2 WCU for the index entry it removes (DynamoDB Local counts these). Reads: the index query, amortised; a veto needs the resource (0.5 RCU, eventually consistent, re-checked by version in the write).",
     );
+    await fanOut(world, now);
     client.destroy();
-    void Blueprints;
   } finally {
     await world.stop();
   }
+}
+
+/**
+ * `fanOutDue` leases due at once: the sweep (inline limit 500) queues them all, and the local
+ * stand-in for SQS + Lambda's event source delivers them in batches of 100 to the consumer
+ * handler the stack deploys, eight invocations at a time, with partial batch failures.
+ */
+async function fanOut(world: Awaited<ReturnType<typeof benchDynamo>>, now: number): Promise<void> {
+  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+  process.env.POWERTOOLS_METRICS_DISABLED = "true";
+  const { makeHandler } = await import("@scythe/functions/leases/expiryWorker");
+  const items = registryItems("f", fanOutDue, fanOutDue, plain.name, now);
+  console.log(`\nfan-out: seeding ${fanOutDue.toLocaleString()} due leases on ${fanOutDue.toLocaleString()} resources…`);
+  console.log(`seeded in ${(await seed(world.doc, world.names.registry, items)).toFixed(1)} s`);
+
+  const client = localDynamoClient(world.endpoint);
+  const meter = meterClient(client);
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const consumer = composeLeases({ doc, tables: world.names, blueprints: [plain, vetoing], workerId: "bench-consumer", sweepConcurrency: 16 });
+  const handler = makeHandler(() => consumer);
+  const queue = new LocalExpiryQueue({ handler: (event, context) => handler(event as never, context) as never, batchSize: 100, concurrency: 8 });
+  const sweeper = composeLeases({ doc, tables: world.names, blueprints: [plain, vetoing], workerId: "bench-sweep", fanOut: queue, inlineLimit });
+
+  const started = Date.now();
+  const report = await sweeper.sweep.run();
+  const queuedAfter = (Date.now() - started) / 1000;
+  await queue.drained();
+  const seconds = (Date.now() - started) / 1000;
+  const reading = meter.reading();
+  client.destroy();
+
+  table([
+    {
+      due: fanOutDue,
+      "fanned out": report.fannedOut,
+      "consumer invocations": queue.stats.invocations,
+      redeliveries: queue.stats.redeliveries,
+      "dead letters": queue.deadLetters.length,
+      "sweep returned (s)": queuedAfter.toFixed(2),
+      "all expired (s)": seconds.toFixed(2),
+      "leases/s": (fanOutDue / seconds).toFixed(0),
+      ...perLease(reading, fanOutDue),
+    },
+  ]);
 }

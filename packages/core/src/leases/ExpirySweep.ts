@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { systemClock, type Clock } from "../clock.js";
 import type { Blueprints } from "./Blueprint.js";
 import type { CommandQueue } from "./CommandQueue.js";
@@ -65,6 +66,14 @@ export interface ExpirySweepOptions {
   /** Most work one invocation does itself before fanning out (default 500). */
   readonly inlineLimit?: number;
 }
+
+/** A fanned-out message's body, checked before any work is done on it. */
+export const dueWork = z.object({
+  ref: z.object({ kind: z.enum(["lease", "resource"]), id: z.string().min(1) }),
+  dueAt: z.number().optional(),
+  resourceId: z.string().min(1).optional(),
+  blueprint: z.string().min(1).optional(),
+});
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

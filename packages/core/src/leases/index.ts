@@ -15,6 +15,7 @@ export * from "./WorkContext.js";
 export * from "./UpdateWorker.js";
 export * from "./ExpirySweep.js";
 export * from "./ExpiryFanOut.js";
+export * from "./SqsExpiryQueue.js";
 export * from "./LeaseService.js";
 export * from "./mapLimit.js";
 export * from "./blueprints/AppTeardown.js";

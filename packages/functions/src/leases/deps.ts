@@ -1,7 +1,8 @@
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { composeLeases, shippedBlueprints, type Leases } from "@scythe/core";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { composeLeases, shippedBlueprints, SqsExpiryQueue, type Leases } from "@scythe/core";
 import { herokuTokenSecret, tokenSource } from "../reaper/tokenSource.js";
 import { tableNamesFromEnv } from "../shared/env.js";
 
@@ -19,6 +20,9 @@ export function leasesFromEnv(env: NodeJS.ProcessEnv = process.env): Leases {
     tables: tableNamesFromEnv(env),
     blueprints: shippedBlueprints({ opsworks: new OpsWorksClient({}), heroku: token ? { token, baseUrl: env.HEROKU_API_URL } : undefined }),
     workerId: env.AWS_LAMBDA_LOG_STREAM_NAME ? `lambda:${env.AWS_LAMBDA_LOG_STREAM_NAME}` : undefined,
+    // The sweep fans work beyond one invocation's share out to the expiry queue's consumers.
+    ...(env.SCYTHE_EXPIRY_QUEUE_URL && { fanOut: new SqsExpiryQueue(new SQSClient({}), { queueUrl: env.SCYTHE_EXPIRY_QUEUE_URL }) }),
+    ...(env.SCYTHE_EXPIRY_INLINE_LIMIT && { inlineLimit: Number(env.SCYTHE_EXPIRY_INLINE_LIMIT) }),
   });
 }
 

@@ -13,7 +13,7 @@ export class LambdaFunctionError extends Error {
   }
 }
 
-function fakeContext(functionName: string, timeoutMs: number): Context {
+export function fakeContext(functionName: string, timeoutMs: number): Context {
   const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,

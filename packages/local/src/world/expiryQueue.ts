@@ -3,7 +3,7 @@ import type { DueWork, ExpiryFanOut } from "@scythe/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { fakeContext } from "../stepfunctions/lambdaInvoke.js";
 
-export type SqsConsumer = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+export type SqsConsumer = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export interface LocalExpiryQueueOptions {
   /** The consumer Lambda's handler, called as the SQS event source would call it. */

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../clock.js";
 import { ValidationError } from "../errors.js";
+import { sleep } from "../lock/sleep.js";
 import { parseInput } from "../validation.js";
 import type { Blueprints } from "./Blueprint.js";
 import type { CommandQueue } from "./CommandQueue.js";
@@ -31,6 +32,9 @@ export interface CommandResult {
   readonly command: CommandBody["command"];
   readonly consumed: boolean;
   readonly outcome?: string;
+  /** Not consumed yet because its teardown failed for now: when the worker tries again, and why. */
+  readonly retryAt?: number;
+  readonly lastError?: string;
 }
 
 export interface LeaseServiceOptions {
@@ -41,6 +45,11 @@ export interface LeaseServiceOptions {
   readonly clock?: Clock;
   /** A lease left pending by a holder that died mid-acquire expires after this (ms, default 5 min). */
   readonly pendingTimeoutMs?: number;
+  /**
+   * How long a release or extend waits (real time, ms, default 10 s) for another worker that
+   * holds the object to consume its command, so the caller is told what happened, not "queued".
+   */
+  readonly settleMs?: number;
 }
 
 /**
@@ -162,9 +171,24 @@ export class LeaseService {
 
   private async ask(ref: ObjectRef, body: CommandBody, author: string): Promise<CommandResult> {
     const appended = await this.options.queue.append(ref, body, author);
-    await this.options.worker.drainAll([ref]);
-    const command: CommandRecord = (await this.registry.getCommand(ref, appended.seq)) ?? appended;
-    return { ref, seq: command.seq, command: command.command, consumed: command.consumedAt !== undefined, outcome: command.outcome };
+    // When another worker holds the object it consumes this command before letting go; wait
+    // for that (draining again in case it died), unless the command is waiting for a retry.
+    const deadline = performance.now() + (this.options.settleMs ?? 10_000);
+    let command: CommandRecord = appended;
+    for (let attempt = 0; ; attempt++) {
+      await this.options.worker.drainAll([ref]);
+      command = (await this.registry.getCommand(ref, appended.seq)) ?? appended;
+      if (command.consumedAt !== undefined || command.retryAt !== undefined || performance.now() >= deadline) break;
+      await sleep(Math.min(250, 10 * 2 ** attempt));
+    }
+    return {
+      ref,
+      seq: command.seq,
+      command: command.command,
+      consumed: command.consumedAt !== undefined,
+      outcome: command.outcome,
+      ...(command.consumedAt === undefined && command.retryAt !== undefined && { retryAt: command.retryAt, lastError: command.lastError }),
+    };
   }
 
   private async step(lease: LeaseRecord, to: "acquired" | "active", changes: { expiresAt?: number | null }): Promise<LeaseRecord> {

@@ -20,6 +20,8 @@ export interface Lease {
 
 export interface LockStatus {
   readonly name: string;
+  /** False when the lock has never been acquired (no item yet); its token is then 0. */
+  readonly exists: boolean;
   readonly held: boolean;
   readonly holder?: string;
   readonly token: number;
@@ -96,7 +98,20 @@ export class LockService {
   /** Gives the lock up, keeping its token so the next holder's is higher. */
   async release(lease: Lease): Promise<void> {
     const released = await this.store.release(lease.name, lease.owner, lease.token);
-    if (!released) throw new LockLostError(lease.name, lease.token, "it is held by someone else now");
+    if (!released) throw new LockLostError(lease.name, lease.token, await this.whyNotReleased(lease));
+  }
+
+  /** Says truthfully why a release was refused: a second release, a successor, or a lock never taken. */
+  private async whyNotReleased(lease: Lease): Promise<string> {
+    const record = await this.store.get(lease.name);
+    if (!record) return "it has never been acquired";
+    if (!this.isLive(record, this.clock.now())) {
+      if (record.holder === undefined) {
+        return record.token === lease.token ? "it was already released (it is free)" : `it is free; the latest holder had token ${record.token}`;
+      }
+      return `${record.holder} took it with token ${record.token} and its lease has run out (it is free to acquire)`;
+    }
+    return `it is held by ${record.holder ?? "another owner"} with token ${record.token}`;
   }
 
   /** This service's clock, for helpers that schedule against the same time as the leases. */
@@ -107,11 +122,11 @@ export class LockService {
   async status(name: string): Promise<LockStatus> {
     const checked = parseInput(lockName, name, "name");
     const record = await this.store.get(checked);
-    if (!record) return { name: checked, held: false, token: 0 };
+    if (!record) return { name: checked, exists: false, held: false, token: 0 };
     const held = this.isLive(record, this.clock.now());
     return held
-      ? { name: checked, held, holder: record.holder, token: record.token, expiresAt: record.expiresAt }
-      : { name: checked, held, token: record.token };
+      ? { name: checked, exists: true, held, holder: record.holder, token: record.token, expiresAt: record.expiresAt }
+      : { name: checked, exists: true, held, token: record.token };
   }
 
   private isLive(record: LockRecord, now: number): boolean {

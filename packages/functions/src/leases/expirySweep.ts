@@ -5,8 +5,14 @@ import { lambda } from "../shared/lambda.js";
 import { metrics } from "../shared/observability.js";
 import { leasesFromEnv, once } from "./deps.js";
 
-/** The EventBridge scheduled event (its fields are not used), or `{ dryRun: true }` on demand. */
-export const sweepEvent = z.looseObject({ dryRun: z.boolean().optional() });
+/**
+ * The EventBridge scheduled event (its fields are not used), or `{ dryRun? }` on demand.
+ * Anything else is refused, naming the field: a typo such as `dryrun` must not run a real sweep.
+ */
+export const sweepEvent = z.preprocess(
+  (input) => (typeof input === "object" && input !== null && "source" in input && input.source === "aws.events" ? {} : input),
+  z.strictObject({ dryRun: z.boolean().optional() }),
+);
 
 const job = scheduledJobMetrics.expiry;
 

@@ -1,30 +1,38 @@
 import pc from "picocolors";
 import { BadInputError, ScytheError } from "@scythe/core";
+import { cliRun } from "./context.js";
+import { exitCodes, type ExitCode } from "./exitCodes.js";
+
+/** Timestamps in --json: every numeric field named `...At` is epoch ms inside Scythe and ISO 8601 outside. */
+export function isoTimestamps(key: string, value: unknown): unknown {
+  return key.endsWith("At") && typeof value === "number" && Number.isFinite(value) && value > 0 ? new Date(value).toISOString() : value;
+}
 
 /**
  * What a command prints: progress for people on stderr; the result on stdout, as text or,
- * with --json, as exactly one JSON document.
+ * with --json, as exactly one JSON document (timestamps in ISO 8601).
  */
 export class Output {
+  private readonly run = cliRun();
   constructor(readonly json: boolean) {}
 
   progress(message: string): void {
-    process.stderr.write(`${pc.dim("›")} ${message}\n`);
+    this.run.stderr.write(`${pc.dim("›")} ${message}\n`);
   }
 
   result(data: unknown, human: string): void {
-    process.stdout.write(this.json ? `${JSON.stringify(data, null, 2)}\n` : `${human}\n`);
+    this.run.stdout.write(this.json ? `${JSON.stringify(data, isoTimestamps, 2)}\n` : `${human}\n`);
   }
 
   /** Prints a failure and returns the exit code: 2 for bad input (a malformed value or an unknown id), 1 otherwise. */
-  failure(error: unknown): number {
+  failure(error: unknown): ExitCode {
     const known = error instanceof ScytheError;
     const name = error instanceof Error ? error.name : "Error";
     const message = error instanceof Error ? error.message : String(error);
     const field = error instanceof BadInputError ? error.field : undefined;
-    if (this.json) process.stdout.write(`${JSON.stringify({ error: { name, message, field } }, null, 2)}\n`);
-    process.stderr.write(`${pc.red("error")} ${known ? message : `${name}: ${message}`}\n`);
-    if (!known && error instanceof Error && error.stack) process.stderr.write(`${pc.dim(error.stack)}\n`);
-    return error instanceof BadInputError ? 2 : 1;
+    if (this.json) this.run.stdout.write(`${JSON.stringify({ error: { name, message, field } }, null, 2)}\n`);
+    this.run.stderr.write(`${pc.red("error")} ${known ? message : `${name}: ${message}`}\n`);
+    if (!known && error instanceof Error && error.stack) this.run.stderr.write(`${pc.dim(error.stack)}\n`);
+    return error instanceof BadInputError ? exitCodes.badInput : exitCodes.failed;
   }
 }

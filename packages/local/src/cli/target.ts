@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { TableNames } from "@scythe/core";
 import { tableNamesFromEnv } from "@scythe/functions/shared/env";
 import { localDocumentClient } from "../world/clients.js";
+import { cliEnv } from "./context.js";
 import { findWorld } from "../world/worldFile.js";
 import type { WorldEndpoints } from "../world/world.js";
 
@@ -15,7 +16,7 @@ export interface Target {
   readonly world?: WorldEndpoints;
 }
 
-export async function resolveTarget(env: NodeJS.ProcessEnv = process.env): Promise<Target> {
+export async function resolveTarget(env: NodeJS.ProcessEnv = cliEnv()): Promise<Target> {
   if (env.SST_Table_tableName_Locks) {
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
     return { kind: "stage", description: `stage ${env.SST_STAGE ?? "(bound)"}`, doc, tables: tableNamesFromEnv(env) };

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { Deallocator, type DeallocationReport } from "@scythe/core";
+import { exitCodes } from "../exitCodes.js";
 import { action } from "../run.js";
 import { leasesOnTarget } from "./leases.js";
 
@@ -26,7 +27,7 @@ export function deallocateCommand(): Command {
         const deallocator = new Deallocator({ registry: leases.registry, queue: leases.queue, worker: leases.worker, author: "cli" });
         const report = await deallocator.reconcile({ dryRun: Boolean(opts.dryRun) });
         output.result(report, describeDeallocation(report));
-        if (report.errors.length > 0) process.exitCode = 1;
+        if (report.errors.length > 0) return exitCodes.failed;
       }),
     );
 }

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { runDemo } from "../../demo/runDemo.js";
+import { exitCodes } from "../exitCodes.js";
 import { action } from "../run.js";
 
 export function demoCommand(): Command {
@@ -9,7 +10,7 @@ export function demoCommand(): Command {
       action(async (output) => {
         const report = await runDemo(output);
         output.result(report, report.summary);
-        if (!report.ok) process.exitCode = 1;
+        if (!report.ok) return exitCodes.failed;
       }),
     );
 }

@@ -7,6 +7,7 @@ import type { Output } from "../output.js";
 import { checkReportPath, writeReport } from "../../report/deployReport.js";
 import { deployReportCommand } from "./deployReport.js";
 import { SimControl } from "../../sim/index.js";
+import { cliEnv } from "../context.js";
 import { action } from "../run.js";
 import { resolveTarget, type Target } from "../target.js";
 
@@ -103,7 +104,7 @@ async function runLocally(output: Output, target: Target, input: DeployInput, op
 }
 
 async function runOnStage(output: Output, target: Target, input: DeployInput, opts: DeployOptions): Promise<void> {
-  const stateMachineArn = opts.stateMachine ?? process.env.SCYTHE_DEPLOY_STATE_MACHINE_ARN;
+  const stateMachineArn = opts.stateMachine ?? cliEnv().SCYTHE_DEPLOY_STATE_MACHINE_ARN;
   if (!stateMachineArn) throw new ValidationError("--state-machine", "is required on a deployed stage (or set SCYTHE_DEPLOY_STATE_MACHINE_ARN; the Deploys stack outputs DeployStateMachineArn)");
   if (opts.dryRun) throw new ValidationError("--dry-run", "previews run against the local world only");
   const sfn = new SFNClient({});

@@ -3,6 +3,7 @@ import { DeployJournal, ValidationError } from "@scythe/core";
 import { checkReportPath, writeReport } from "../../report/deployReport.js";
 import { SimControl } from "../../sim/index.js";
 import { localAccount } from "../../stepfunctions/index.js";
+import { cliEnv } from "../context.js";
 import { action } from "../run.js";
 import { resolveTarget, type Target } from "../target.js";
 
@@ -24,7 +25,7 @@ export function deployReportCommand(): Command {
     .action(
       action(async (output, execution: string, opts: { out?: string; stateMachine?: string }) => {
         const target = await resolveTarget();
-        const executionArn = executionArnOf(execution, target, opts.stateMachine ?? process.env.SCYTHE_DEPLOY_STATE_MACHINE_ARN);
+        const executionArn = executionArnOf(execution, target, opts.stateMachine ?? cliEnv().SCYTHE_DEPLOY_STATE_MACHINE_ARN);
         const out = opts.out ?? `scythe-deploy-${executionArn.split(":").pop() ?? "rollout"}.html`;
         checkReportPath("--out", out);
         const journal = new DeployJournal(target.doc, { tableName: target.tables.registry });

@@ -1,9 +1,20 @@
 import { Command } from "commander";
+import { ValidationError } from "@scythe/core";
 import { startLocalWorld } from "../../world/world.js";
 import { removeWorldFile, writeWorldFile } from "../../world/worldFile.js";
 import { onShutdown } from "../../world/shutdown.js";
 import { parseCount } from "../durations.js";
+import { cliRun } from "../context.js";
 import { action } from "../run.js";
+
+/** Real milliseconds per simulated second: a plain number (0 runs simulated waits at once). */
+function parseScale(text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0 || value > 60_000) {
+    throw new ValidationError("--time-scale", `"${text}" is not a number of milliseconds from 0 to 60000`);
+  }
+  return value;
+}
 
 export function devCommand(): Command {
   return new Command("dev")
@@ -15,13 +26,13 @@ export function devCommand(): Command {
       action(async (output, opts: { timeScale: string; dynamodbPort?: string; simulatorPort?: string }) => {
         output.progress("starting DynamoDB Local and the fleet simulator");
         const world = await startLocalWorld({
-          timeScale: Number(opts.timeScale),
+          timeScale: parseScale(opts.timeScale),
           dynamoPort: opts.dynamodbPort ? parseCount("--dynamodb-port", opts.dynamodbPort) : undefined,
           simulatorPort: opts.simulatorPort ? parseCount("--simulator-port", opts.simulatorPort) : undefined,
         });
         const file = await writeWorldFile(world.endpoints);
         onShutdown(() => removeWorldFile());
-        process.stdout.write(`${JSON.stringify({ ...world.endpoints, worldFile: file }, null, 2)}\n`);
+        cliRun().stdout.write(`${JSON.stringify({ ...world.endpoints, worldFile: file }, null, 2)}\n`);
         output.progress(`local world running; endpoints recorded in ${file}; Ctrl-C to stop`);
         await new Promise<never>(() => undefined);
       }),

@@ -1,9 +1,11 @@
 import { userInfo } from "node:os";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { Command } from "commander";
-import { composeLeases, shippedBlueprints, type Leases, type LeaseRecord } from "@scythe/core";
+import { composeLeases, shippedBlueprints, type CommandResult, type Leases, type LeaseRecord } from "@scythe/core";
 import { localCredentials, localRegion } from "../../world/clients.js";
 import { parseDuration } from "../durations.js";
+import { cliEnv } from "../context.js";
+import { exitCodes } from "../exitCodes.js";
 import { action } from "../run.js";
 import { resolveTarget, type Target } from "../target.js";
 
@@ -14,10 +16,18 @@ export async function leasesOnTarget(): Promise<{ target: Target; leases: Leases
   const opsworks = world
     ? new OpsWorksClient({ endpoint: world.simulator, region: localRegion, credentials: localCredentials })
     : new OpsWorksClient({});
-  const token = world ? "sim-token" : process.env.HEROKU_API_TOKEN;
-  const heroku = token ? { token, baseUrl: world ? world.heroku : process.env.HEROKU_API_URL } : undefined;
+  const env = cliEnv();
+  const token = world ? "sim-token" : env.HEROKU_API_TOKEN;
+  const heroku = token ? { token, baseUrl: world ? world.heroku : env.HEROKU_API_URL } : undefined;
   const leases = composeLeases({ doc: target.doc, tables: target.tables, blueprints: shippedBlueprints({ opsworks, heroku }), workerId: `cli:${userInfo().username}:${process.pid}` });
   return { target, leases };
+}
+
+/** What became of a command, truthfully: its outcome, a retry pending, or still in the queue. */
+function describeCommand(result: CommandResult): string {
+  if (result.consumed) return result.outcome ?? "done";
+  if (result.retryAt !== undefined) return `not done yet (${result.lastError ?? "a temporary failure"}); the worker retries at ${new Date(result.retryAt).toISOString()}`;
+  return "queued: the object's worker is still busy and will act on it";
 }
 
 export const defaultAuthor = () => `cli:${userInfo().username}`;
@@ -58,22 +68,22 @@ export function leasesCommand(): Command {
         }
         output.progress(`appending a release command to lease ${leaseId}`);
         const result = await l.service.release({ leaseId, author: opts.author });
-        output.result(result, `lease ${leaseId}: command #${result.seq} ${result.consumed ? result.outcome : "queued (its worker is busy; it will act shortly)"}`);
+        output.result(result, `lease ${leaseId}: command #${result.seq} ${describeCommand(result)}`);
       }),
     );
 
   leases
     .command("extend")
     .argument("<lease>", "lease id")
-    .requiredOption("--by <duration>", "new expiry, counted from now (e.g. 1h)")
+    .requiredOption("--expires-in <duration>", "the lease's new expiry, counted from now (e.g. 1h)")
     .option("--author <id>", "recorded as who asked", defaultAuthor())
     .description("move a lease's expiry (an extend command)")
     .action(
-      action(async (output, leaseId: string, opts: { by: string; author: string }) => {
-        const expiresInMs = parseDuration("--by", opts.by);
+      action(async (output, leaseId: string, opts: { expiresIn: string; author: string }) => {
+        const expiresInMs = parseDuration("--expires-in", opts.expiresIn);
         const { leases: l } = await leasesOnTarget();
         const result = await l.service.extend({ leaseId, author: opts.author, expiresInMs });
-        output.result(result, `lease ${leaseId}: command #${result.seq} ${result.consumed ? result.outcome : "queued"}`);
+        output.result(result, `lease ${leaseId}: command #${result.seq} ${describeCommand(result)}`);
       }),
     );
 
@@ -108,7 +118,7 @@ export function leasesCommand(): Command {
           ...report.failures.map((f) => `  failed: ${f.error}`),
         ];
         output.result(report, lines.join("\n"));
-        if (report.failures.length > 0) process.exitCode = 1;
+        if (report.failures.length > 0) return exitCodes.failed;
       }),
     );
 

@@ -21,9 +21,11 @@ export function lockCommand(): Command {
       action(async (output, name: string) => {
         const { target, locks } = await lockService();
         const status = await locks.status(name);
-        const human = status.held
-          ? `${name}: held by ${status.holder} until ${new Date(status.expiresAt ?? 0).toISOString()} (token ${status.token})`
-          : `${name}: free (latest token ${status.token})`;
+        const human = !status.exists
+          ? `${name}: never acquired (no such lock yet)`
+          : status.held
+            ? `${name}: held by ${status.holder} until ${new Date(status.expiresAt ?? 0).toISOString()} (token ${status.token})`
+            : `${name}: free (latest token ${status.token})`;
         output.result({ ...status, target: target.description }, human);
       }),
     );

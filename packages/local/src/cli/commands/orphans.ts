@@ -3,6 +3,8 @@ import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { Command } from "commander";
 import { DynamoLockStore, DynamoOwnerRecords, HerokuPlatform, LockService, OrphanSweep, sweepInventories, type OrphanSweepReport } from "@scythe/core";
 import { localClientConfig } from "../../world/clients.js";
+import { exitCodes } from "../exitCodes.js";
+import { cliEnv } from "../context.js";
 import { action } from "../run.js";
 import { resolveTarget } from "../target.js";
 
@@ -31,8 +33,8 @@ export function orphansCommand(): Command {
         const target = await resolveTarget();
         const config = target.world ? localClientConfig(target.world.simulator) : {};
         // Apps are swept where a Heroku token is at hand: the simulator's locally, HEROKU_API_TOKEN on a stage.
-        const token = target.world ? "sim-token" : process.env.HEROKU_API_TOKEN;
-        const baseUrl = target.world ? target.world.heroku : (process.env.HEROKU_API_URL ?? "https://api.heroku.com");
+        const token = target.world ? "sim-token" : cliEnv().HEROKU_API_TOKEN;
+        const baseUrl = target.world ? target.world.heroku : (cliEnv().HEROKU_API_URL ?? "https://api.heroku.com");
         if (!token) output.progress("apps are not swept: set HEROKU_API_TOKEN to include them");
         const inventories = sweepInventories({
           opsworks: new OpsWorksClient(config),
@@ -45,7 +47,7 @@ export function orphansCommand(): Command {
         output.progress(`sweeping ${target.description}${opts.dryRun ? " (dry run)" : ""}`);
         const report = await sweep.run({ dryRun: Boolean(opts.dryRun) });
         output.result(report, describeSweep(report));
-        if (report.errors.length > 0) process.exitCode = 1;
+        if (report.errors.length > 0) return exitCodes.failed;
       }),
     );
 }

@@ -15,6 +15,8 @@ import {
 } from "@scythe/core";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import type { Output } from "../output.js";
+import { cliEnv } from "../context.js";
+import { exitCodes } from "../exitCodes.js";
 import { action } from "../run.js";
 import { resolveTarget } from "../target.js";
 
@@ -79,9 +81,11 @@ export function reapCommand(): Command {
         const lockWaitMs = parseDuration("--lock-wait", opts.lockWait);
 
         const target = await resolveTarget();
-        const token = process.env.HEROKU_API_TOKEN || (target.world ? localToken : undefined);
+        // The local world's simulator takes its own token, as `scythe orphans` uses it; HEROKU_API_TOKEN is for a stage.
+        const env = cliEnv();
+        const token = target.world ? localToken : env.HEROKU_API_TOKEN;
         if (!token) throw new ValidationError("HEROKU_API_TOKEN", "is not set: export the Heroku API token to reap a deployed stage's apps");
-        const baseUrl = target.world?.heroku || process.env.HEROKU_API_URL || "https://api.heroku.com";
+        const baseUrl = target.world ? target.world.heroku : env.HEROKU_API_URL || "https://api.heroku.com";
         const platform = new HerokuPlatform({ baseUrl, token, reserve });
         const locks = new LockService({ store: new DynamoLockStore(target.doc, { tableName: target.tables.locks }) });
         const reaper = new Reaper({ platform, onEvent: progress(output) });
@@ -90,7 +94,9 @@ export function reapCommand(): Command {
         const reports = new ReaperReportLog(target.doc, { tableName: target.tables.locks });
         const report = await reapWithLock(locks, reaper, input, { lockWaitMs, reports });
         output.result(report, describeReport(report));
-        if (report.errors.length > 0 || report.lock?.skipped) process.exitCode = 1;
+        if (report.errors.length > 0 || report.lock?.skipped) return exitCodes.failed;
+        // No errors, but the pass gave up early (still over the limit when its wait ran out, a lost lock, ...).
+        if (!report.complete) return exitCodes.incomplete;
       }),
     );
 }

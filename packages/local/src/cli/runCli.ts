@@ -1,0 +1,47 @@
+import { Command, CommanderError } from "commander";
+import { cliRun, withCliRun, type CliIo } from "./context.js";
+import { exitCodes } from "./exitCodes.js";
+import { buildProgram } from "./program.js";
+
+/** Help that was asked for is a success; everything else commander stops on is a usage error. */
+const helpCodes = new Set(["commander.helpDisplayed", "commander.version"]);
+
+/**
+ * Runs `scythe` with `args` (without node and the script) and returns its exit code. The
+ * binary calls this with the process's streams; tests call it in-process with their own.
+ * Commander's own errors (a missing or unknown option, extra or missing arguments, an
+ * unknown command) are bad input: exit 2, and under --json an error document on stdout.
+ */
+export function runCli(args: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const full: CliIo = { stdout: io.stdout ?? process.stdout, stderr: io.stderr ?? process.stderr, env: io.env ?? process.env };
+  return withCliRun(full, async (run) => {
+    const program = buildProgram();
+    configure(program);
+    try {
+      await program.parseAsync([...args], { from: "user" });
+    } catch (error) {
+      if (!(error instanceof CommanderError)) throw error;
+      if (helpCodes.has(error.code)) return exitCodes.done;
+      if (args.includes("--json")) {
+        const message = error.message.replace(/^error: /, "");
+        run.stdout.write(`${JSON.stringify({ error: { name: "UsageError", code: error.code, message, field: fieldOf(message) } }, null, 2)}\n`);
+      }
+      return exitCodes.badInput;
+    }
+    return run.exitCode;
+  });
+}
+
+/** Every command throws instead of exiting, and writes through the current run's streams. */
+function configure(command: Command): void {
+  command.exitOverride().configureOutput({
+    writeOut: (text) => cliRun().stdout.write(text),
+    writeErr: (text) => cliRun().stderr.write(text),
+  });
+  for (const sub of command.commands) configure(sub);
+}
+
+/** The option or argument commander's message names: `'--holder <id>'` gives `--holder`. */
+function fieldOf(message: string): string | undefined {
+  return /'([^' ]+)/.exec(message)?.[1];
+}

@@ -22,7 +22,8 @@ const opsworks = (...actions: string[]) => actions.map((a) => `opsworks:${a}`);
 
 /** The cloud calls each function makes, and nothing else. */
 const cloudActions: Record<DeployFunction | "cleanup", string[]> = {
-  validate: [],
+  // It checks the ids and the batch size against the fleet before anything is locked.
+  validate: opsworks("DescribeStacks", "DescribeLayers", "DescribeApps", "DescribeInstances"),
   acquireLock: [],
   prepare: opsworks("DescribeInstances"),
   // Register too: a detach that finds its execution stopping puts the instances back.
@@ -51,7 +52,7 @@ function scoped(actions: string[]): PolicyStatement[] {
 }
 
 const descriptions: Record<DeployFunction | "cleanup", string> = {
-  validate: "Rolling deploy: validates the execution input, naming a bad field",
+  validate: "Rolling deploy: validates the execution input against the fleet, naming a bad field",
   acquireLock: "Rolling deploy: takes the fenced deploy lock for the execution",
   prepare: "Rolling deploy: lists the layer's instances and plans batches",
   detach: "Rolling deploy: detaches a batch, never the last instance in service",

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoLockStore, LockService } from "@scythe/core";
 import { startFleetSimulator, type FleetSimulator } from "../../packages/local/src/sim/index.js";
 import { auditRollout, membership } from "../../packages/local/src/stepfunctions/index.js";
 import { seedFleet } from "../../packages/core/test/deploy/support.js";
@@ -10,10 +11,13 @@ import { freshTables } from "../support/dynamo.js";
 
 let sim: FleetSimulator;
 let env: NodeJS.ProcessEnv;
+let tables: Awaited<ReturnType<typeof freshTables>>;
+type Fleet = Awaited<ReturnType<typeof seedFleet>>;
 
 beforeAll(async () => {
   sim = await startFleetSimulator({ timeScale: 0.2 });
-  const { endpoint, names } = await freshTables();
+  tables = await freshTables();
+  const { endpoint, names } = tables;
   const dir = await mkdtemp(join(tmpdir(), "scythe-deploy-"));
   const file = join(dir, "world.json");
   await writeFile(file, JSON.stringify({ dynamodb: endpoint, simulator: sim.endpoint, heroku: `${sim.endpoint}/heroku`, tables: names, pid: process.pid }));
@@ -68,6 +72,31 @@ describe("CLI: scythe deploy (local world)", () => {
     const result = await runScythe(["deploy", ...ids(fleet), "--poll", "5ms"], { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/deploy arn:aws:states:\S+ failed: DeploymentFailedError: deployment [0-9a-f-]+ on \S+ ended with status "failed"/);
+  });
+
+  it.each([
+    ["an unknown --stack", "stackId", (a: Fleet, _b: Fleet) => ["--stack", "no-such-stack", "--layer", a.layerId, "--app", a.appId]],
+    ["a --layer of another stack", "layerId", (a: Fleet, b: Fleet) => ["--stack", a.stackId, "--layer", b.layerId, "--app", a.appId]],
+    ["an unknown --app", "appId", (a: Fleet, _b: Fleet) => ["--stack", a.stackId, "--layer", a.layerId, "--app", "no-such-app"]],
+    ["an --app of another stack", "appId", (a: Fleet, b: Fleet) => ["--stack", a.stackId, "--layer", a.layerId, "--app", b.appId]],
+    ["--batch 4 over 3 instances", "batchSize", (a: Fleet, _b: Fleet) => [...ids(a), "--batch", "4"]],
+  ])("refuses %s with exit code 2 naming %s, before anything is locked or detached", async (_what, field, args) => {
+    const a = await seedFleet(sim.control, { instances: 3, loadBalancers: { main: [1, 2, 3] } });
+    const b = await seedFleet(sim.control, { instances: 1, loadBalancers: { main: [1] } });
+    const since = await sim.control.lastSeq();
+    const result = await runScythe(["deploy", ...args(a, b), "--poll", "5ms", "--json"], { env });
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { field } });
+    expect((await sim.control.events(since)).filter((e) => !e.action.startsWith("Describe"))).toEqual([]);
+    const locks = new LockService({ store: new DynamoLockStore(tables.doc, { tableName: tables.names.locks }) });
+    expect(await locks.status(`deploy/stack/${a.stackId}`)).toMatchObject({ held: false, token: 0 });
+  });
+
+  it("refuses a layer with no online instance as such (exit 2), not as a deploy of nothing", async () => {
+    const fleet = await seedFleet(sim.control, { instances: 2, loadBalancers: { main: [1, 2] }, stopped: [1, 2] });
+    const result = await runScythe(["deploy", ...ids(fleet), "--json"], { env });
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { field: "layerId", message: expect.stringContaining("none online: nothing to deploy") } });
   });
 
   it.each([

@@ -15,6 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
+type Fleet = Awaited<ReturnType<typeof seedFleet>>;
 const fast = { pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 }, leaseSeconds: 30 };
 
 async function rollout(spec: Parameters<typeof seedFleet>[1], extra: Record<string, unknown> = {}) {
@@ -84,6 +85,28 @@ describe("State machine: rolling deploy in the local world", () => {
     const report = result.output as DeployReport;
     expect(report.skipped).toEqual([{ instanceId: fleet.instances[1]?.InstanceId, hostname: "web2", status: "stopped", reason: "not online (stopped)" }]);
     expect(Object.keys(audit.deploymentsPerInstance)).not.toContain(fleet.instances[1]?.InstanceId);
+  });
+
+  it.each([
+    ["stackId", "UnknownIdError", (f: Fleet) => ({ stackId: "no-such-stack", layerId: f.layerId, appId: f.appId })],
+    ["layerId", "BadInputError", (f: Fleet, other: Fleet) => ({ stackId: f.stackId, layerId: other.layerId, appId: f.appId })],
+    ["appId", "UnknownIdError", (f: Fleet) => ({ stackId: f.stackId, layerId: f.layerId, appId: "no-such-app" })],
+    ["batchSize", "ValidationError", (f: Fleet) => ({ stackId: f.stackId, layerId: f.layerId, appId: f.appId, batchSize: 4 })],
+  ])("fails at its first state when %s does not fit the fleet: nothing locked, detached or written", async (field, error, make) => {
+    const fleet = await seedFleet(sim.control, { instances: 3, loadBalancers: { main: [1, 2, 3] } });
+    const other = await seedFleet(sim.control, { instances: 1, loadBalancers: {} });
+    const services = localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint });
+    const since = await sim.control.lastSeq();
+    const execution = await startLocalDeploy({ ...make(fleet, other), ...fast }, { services });
+    const result = await execution.result;
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe(error);
+    expect((JSON.parse(result.cause ?? "{}") as { errorMessage: string }).errorMessage).toMatch(new RegExp(`^${field}: `));
+    expect(result.entered).toEqual({ Validate: 1 });
+    expect((await sim.control.events(since)).filter((e) => !e.action.startsWith("Describe"))).toEqual([]);
+    const lock = await new LockService({ store: new DynamoLockStore(world.doc, { tableName: world.names.locks }) }).status(`deploy/stack/${fleet.stackId}`);
+    expect(lock).toMatchObject({ held: false, token: 0 });
+    expect(await new DeployJournal(world.doc, { tableName: world.names.registry }).summary(result.executionArn)).toBeUndefined();
   });
 
   it("fails a bad input at once, naming the field, with nothing written", async () => {

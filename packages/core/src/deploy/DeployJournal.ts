@@ -2,6 +2,8 @@ import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryComman
 import { systemClock, type Clock } from "../clock.js";
 import { StorageUnavailableError } from "../errors.js";
 import { sendFenced, type Fence } from "../lock/fence.js";
+import type { TransactItem } from "./claims/LoadBalancerClaims.js";
+import type { DetachDecision } from "./detachPlan.js";
 import type { DeployStatus, DeploySummary, InstancePatch, InstancePhase, InstanceProgress, SummaryPatch } from "./progress.js";
 
 export interface DeployJournalOptions {
@@ -14,6 +16,13 @@ export interface DeployJournalOptions {
 export const deployKey = (executionId: string) => `deploy#${executionId}`;
 const SUMMARY = "summary";
 const instanceKey = (instanceId: string) => `instance#${instanceId}`;
+const planKey = (batch: number) => `plan#${String(batch).padStart(5, "0")}`;
+
+/** A batch's detach plan as committed together with its load balancer claims. */
+export interface BatchPlan {
+  readonly batch: number;
+  readonly decisions: readonly DetachDecision[];
+}
 
 type Item = Record<string, unknown>;
 
@@ -57,6 +66,11 @@ export class DeployJournal {
   }
 
   async instances(executionId: string): Promise<InstanceProgress[]> {
+    const items = await this.query(executionId, "instance#");
+    return items.map(toInstance).sort((a, b) => a.batch - b.batch || a.hostname.localeCompare(b.hostname));
+  }
+
+  private async query(executionId: string, prefix: string): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -66,7 +80,7 @@ export class DeployJournal {
           new QueryCommand({
             TableName: this.options.tableName,
             KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues: { ":pk": deployKey(executionId), ":prefix": "instance#" },
+            ExpressionAttributeValues: { ":pk": deployKey(executionId), ":prefix": prefix },
             ConsistentRead: true,
             ExclusiveStartKey: start,
           }),
@@ -77,7 +91,36 @@ export class DeployJournal {
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
     } while (start);
-    return items.map(toInstance).sort((a, b) => a.batch - b.batch || a.hostname.localeCompare(b.hostname));
+    return items;
+  }
+
+  /**
+   * The plan record of a batch, as a transaction item: created once, in the same
+   * transaction as the batch's load balancer claims, so a plan exists exactly when its
+   * claims were made, and a second delivery of the task finds it instead of planning again.
+   */
+  planItem(executionId: string, batch: number, decisions: readonly DetachDecision[]): TransactItem {
+    return {
+      Put: {
+        TableName: this.options.tableName,
+        Item: { pk: deployKey(executionId), sk: planKey(batch), executionId, batch, decisions, createdAt: this.iso(), ttl: this.ttl() },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    };
+  }
+
+  async plan(executionId: string, batch: number): Promise<BatchPlan | undefined> {
+    try {
+      const out = await this.doc.send(new GetCommand({ TableName: this.options.tableName, Key: { pk: deployKey(executionId), sk: planKey(batch) }, ConsistentRead: true }));
+      return out.Item ? toPlan(out.Item) : undefined;
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  /** Every batch plan of an execution, in batch order. */
+  async plans(executionId: string): Promise<BatchPlan[]> {
+    return (await this.query(executionId, "plan#")).map(toPlan);
   }
 
   /** Adds instance records; ones already there (a retried task) are left as they are. */
@@ -201,6 +244,11 @@ function toSummary(item: Item): DeploySummary {
     ...(num(item.completedBatches) !== undefined && { completedBatches: num(item.completedBatches) }),
     ...(error && { error: { name: str(error.name) ?? "Error", message: str(error.message) ?? "" } }),
   };
+}
+
+function toPlan(item: Item): BatchPlan {
+  const decisions = Array.isArray(item.decisions) ? (item.decisions as DetachDecision[]) : [];
+  return { batch: num(item.batch) ?? -1, decisions };
 }
 
 function toInstance(item: Item): InstanceProgress {

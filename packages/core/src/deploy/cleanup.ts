@@ -61,6 +61,16 @@ export async function cleanUpDeploy(services: DeployServices, request: CleanupRe
   }
   const failedEndpoints = new Set(failures.flatMap((f) => f.instances));
   const reattached = out.filter((r) => !failedEndpoints.has(r.endpointId));
+  // Every claim the execution made goes, but those of instances still out: they go stale
+  // with the lock below, and health alone (not serving) then speaks for them.
+  const claimed = (await journal.plans(request.executionId)).flatMap((p) => p.decisions);
+  await Promise.all(
+    claimed.flatMap((d) =>
+      d.endpointId === undefined || failedEndpoints.has(d.endpointId)
+        ? []
+        : d.detachFrom.map((lb) => services.claims.release(lb, d.endpointId ?? "", request.executionId)),
+    ),
+  );
   await Promise.all(
     reattached.map((r) => journal.updateInstance(request.executionId, r.instanceId, { phase: "reattached", time: "reattachedAt" }, fence, detachedPhases)),
   );

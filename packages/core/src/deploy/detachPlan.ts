@@ -10,8 +10,10 @@ export interface LoadBalancerView {
   readonly name: string;
   /** Endpoint ids registered with it (not those already draining). */
   readonly members: readonly string[];
-  /** The members whose health is InService now. */
+  /** The members whose health is InService now and that no other deploy has claimed out. */
   readonly inService: readonly string[];
+  /** How many of its instances other deploys have out (or are taking out) right now. */
+  readonly othersOut?: number;
 }
 
 export interface KeptIn {
@@ -32,6 +34,7 @@ export const keptInReasons = {
   onlyInService: "it is the only instance in service behind this load balancer",
   noneInService: "no instance is in service behind this load balancer; detaching cannot keep one serving",
   batchLimit: "the rest of its batch is already coming out of this load balancer; one instance must stay in service",
+  othersOut: "another deploy has the other instances of this load balancer out; one instance must stay in service",
 } as const;
 
 /**
@@ -58,7 +61,8 @@ export function detachPlan(batch: readonly BatchMember[], loadBalancers: readonl
         detachFrom.get(member.instanceId)?.push(lb.name);
         continue;
       }
-      const reason = hadServing === 0 ? keptInReasons.noneInService : hadServing === 1 && serving.has(id) ? keptInReasons.onlyInService : keptInReasons.batchLimit;
+      const alone = hadServing === 0 || (hadServing === 1 && serving.has(id));
+      const reason = alone && (lb.othersOut ?? 0) > 0 ? keptInReasons.othersOut : hadServing === 0 ? keptInReasons.noneInService : alone ? keptInReasons.onlyInService : keptInReasons.batchLimit;
       keptIn.get(member.instanceId)?.push({ loadBalancer: lb.name, reason });
     }
   }

@@ -70,5 +70,8 @@ export class DeployStoppedError extends ScytheError {
   }
 }
 
+/** Other deploys kept changing the load balancer claims this batch needs; safe to retry. */
+export class ClaimContendedError extends ScytheError {}
+
 /** Error names Step Functions should retry: transient by construction. */
-export const retryableDeployErrors = ["ThrottledError", "CloudUnavailableError", "StorageUnavailableError"] as const;
+export const retryableDeployErrors = ["ThrottledError", "CloudUnavailableError", "StorageUnavailableError", "ClaimContendedError"] as const;

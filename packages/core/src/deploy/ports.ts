@@ -31,7 +31,18 @@ export interface Deployment {
   readonly comment?: string;
 }
 
+/** Where a deploy's ids lead: absent fields are ids that do not exist. */
+export interface LocatedIds {
+  readonly stackExists: boolean;
+  /** The stack the layer belongs to. */
+  readonly layerStackId?: string;
+  /** The stack the app belongs to. */
+  readonly appStackId?: string;
+}
+
 export interface DeployTarget {
+  /** Looks the stack, layer and app up, so a deploy can refuse wrong ids before acting. */
+  locate(ids: { readonly stackId: string; readonly layerId: string; readonly appId: string }): Promise<LocatedIds>;
   /** Instances of one layer of one stack, in a stable order. */
   listInstances(stackId: string, layerId: string): Promise<TargetInstance[]>;
   startDeployment(request: DeploymentRequest): Promise<string>;

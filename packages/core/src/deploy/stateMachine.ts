@@ -115,7 +115,8 @@ export function deployStateMachineDefinition(): DeployDefinition {
         // The state becomes `{ config }` (no ResultPath: the result replaces the input); the
         // raw input stays in the execution's history only.
         ResultSelector: { "config.$": "$" },
-        Retry: retry(lambdaTransient, 3),
+        // It reads the fleet (are the ids real, is the batch no larger than the layer): retry what is transient.
+        Retry: retry([...lambdaTransient, ...retryableDeployErrors], 3),
         Next: "AcquireLock",
       }),
       AcquireLock: task("AcquireLock", {

@@ -19,7 +19,7 @@ export type DeployHandler = (event: never, context: import("aws-lambda").Context
 /** Every function of the state machine, built over the given services (the local runner's way in). */
 export function deployHandlers(services: Services): Record<DeployFunction, DeployHandler> {
   return {
-    validate: validate(),
+    validate: validate(services),
     acquireLock: acquireLock(services),
     prepare: prepare(services),
     detach: detach(services),

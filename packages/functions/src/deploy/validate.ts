@@ -1,17 +1,26 @@
-import { deployConfig } from "@scythe/core";
+import { checkAgainstFleet, deployConfig, type DeployServices } from "@scythe/core";
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
+import { once } from "../shared/once.js";
+import { deployTargetFromEnv } from "./services.js";
 
 /** What the first state passes: the raw execution input and the execution's own id and start. */
 export const validateEvent = z.object({ input: z.unknown(), executionId: z.string().min(1), startedAt: z.iso.datetime({ offset: true }) });
 
-/** Validates the execution input (a bad field fails the execution, naming it) and derives the config. */
-export function makeHandler() {
+/**
+ * Validates the execution input and checks its ids and batch size against the fleet (a
+ * bad field fails the execution here, naming it, before any lock or detach); derives the config.
+ */
+export function makeHandler(services: () => Pick<DeployServices, "target">) {
   return lambda({
     job: "deploy.validate",
     schema: validateEvent,
-    fn: async ({ input, executionId, startedAt }) => deployConfig(input, executionId, Date.parse(startedAt)),
+    fn: async ({ input, executionId, startedAt }) => {
+      const config = deployConfig(input, executionId, Date.parse(startedAt));
+      await checkAgainstFleet(services().target, config);
+      return config;
+    },
   });
 }
 
-export const handler = makeHandler();
+export const handler = makeHandler(once(deployTargetFromEnv));

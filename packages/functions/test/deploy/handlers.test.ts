@@ -1,13 +1,35 @@
 import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { DeployJournal, DynamoLockStore, LockService, ValidationError, type DeployServices } from "@scythe/core";
+import { BadInputError, DeployJournal, DynamoLockStore, LockService, ValidationError, type DeployServices, type DeployTarget } from "@scythe/core";
 import { freshTables } from "../../../../test/support/dynamo.js";
 import { errorFromCause } from "../../src/deploy/cause.js";
 import { makeHandler as cleanup } from "../../src/deploy/cleanup.js";
-import { makeHandler as validate } from "../../src/deploy/validate.js";
+import { makeHandler as makeValidate } from "../../src/deploy/validate.js";
 
 const context = { functionName: "scythe-test", awsRequestId: "req-1", getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 const unused = new Proxy({} as never, { get: () => () => Promise.reject(new Error("not expected in this test")) });
+
+/** A fleet of one stack s-1 (layer l-1 with two online instances, app a-1) and a stack s-2 (layer l-2, app a-2). */
+const fleet: DeployTarget = {
+  locate: ({ stackId, layerId, appId }) =>
+    Promise.resolve({
+      stackExists: ["s-1", "s-2", "s-3"].includes(stackId),
+      ...({ "l-1": { layerStackId: "s-1" }, "l-2": { layerStackId: "s-2" }, "l-3": { layerStackId: "s-3" } }[layerId] ?? {}),
+      ...({ "a-1": { appStackId: "s-1" }, "a-2": { appStackId: "s-2" }, "a-3": { appStackId: "s-3" } }[appId] ?? {}),
+    }),
+  listInstances: (_stackId, layerId) =>
+    Promise.resolve(
+      layerId === "l-1"
+        ? [{ instanceId: "o-1", hostname: "web1", status: "online" }, { instanceId: "o-2", hostname: "web2", status: "online" }]
+        : layerId === "l-3"
+          ? [{ instanceId: "o-3", hostname: "web3", status: "stopped" }]
+          : [],
+    ),
+  startDeployment: () => Promise.reject(new Error("not expected")),
+  getDeployment: () => Promise.reject(new Error("not expected")),
+  findDeployments: () => Promise.reject(new Error("not expected")),
+};
+const validate = () => makeValidate(() => ({ target: fleet }));
 
 describe("Handler: deploy validate", () => {
   it("derives the config, defaults applied and the lock named by scope", async () => {
@@ -40,11 +62,34 @@ describe("Handler: deploy validate", () => {
   });
 });
 
+describe("Handler: deploy validate, against the fleet", () => {
+  it.each([
+    [{ stackId: "s-9", layerId: "l-1", appId: "a-1" }, "stackId", 'stack "s-9" does not exist'],
+    [{ stackId: "s-1", layerId: "l-9", appId: "a-1" }, "layerId", 'layer "l-9" does not exist'],
+    [{ stackId: "s-1", layerId: "l-2", appId: "a-1" }, "layerId", 'layer "l-2" belongs to stack "s-2", not to stack "s-1"'],
+    [{ stackId: "s-1", layerId: "l-1", appId: "a-9" }, "appId", 'app "a-9" does not exist'],
+    [{ stackId: "s-1", layerId: "l-1", appId: "a-2" }, "appId", 'app "a-2" belongs to stack "s-2", not to stack "s-1"'],
+    [{ stackId: "s-1", layerId: "l-1", appId: "a-1", batchSize: 3 }, "batchSize", "must be at most 2, the number of online instances"],
+    [{ stackId: "s-2", layerId: "l-2", appId: "a-2" }, "layerId", 'layer "l-2" has no instances: nothing to deploy'],
+    [{ stackId: "s-3", layerId: "l-3", appId: "a-3" }, "layerId", 'layer "l-3" has 1 instance(s), none online: nothing to deploy'],
+  ])("refuses %j naming %s", async (input, field, message) => {
+    const error = await validate()({ input, executionId: "e", startedAt: "2026-01-01T00:00:00Z" }, context).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadInputError);
+    expect((error as BadInputError).field).toBe(field);
+    expect((error as Error).message).toContain(message);
+  });
+
+  it("accepts a batch as large as the layer's online instances", async () => {
+    const config = await validate()({ input: { stackId: "s-1", layerId: "l-1", appId: "a-1", batchSize: 2 }, executionId: "e", startedAt: "2026-01-01T00:00:00Z" }, context);
+    expect(config).toMatchObject({ batchSize: 2 });
+  });
+});
+
 describe("Handler: deploy cleanup (the status-change rule's target)", () => {
   it("releases the lock of an execution that failed before recording anything, found from its input", async () => {
     const { doc, names } = await freshTables();
     const lockStore = new DynamoLockStore(doc, { tableName: names.locks });
-    const services = { target: unused, loadBalancers: unused, journal: new DeployJournal(doc, { tableName: names.registry }), lockStore } as DeployServices;
+    const services = { target: unused, loadBalancers: unused, claims: unused, journal: new DeployJournal(doc, { tableName: names.registry }), lockStore } as DeployServices;
     const executionArn = "arn:aws:states:us-east-1:1:execution:deploy:early";
     await new LockService({ store: lockStore, ownerId: executionArn }).acquire("deploy/stack/s-9", { leaseMs: 60_000 });
     const report = await cleanup(() => services)(

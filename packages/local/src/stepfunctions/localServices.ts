@@ -1,7 +1,7 @@
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ClassicElb, DeployJournal, DynamoLockStore, OpsWorksTarget, type DeployServices, type TableNames } from "@scythe/core";
+import { ClassicElb, DeployJournal, DynamoLockStore, LoadBalancerClaims, OpsWorksTarget, type DeployServices, type TableNames } from "@scythe/core";
 import { localCredentials, localRegion } from "../world/clients.js";
 
 /** The deploy services of the local world: the real SDK clients pointed at the fleet simulator. */
@@ -19,5 +19,6 @@ export function localDeployServices(options: {
     loadBalancers: new ClassicElb(new ElasticLoadBalancingClient(config)),
     journal: new DeployJournal(options.doc, { tableName: options.tables.registry }),
     lockStore: new DynamoLockStore(options.doc, { tableName: options.tables.locks }),
+    claims: new LoadBalancerClaims(options.doc, { tableName: options.tables.locks }),
   };
 }

@@ -1,5 +1,8 @@
 import {
   CreateDeploymentCommand,
+  DescribeAppsCommand,
+  DescribeLayersCommand,
+  DescribeStacksCommand,
   DescribeDeploymentsCommand,
   DescribeInstancesCommand,
   ResourceNotFoundException,
@@ -7,11 +10,36 @@ import {
   type OpsWorksClient,
 } from "@aws-sdk/client-opsworks";
 import { notFound, translateCloudError } from "../awsErrors.js";
-import type { Deployment, DeploymentRequest, DeploymentStatus, DeployTarget, TargetInstance } from "../ports.js";
+import { CloudResourceNotFoundError } from "../errors.js";
+import type { Deployment, DeploymentRequest, DeploymentStatus, DeployTarget, LocatedIds, TargetInstance } from "../ports.js";
 
 /** DeployTarget on AWS OpsWorks Stacks: one client, given by the caller. */
 export class OpsWorksTarget implements DeployTarget {
   constructor(private readonly client: OpsWorksClient) {}
+
+  async locate(ids: { stackId: string; layerId: string; appId: string }): Promise<LocatedIds> {
+    const [stack, layer, app] = await Promise.all([
+      this.unlessMissing(() => this.call(`DescribeStacks(${ids.stackId})`, () => this.client.send(new DescribeStacksCommand({ StackIds: [ids.stackId] })))),
+      this.unlessMissing(() => this.call(`DescribeLayers(${ids.layerId})`, () => this.client.send(new DescribeLayersCommand({ LayerIds: [ids.layerId] })))),
+      this.unlessMissing(() => this.call(`DescribeApps(${ids.appId})`, () => this.client.send(new DescribeAppsCommand({ AppIds: [ids.appId] })))),
+    ]);
+    const layerStackId = layer?.Layers?.find((l) => l.LayerId === ids.layerId)?.StackId;
+    const appStackId = app?.Apps?.find((a) => a.AppId === ids.appId)?.StackId;
+    return {
+      stackExists: (stack?.Stacks ?? []).some((s) => s.StackId === ids.stackId),
+      ...(layerStackId !== undefined && { layerStackId }),
+      ...(appStackId !== undefined && { appStackId }),
+    };
+  }
+
+  private async unlessMissing<T>(read: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof CloudResourceNotFoundError) return undefined;
+      throw error;
+    }
+  }
 
   async listInstances(stackId: string, layerId: string): Promise<TargetInstance[]> {
     const out = await this.call(`DescribeInstances(layer ${layerId})`, () =>

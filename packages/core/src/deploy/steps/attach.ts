@@ -1,3 +1,4 @@
+import type { DetachDecision } from "../detachPlan.js";
 import { LoadBalancerTimeoutError } from "../errors.js";
 import type { Rollout } from "../state.js";
 import { byLoadBalancer, markBatch } from "./batchRecords.js";
@@ -35,8 +36,19 @@ export async function checkInService(session: DeploySession, rollout: Rollout): 
 async function completeBatch(session: DeploySession, rollout: Rollout): Promise<Rollout> {
   const current = rollout.current;
   if (!current) throw new RangeError("no batch to complete");
+  // Serving again everywhere it left: other deploys may count on these instances now.
+  await releaseClaims(session, current.decisions);
   await markBatch(session, current.decisions, { phase: "done", time: "inServiceAt" }, ["attaching"]);
   const index = rollout.index + 1;
   await session.services.journal.updateSummary(session.config.executionId, { completedBatches: index }, session.fence);
   return { ...rollout, index, done: index >= rollout.batches.length, current: { ...current, ready: true } };
+}
+
+/** Drops this execution's claims on the instances of `decisions` (a second call finds none). */
+export async function releaseClaims(session: Pick<DeploySession, "services" | "config">, decisions: readonly DetachDecision[]): Promise<void> {
+  await Promise.all(
+    [...byLoadBalancer(decisions)].flatMap(([lb, endpoints]) =>
+      endpoints.map((endpoint) => session.services.claims.release(lb, endpoint, session.config.executionId)),
+    ),
+  );
 }

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from "../../clock.js";
 import { LockService, type Lease } from "../../lock/LockService.js";
 import type { LockStore } from "../../lock/LockStore.js";
 import type { Fence } from "../../lock/fence.js";
+import type { LoadBalancerClaims } from "../claims/LoadBalancerClaims.js";
 import type { DeployJournal } from "../DeployJournal.js";
 import { DeployStoppedError } from "../errors.js";
 import type { DeployConfig } from "../input.js";
@@ -14,6 +15,8 @@ export interface DeployServices {
   readonly loadBalancers: LoadBalancers;
   readonly journal: DeployJournal;
   readonly lockStore: LockStore;
+  /** Per-load-balancer ledgers of instances taken out, shared by every deploy. */
+  readonly claims: LoadBalancerClaims;
   readonly clock?: Clock;
 }
 

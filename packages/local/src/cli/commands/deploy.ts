@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { Command } from "commander";
-import { DeployJournal, ScytheError, ValidationError, deployInput, parseInput, previewRollout, type DeployInput, type DeployReport } from "@scythe/core";
+import { BadInputError, DeployJournal, ScytheError, ValidationError, checkAgainstFleet, deployInput, parseInput, previewRollout, type DeployInput, type DeployReport } from "@scythe/core";
 import { followProgress, localDeployServices, startLocalDeploy, type LocalExecutionResult } from "../../stepfunctions/index.js";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import type { Output } from "../output.js";
@@ -69,6 +69,8 @@ async function runLocally(output: Output, target: Target, input: DeployInput, op
   const simulator = target.world?.simulator;
   if (!simulator) throw new ScytheError("the local world has no fleet simulator recorded; restart it with `scythe dev`");
   const services = localDeployServices({ doc: target.doc, tables: target.tables, simulator });
+  // Wrong ids or a batch larger than the layer: exit 2 naming the field, before anything starts.
+  await checkAgainstFleet(services.target, parseInput(deployInput, input));
   if (opts.dryRun) {
     const request = parseInput(deployInput, input);
     const preview = await previewRollout(services.target, services.loadBalancers, request);
@@ -137,6 +139,8 @@ async function runOnStage(output: Output, target: Target, input: DeployInput, op
   });
 }
 
+const badInputErrors = new Set(["BadInputError", "ValidationError", "UnknownIdError"]);
+
 function report(output: Output, r: { executionArn: string; status: string; output?: unknown; error?: string; cause?: string; transitions?: number; cleanup?: unknown }): void {
   if (r.status !== "SUCCEEDED") {
     let message = r.cause ?? "";
@@ -146,6 +150,9 @@ function report(output: Output, r: { executionArn: string; status: string; outpu
     } catch {
       // a cause that is plain text
     }
+    // The execution refused its input at its first state (e.g. an id the fleet does not have): bad input, exit 2.
+    const field = /^([A-Za-z]+): /.exec(message)?.[1];
+    if (field && r.error && badInputErrors.has(r.error)) throw new BadInputError(field, message);
     throw new DeployFailedError(`deploy ${r.executionArn} ${r.status.toLowerCase()}${r.error ? `: ${r.error}` : ""}${message ? `: ${message}` : ""}`);
   }
   output.result(r, `${r.executionArn} succeeded\n${summarize(r.output as DeployReport)}`);

@@ -1,0 +1,143 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { StorageUnavailableError } from "../../errors.js";
+
+/** One instance a deploy has taken (or is about to take) out of a load balancer. */
+export interface OutClaim {
+  readonly executionId: string;
+  /** The deploy lock and token the claim was made under: the claim lives while that lease does. */
+  readonly lock: string;
+  readonly token: number;
+  readonly instanceId: string;
+  readonly batch: number;
+}
+
+/** A load balancer's ledger: who has which endpoint out, at which version. */
+export interface ClaimSheet {
+  readonly loadBalancer: string;
+  /** 0 when the ledger item does not exist yet. */
+  readonly version: number;
+  /** Endpoint (EC2 instance) id → claim. */
+  readonly out: Readonly<Record<string, OutClaim>>;
+}
+
+/** A ledger rewritten by a plan: the version it was read at, and what is out afterwards. */
+export interface SheetWrite {
+  readonly loadBalancer: string;
+  readonly readVersion: number;
+  readonly out: Readonly<Record<string, OutClaim>>;
+}
+
+export interface LoadBalancerClaimsOptions {
+  /** The locks table: the ledgers are coordination items beside the locks. */
+  readonly tableName: string;
+}
+
+export const claimKey = (loadBalancer: string) => `lb-out/${loadBalancer}`;
+
+/** A transaction item the caller adds to the claim (the deploy journal's plan record). */
+export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
+
+/**
+ * Per-load-balancer "out" ledgers in DynamoDB. A deploy decides which instances leave a
+ * load balancer against its ledger and commits the decision with one transaction that is
+ * conditional on every ledger's version, so two deploys touching one load balancer can
+ * never both count on the same instance staying in service.
+ */
+export class LoadBalancerClaims {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly options: LoadBalancerClaimsOptions,
+  ) {}
+
+  async read(loadBalancers: readonly string[]): Promise<ClaimSheet[]> {
+    return Promise.all(
+      loadBalancers.map(async (loadBalancer) => {
+        try {
+          const out = await this.doc.send(new GetCommand({ TableName: this.options.tableName, Key: { pk: claimKey(loadBalancer) }, ConsistentRead: true }));
+          const item = out.Item;
+          return { loadBalancer, version: typeof item?.version === "number" ? item.version : 0, out: toClaims(item?.out) };
+        } catch (error) {
+          throw unavailable(error);
+        }
+      }),
+    );
+  }
+
+  /** The transaction items that rewrite the ledgers, each conditional on the version it was read at. */
+  writeItems(writes: readonly SheetWrite[]): TransactItem[] {
+    return writes.map((w) => ({
+      Put: {
+        TableName: this.options.tableName,
+        Item: { pk: claimKey(w.loadBalancer), version: w.readVersion + 1, out: w.out },
+        ConditionExpression: w.readVersion === 0 ? "attribute_not_exists(pk)" : "version = :read",
+        ...(w.readVersion !== 0 && { ExpressionAttributeValues: { ":read": w.readVersion } }),
+      },
+    }));
+  }
+
+  /**
+   * Commits the ledgers and the caller's items at once. False when any condition failed or
+   * another transaction touched an item meanwhile: re-read and plan again.
+   */
+  async commit(writes: readonly SheetWrite[], also: readonly TransactItem[]): Promise<boolean> {
+    const items = [...this.writeItems(writes), ...also];
+    if (items.length > 100) throw new RangeError(`a batch's claim touches ${items.length} items; DynamoDB transactions hold at most 100`);
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? "None");
+        if (codes.every((c) => c === "None" || c === "ConditionalCheckFailed" || c === "TransactionConflict")) return false;
+      }
+      throw unavailable(error);
+    }
+  }
+
+  /**
+   * Drops `endpoint`'s claim on `loadBalancer` if `executionId` holds it; bumps the version
+   * so a plan read before cannot write the claim back. False when there was none to drop.
+   */
+  async release(loadBalancer: string, endpoint: string, executionId: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { pk: claimKey(loadBalancer) },
+          UpdateExpression: "REMOVE #out.#ep SET version = version + :one",
+          ConditionExpression: "#out.#ep.executionId = :me",
+          ExpressionAttributeNames: { "#out": "out", "#ep": endpoint },
+          ExpressionAttributeValues: { ":me": executionId, ":one": 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw unavailable(error);
+    }
+  }
+}
+
+function toClaims(raw: unknown): Record<string, OutClaim> {
+  if (!raw || typeof raw !== "object") return {};
+  const out: Record<string, OutClaim> = {};
+  for (const [endpoint, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!value || typeof value !== "object") continue;
+    const v = value as Record<string, unknown>;
+    if (typeof v.executionId !== "string" || typeof v.lock !== "string" || typeof v.token !== "number") continue;
+    out[endpoint] = {
+      executionId: v.executionId,
+      lock: v.lock,
+      token: v.token,
+      instanceId: typeof v.instanceId === "string" ? v.instanceId : "",
+      batch: typeof v.batch === "number" ? v.batch : -1,
+    };
+  }
+  return out;
+}
+
+function unavailable(error: unknown): StorageUnavailableError {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new StorageUnavailableError(`load balancer claims unavailable (${reason})`, { cause: error });
+}

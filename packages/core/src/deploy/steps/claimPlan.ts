@@ -1,0 +1,85 @@
+import { LockService } from "../../lock/LockService.js";
+import type { ClaimSheet, OutClaim, SheetWrite } from "../claims/LoadBalancerClaims.js";
+import { detachPlan, type BatchMember, type DetachDecision, type LoadBalancerView } from "../detachPlan.js";
+import { ClaimContendedError } from "../errors.js";
+import type { DeploySession } from "./session.js";
+
+const attempts = 12;
+
+/**
+ * Plans a batch's detaches and claims them, atomically with respect to every other
+ * deploy touching the same load balancers, whatever their stack or lock:
+ *
+ * 1. read the ledgers of every load balancer a member is registered with;
+ * 2. read health; an instance counts as staying in service only if it is InService, not
+ *    draining, and not claimed out by another live deploy (a claim outlives ELB's
+ *    eventually consistent health: it is dropped only once the instance serves again);
+ * 3. commit the plan record and the new ledgers in one transaction, conditional on each
+ *    ledger's version. Another deploy's claim in between fails it: read and plan again.
+ *
+ * A second delivery of the task finds the committed plan and returns it unchanged.
+ */
+export async function claimBatchPlan(session: DeploySession, index: number, batch: readonly BatchMember[]): Promise<readonly DetachDecision[]> {
+  const { config, services } = session;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const recorded = await services.journal.plan(config.executionId, index);
+    if (recorded) return recorded.decisions;
+    const wanted = new Set(batch.flatMap((m) => (m.endpointId ? [m.endpointId] : [])));
+    const lbs = (await services.loadBalancers.list()).filter((lb) => lb.instances.some((id) => wanted.has(id)));
+    const sheets = await services.claims.read(lbs.map((lb) => lb.name));
+    const live = await liveClaims(session, sheets);
+    const views: LoadBalancerView[] = await Promise.all(
+      lbs.map(async (lb) => {
+        const out = live.get(lb.name) ?? {};
+        const health = await services.loadBalancers.health(lb.name);
+        const inService = health
+          .filter((h) => h.state === "InService" && !h.draining && lb.instances.includes(h.instanceId) && out[h.instanceId] === undefined)
+          .map((h) => h.instanceId);
+        return { name: lb.name, members: lb.instances, inService, othersOut: Object.keys(out).length };
+      }),
+    );
+    const decisions = detachPlan(batch, views);
+    const writes: SheetWrite[] = [];
+    for (const sheet of sheets) {
+      const leaving = decisions.filter((d) => d.endpointId !== undefined && d.detachFrom.includes(sheet.loadBalancer));
+      if (leaving.length === 0) continue;
+      const out: Record<string, OutClaim> = { ...live.get(sheet.loadBalancer) };
+      for (const d of leaving) {
+        out[d.endpointId ?? ""] = { executionId: config.executionId, lock: session.lock.name, token: session.lock.token, instanceId: d.instanceId, batch: index };
+      }
+      writes.push({ loadBalancer: sheet.loadBalancer, readVersion: sheet.version, out });
+    }
+    // Not one instance leaves without its claim; the heartbeat proves the lease still holds.
+    await session.heartbeat();
+    if (await services.claims.commit(writes, [services.journal.planItem(config.executionId, index, decisions)])) return decisions;
+    await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
+  }
+  throw new ClaimContendedError(`batch ${index + 1}: load balancer claims kept changing under ${attempts} attempts; the state machine retries`);
+}
+
+/**
+ * The claims of other deploys that still hold their lease. A claim whose deploy lost or
+ * released its lock (it crashed, or its cleanup ran) is stale and dropped on the next
+ * write: its instance is judged by health alone. This execution's own claims are never
+ * live here: a plan is committed with its claims, so any left are from a finished batch.
+ */
+async function liveClaims(session: DeploySession, sheets: readonly ClaimSheet[]): Promise<Map<string, Record<string, OutClaim>>> {
+  const locks = new LockService({ store: session.services.lockStore, clock: session.clock });
+  const holders = new Map<string, Promise<{ holder?: string; token: number; held: boolean }>>();
+  const statusOf = (name: string) => {
+    let status = holders.get(name);
+    if (!status) holders.set(name, (status = locks.status(name)));
+    return status;
+  };
+  const live = new Map<string, Record<string, OutClaim>>();
+  for (const sheet of sheets) {
+    const kept: Record<string, OutClaim> = {};
+    for (const [endpoint, claim] of Object.entries(sheet.out)) {
+      if (claim.executionId === session.config.executionId) continue;
+      const status = await statusOf(claim.lock);
+      if (status.held && status.holder === claim.executionId && status.token === claim.token) kept[endpoint] = claim;
+    }
+    live.set(sheet.loadBalancer, kept);
+  }
+  return live;
+}

@@ -10,9 +10,10 @@ export interface PlatformApp {
 }
 
 /**
- * How a delete ended. `gone` is a conflict, not an error: the app was already deleted or
- * being deleted by someone else. `afterLostAnswer` says an earlier attempt of this very
- * call may have been applied (its answer was lost), so the app is most likely gone by us.
+ * How a delete ended. `gone` is a conflict, not an error and not a deletion: a 404 "not
+ * found" (absence proven) or a 403 (another delete under way, as Hatchet logs it; the app
+ * still exists). `afterLostAnswer` says an earlier attempt of this very call may have been
+ * applied (its answer was lost): with a 404 the app is most likely gone by us.
  */
 export type DeleteOutcome =
   | { readonly kind: "deleted" }

@@ -192,11 +192,14 @@ export class ReapPass {
         return;
       }
       if (outcome.kind === "deleted") return this.recordDeleted(target, started);
-      if (outcome.afterLostAnswer) return this.recordDeleted(target, started, `its answer was lost; a retry found it gone (${outcome.status})`);
+      // Only a 404 proves the app is gone; after a lost answer it was most likely our delete.
+      // A 403 proves nothing of the sort (the app is still there, being deleted or not ours).
+      if (outcome.afterLostAnswer && outcome.status === 404) return this.recordDeleted(target, started, `its answer was lost; a retry found it gone (404)`);
       this.forget(target.app);
       const then = this.onConflict();
       if (then === "refresh") end = "refresh";
-      const conflict: ReapConflict = { id: target.app.id, name: target.app.name, status: outcome.status, detail: outcome.detail, then };
+      const detail = outcome.afterLostAnswer ? `an earlier attempt's answer was lost; the retry got ${outcome.status}: ${outcome.detail}` : outcome.detail;
+      const conflict: ReapConflict = { id: target.app.id, name: target.app.name, status: outcome.status, detail, then };
       this.conflicts.push(conflict);
       this.deps.onEvent({ type: "conflict", conflict });
     };

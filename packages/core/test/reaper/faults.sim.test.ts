@@ -95,6 +95,18 @@ describe("Reaper under injected faults (simulator)", () => {
     expect(deletes.map((d) => d.status)).toEqual([200, 404, 200]);
   });
 
+  it("an answer lost while the platform still deletes the app: the retry's 403 is a conflict, never counted as deleted", async () => {
+    const { outsideIds } = await fleet(2);
+    await sim.control.config({ herokuDeleteSeconds: 600 });
+    await sim.control.addFaults({ action: "heroku:DELETE /apps", dropAfter: true, count: 1 });
+    const report = await reaper().pass({ concurrency: 1 });
+    // The first delete was applied (its answer lost) but the app still exists; the retry got 403.
+    expect(report.deleted.map((d) => d.name)).toEqual([ns(1)]);
+    expect(report.conflicts).toEqual([expect.objectContaining({ name: ns(2), status: 403, detail: expect.stringMatching(/answer was lost/) })]);
+    const { deletes } = await assertSafe(outsideIds);
+    expect(deletes.map((d) => d.status)).toEqual([200, 403, 200]);
+  });
+
   it("random 429s, 5xx, drops before and after applying, and slow answers at once: nothing outside touched, none deleted twice, every old app accounted for", async () => {
     const { oldIds, outsideIds, ids } = await fleet(60);
     await sim.control.addFaults(

@@ -53,6 +53,20 @@ describe("Class: OpsWorksInstanceBlueprint (fleet simulator)", () => {
     await expect(blueprint().destroy(record({}))).rejects.toBeInstanceOf(PermanentDestroyError);
   });
 
+  it("counts only ResourceNotFoundException as gone: another 4xx is an error, an answer without the instance proves nothing", async () => {
+    const seeded = await sim.control.seed({ stacks: [{ StackId: "s", Name: "s" }], instances: [{ StackId: "s", Hostname: "h1", Status: "stopped" }] });
+    const resource = record({ instanceId: seeded.instances[0]!.InstanceId });
+    await sim.control.addFaults({ action: "opsworks:DeleteInstance", error: "AccessDeniedException", status: 400, count: 1 });
+    await expect(blueprint().destroy(resource)).rejects.toBeInstanceOf(PermanentDestroyError);
+    await sim.control.addFaults({ action: "opsworks:DescribeInstances", error: "ValidationException", status: 400, count: 1 });
+    await expect(blueprint().destroy(resource)).rejects.toBeInstanceOf(PermanentDestroyError);
+    expect((await sim.control.state()).instances).toHaveLength(1);
+    // A 200 that lists no instance is not AWS's answer for a missing one (that is ResourceNotFoundException).
+    const empty = { send: async () => ({ Instances: [] }) } as unknown as OpsWorksClient;
+    const gone = new OpsWorksInstanceBlueprint({ instances: new OpsWorksInstances(empty) });
+    await expect(gone.destroy(resource)).rejects.toBeInstanceOf(TransientDestroyError);
+  });
+
   it("vetoes expiry while the resource is protected", async () => {
     const future = new Date(Date.now() + 60_000).toISOString();
     expect(await blueprint().vetoExpiry({ resource: record({ protectedUntil: future }) })).toBe(`protected until ${future}`);

@@ -21,14 +21,21 @@ const transientNames = new Set(["ThrottlingException", "Throttling", "ServiceUna
 export class OpsWorksInstances implements InstanceTeardown {
   constructor(private readonly client: OpsWorksClient) {}
 
+  /**
+   * Only ResourceNotFoundException proves the instance is gone (AWS's answer for an unknown
+   * id). An answer that merely lacks it, or lacks its status, proves nothing: try again later.
+   */
   async status(instanceId: string): Promise<string | undefined> {
+    let out;
     try {
-      const out = await this.client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-      return out.Instances?.[0]?.Status ?? undefined;
+      out = await this.client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
     } catch (error) {
       if (error instanceof ResourceNotFoundException) return undefined;
       throw translate(error, `describe instance ${instanceId}`);
     }
+    const status = out.Instances?.find((i) => i.InstanceId === instanceId)?.Status;
+    if (status === undefined) throw new TransientDestroyError(`describe instance ${instanceId}: the answer did not include it or its status`);
+    return status;
   }
 
   async stop(instanceId: string): Promise<void> {

@@ -26,7 +26,7 @@ describe("Stack: Storage", () => {
     });
   });
 
-  it("creates the registry with its sparse expiry index, a stream and TTL", () => {
+  it("creates the registry with its sparse expiry and deletion indexes, a stream and TTL", () => {
     const [registry] = tableWithKey([
       { AttributeName: registryTable.partitionKey.name, KeyType: "HASH" },
       { AttributeName: registryTable.sortKey.name, KeyType: "RANGE" },
@@ -45,6 +45,11 @@ describe("Stack: Storage", () => {
             { AttributeName: index.sortKey.name, KeyType: "RANGE" },
           ],
           Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["resourceId", "blueprint"] },
+        },
+        {
+          IndexName: "byDeletion",
+          KeySchema: [{ AttributeName: "deletionShard", KeyType: "HASH" }],
+          Projection: { ProjectionType: "KEYS_ONLY" },
         },
       ],
     });

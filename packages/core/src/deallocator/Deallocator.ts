@@ -1,5 +1,5 @@
 import type { CommandQueue } from "../leases/CommandQueue.js";
-import type { LeaseRecord, ResourceRecord } from "../leases/records.js";
+import type { ResourceRecord } from "../leases/records.js";
 import type { Registry } from "../leases/Registry.js";
 import { releasableResourceStatuses } from "../leases/resourceStatus.js";
 import type { UpdateWorker } from "../leases/UpdateWorker.js";
@@ -52,26 +52,39 @@ export class Deallocator {
     // Each round may free what the previous one destroyed (a network after its services).
     for (let round = 0; round < 100; round++) {
       let resources: ResourceRecord[];
-      let leases: Map<string, LeaseRecord>;
       try {
-        resources = (await this.options.registry.listResources()).map((r) => (assumedDestroyed.has(r.id) ? { ...r, status: "destroyed" as const } : r));
-        leases = new Map((await this.options.registry.listLeases()).map((l) => [l.id, l]));
+        // The sparse index names the candidates; nothing else in the registry is read.
+        const marked = await this.options.registry.markedForDeletion();
+        resources = [...(await this.options.registry.getResources(marked)).values()].filter((r) => !assumedDestroyed.has(r.id));
       } catch (error) {
         report.errors.push({ error: `could not read the registry, nothing deallocated: ${describe(error)}` });
         return report;
       }
-      const view: UsageView = { lease: async (id) => leases.get(id), resources: async () => resources };
+      const view: UsageView = {
+        lease: (id) => this.options.registry.getLease(id),
+        resource: async (id) => {
+          const found = await this.options.registry.getResource(id);
+          return found && assumedDestroyed.has(id) ? { ...found, status: "destroyed" } : found;
+        },
+      };
       const nominated: string[] = [];
+      const kept: { id: string; reason: string }[] = [];
       for (const resource of resources.filter((r) => candidate(r) && !handled.has(r.id))) {
-        const refusal = await deallocationRefusal(resource, view);
-        if (refusal) continue;
+        try {
+          const refusal = await deallocationRefusal(resource, view);
+          if (refusal) {
+            kept.push({ id: resource.id, reason: refusal });
+            continue;
+          }
+        } catch (error) {
+          kept.push({ id: resource.id, reason: `could not tell whether it is in use: ${describe(error)}` });
+          continue;
+        }
         handled.add(resource.id);
         nominated.push(resource.id);
       }
       if (nominated.length === 0) {
-        for (const r of resources.filter((r) => candidate(r) && !handled.has(r.id))) {
-          report.kept.push({ id: r.id, reason: (await deallocationRefusal(r, view)) ?? "unknown" });
-        }
+        report.kept.push(...kept);
         report.examined = report.nominated.length + report.kept.length;
         return report;
       }
@@ -94,11 +107,7 @@ export class Deallocator {
     let queue = [...new Set(ids)];
     const seen = new Set<string>();
     while (queue.length > 0) {
-      let all: Promise<ResourceRecord[]> | undefined;
-      const view: UsageView = {
-        lease: (id) => this.options.registry.getLease(id),
-        resources: () => (all ??= this.options.registry.listResources()),
-      };
+      const view: UsageView = { lease: (id) => this.options.registry.getLease(id), resource: (id) => this.options.registry.getResource(id) };
       const nominated: string[] = [];
       for (const id of queue) {
         seen.add(id);

@@ -15,8 +15,8 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { StorageUnavailableError } from "../errors.js";
 import { sendFenced, type Fence } from "../lock/fence.js";
 import { registryTable } from "../schema/tables.js";
-import { RecordExistsError } from "./errors.js";
-import { expiryShardOf } from "./expiryIndex.js";
+import { RecordExistsError, ReferenceRefusedError } from "./errors.js";
+import { deletionShardOf, deletionShards, expiryShardOf } from "./expiryIndex.js";
 import { toCommand, toLease, toResource } from "./items.js";
 import { commandSk, commandSkPrefix, objectPk, queueSk, recordSk, refFromPk, type ObjectKind, type ObjectRef } from "./keys.js";
 import type { CommandRecord, LeaseRecord, ResourceRecord } from "./records.js";
@@ -34,7 +34,57 @@ export class DynamoRegistry implements Registry {
   ) {}
 
   async createResource(resource: ResourceRecord): Promise<void> {
-    await this.create({ kind: "resource", id: resource.id }, resource, resource.expiresAt);
+    if (resource.references.length === 0) return this.create({ kind: "resource", id: resource.id }, resource, resource.expiresAt);
+    const ref: ObjectRef = { kind: "resource", id: resource.id };
+    const put = { TableName: this.tableName, Item: this.itemOf(ref, resource, resource.expiresAt), ConditionExpression: "attribute_not_exists(pk)" };
+    // Nothing new may come to depend on what is going away (swarmkit): the reference and
+    // the referenced resource's condition are one write, so a mark cannot slip in between.
+    const references = resource.references.map((id) => ({
+      TableName: this.tableName,
+      Key: { pk: objectPk({ kind: "resource", id }), sk: recordSk },
+      UpdateExpression: "ADD #referencedBy :referrer",
+      ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#deleteRequested) AND #status <> :destroyed",
+      ExpressionAttributeNames: { "#referencedBy": "referencedBy", "#deleteRequested": "deleteRequested", "#status": "status" },
+      ExpressionAttributeValues: { ":referrer": new Set([resource.id]), ":destroyed": "destroyed" },
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
+    }));
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...references.map((Update) => ({ Update }))] }));
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw unavailable(this.tableName, error);
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons[0]?.Code === "ConditionalCheckFailed") throw new RecordExistsError("resource", resource.id);
+      for (const [i, id] of resource.references.entries()) {
+        const reason = reasons[i + 1];
+        if (reason?.Code !== "ConditionalCheckFailed") continue;
+        const old = reason.Item ? unmarshall(reason.Item) : undefined;
+        const why = !old ? `no resource ${id}` : old.status === "destroyed" ? `resource ${id} is destroyed` : `resource ${id} is marked for deletion`;
+        throw new ReferenceRefusedError(i, id, why);
+      }
+      throw unavailable(this.tableName, error);
+    }
+  }
+
+  async removeReferrer(resourceId: string, referrerId: string, now: number): Promise<void> {
+    const update = new UpdateExpression().set("updatedAt", now).deleteFromSet("referencedBy", referrerId).condition("attribute_exists(pk)");
+    await this.updateKey(objectPk({ kind: "resource", id: resourceId }), recordSk, update);
+  }
+
+  async markedForDeletion(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const shard of deletionShards) {
+      const items = await this.queryAll({
+        TableName: this.tableName,
+        IndexName: registryTable.indexes[1].name,
+        KeyConditionExpression: "deletionShard = :shard",
+        ExpressionAttributeValues: { ":shard": shard },
+      });
+      for (const item of items) {
+        const ref = refFromPk(String(item.pk));
+        if (ref?.kind === "resource") ids.push(ref.id);
+      }
+    }
+    return ids;
   }
 
   async createLease(lease: LeaseRecord): Promise<void> {
@@ -70,7 +120,8 @@ export class DynamoRegistry implements Registry {
     if (changes.releaseReason !== undefined) update.set("releaseReason", changes.releaseReason);
     if (changes.brokenReason !== undefined) update.set("brokenReason", changes.brokenReason);
     if (changes.destroy !== undefined) update.set("destroy", changes.destroy);
-    if (changes.deleteRequested) update.set("deleteRequested", true);
+    if (changes.deleteRequested) update.set("deleteRequested", true).set("deletionShard", deletionShardOf(objectPk(ref)));
+    if (changes.status === "destroyed") update.remove("deletionShard");
     if (changes.onlyIfLeasable) {
       update.condition("attribute_not_exists(#deleteRequested) AND #status = :active", { active: "active" }, ["deleteRequested", "status"]);
     }
@@ -238,13 +289,19 @@ export class DynamoRegistry implements Registry {
   }
 
   private async create(ref: ObjectRef, record: ResourceRecord | LeaseRecord, expiresAt: number | undefined): Promise<void> {
+    const out = await this.put({ TableName: this.tableName, Item: this.itemOf(ref, record, expiresAt), ConditionExpression: "attribute_not_exists(pk)" });
+    if (!out.ok) throw new RecordExistsError(ref.kind, ref.id);
+  }
+
+  private itemOf(ref: ObjectRef, record: ResourceRecord | LeaseRecord, expiresAt: number | undefined): Item {
     const pk = objectPk(ref);
-    const { leaseIds, ...rest } = record as ResourceRecord;
+    const { leaseIds, referencedBy, ...rest } = record as ResourceRecord;
     const item: Item = { ...rest, pk, sk: recordSk, type: ref.kind };
     if (leaseIds?.length) item.leaseIds = new Set(leaseIds);
+    if (referencedBy?.length) item.referencedBy = new Set(referencedBy);
     if (expiresAt !== undefined) item.expiryShard = expiryShardOf(pk);
-    const out = await this.put({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" });
-    if (!out.ok) throw new RecordExistsError(ref.kind, ref.id);
+    if ((record as ResourceRecord).deleteRequested && record.status !== "destroyed") item.deletionShard = deletionShardOf(pk);
+    return item;
   }
 
   /** Every record update: on the version (and status) read, bumping the version. */

@@ -5,7 +5,7 @@ import { sleep } from "../lock/sleep.js";
 import { parseInput } from "../validation.js";
 import type { Blueprints } from "./Blueprint.js";
 import type { CommandQueue } from "./CommandQueue.js";
-import { RecordNotFoundError, ResourceUnavailableError } from "./errors.js";
+import { RecordNotFoundError, ReferenceRefusedError, ResourceUnavailableError } from "./errors.js";
 import {
   acquireLeaseInput,
   createResourceInput,
@@ -73,13 +73,6 @@ export class LeaseService {
     if (!this.options.blueprints.has(input.blueprint)) {
       throw new ValidationError("blueprint", `unknown blueprint "${input.blueprint}" (known: ${this.options.blueprints.names().join(", ")})`);
     }
-    for (const [i, id] of input.references.entries()) {
-      const referenced = await this.registry.getResource(id);
-      if (!referenced) throw new ValidationError(`references.${i}`, `no resource ${id}`);
-      // Nothing new may come to depend on what is going away (swarmkit: no new users of a network pending deletion).
-      if (referenced.status === "destroyed") throw new ValidationError(`references.${i}`, `resource ${id} is destroyed`);
-      if (referenced.deleteRequested) throw new ValidationError(`references.${i}`, `resource ${id} is marked for deletion`);
-    }
     const now = this.clock.now();
     const resource: ResourceRecord = {
       id: input.id ?? randomUUID(),
@@ -95,7 +88,13 @@ export class LeaseService {
       leaseIds: [],
       references: input.references,
     };
-    await this.registry.createResource(resource);
+    try {
+      await this.registry.createResource(resource);
+    } catch (error) {
+      // The registry refuses a reference to what is missing, destroyed or going away, atomically with the create.
+      if (error instanceof ReferenceRefusedError) throw new ValidationError(`references.${error.index}`, error.reason);
+      throw error;
+    }
     return resource;
   }
 

@@ -64,8 +64,16 @@ export interface ConsumeResult {
  * worker, on its lock's fencing token). A refused condition comes back as a value.
  */
 export interface Registry {
-  /** Throws RecordExistsError if the id is taken. */
+  /**
+   * Throws RecordExistsError if the id is taken. A resource with references is created in
+   * one transaction that adds it to each referenced resource's `referencedBy`, refused
+   * (ReferenceRefusedError) if one is missing, destroyed or marked for deletion.
+   */
   createResource(resource: ResourceRecord): Promise<void>;
+  /** Takes a destroyed resource out of `referencedBy` of one it referenced. */
+  removeReferrer(resourceId: string, referrerId: string, now: number): Promise<void>;
+  /** Ids of resources marked for deletion and not destroyed, from the sparse index (eventually consistent). */
+  markedForDeletion(): Promise<string[]>;
   createLease(lease: LeaseRecord): Promise<void>;
   getResource(id: string): Promise<ResourceRecord | undefined>;
   getLease(id: string): Promise<LeaseRecord | undefined>;

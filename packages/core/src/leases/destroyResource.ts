@@ -29,6 +29,8 @@ export async function destroyResource(resource: ResourceRecord, context: WorkCon
       const result = await blueprint.destroy(current, context.signal);
       await move(current, "destroyed", context, {});
       context.destroys.push({ resourceId: current.id, result });
+      // Housekeeping only: a referrer left behind is read and seen destroyed by the deallocator.
+      for (const id of current.references) await context.registry.removeReferrer(id, current.id, clock.now()).catch(() => undefined);
       return done(result === "destroyed" ? "destroyed" : "destroyed (it was already gone)");
     } catch (error) {
       if (context.signal.aborted) throw context.signal.reason;

@@ -74,3 +74,14 @@ export class UnknownBlueprintError extends ScytheError {
 
 /** Appending to a queue kept losing its slot to a worker filling gaps; safe to retry. */
 export class QueueContentionError extends ScytheError {}
+
+/** A new resource may not reference this one: it does not exist, is destroyed, or is marked for deletion. */
+export class ReferenceRefusedError extends ScytheError {
+  constructor(
+    readonly index: number,
+    readonly resourceId: string,
+    readonly reason: string,
+  ) {
+    super(`references.${index}: ${reason}`);
+  }
+}

@@ -15,3 +15,8 @@ export function expiryShardOf(pk: string): string {
   const bucket = createHash("sha1").update(pk).digest().readUInt32BE(0) % expiryShardCount;
   return `expiry#${bucket}`;
 }
+
+/** Shards of the sparse `byDeletion` index (resources marked for deletion), spread the same way. */
+export const deletionShards: readonly string[] = Array.from({ length: expiryShardCount }, (_, i) => `deletion#${i}`);
+
+export const deletionShardOf = (pk: string): string => expiryShardOf(pk).replace("expiry#", "deletion#");

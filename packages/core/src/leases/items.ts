@@ -29,6 +29,7 @@ const resourceItem = z.object({
   leaseIds: stringSet,
   deleteRequested: z.boolean().optional(),
   references: z.array(z.string()).default([]),
+  referencedBy: stringSet,
   releaseReason: z.string().optional(),
   destroy: z.object({ startedAt: z.number(), attempts: z.number(), lastError: z.string().optional() }).optional(),
   brokenReason: z.string().optional(),

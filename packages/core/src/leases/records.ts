@@ -29,6 +29,11 @@ export interface ResourceRecord {
   readonly deleteRequested?: boolean;
   /** Ids of other resources this one depends on (a network, a database). */
   readonly references: readonly string[];
+  /**
+   * Ids of resources that reference this one, added in the same transaction that creates
+   * them and removed once they are destroyed: a superset of the live referrers.
+   */
+  readonly referencedBy?: readonly string[];
   readonly releaseReason?: string;
   readonly destroy?: DestroyProgress;
   readonly brokenReason?: string;

@@ -19,7 +19,7 @@ export async function applyToResource(id: string, command: CommandRecord, contex
     }
     case "deallocate": {
       // The deallocator only nominates; the single writer decides, on what it reads now.
-      const view = { lease: (id: string) => context.registry.getLease(id), resources: () => context.registry.listResources() };
+      const view = { lease: (id: string) => context.registry.getLease(id), resource: (id: string) => context.registry.getResource(id) };
       const refusal = releasableResourceStatuses.includes(resource.status) ? await deallocationRefusal(resource, view) : undefined;
       return refusal ? done(`kept: ${refusal}`) : releaseResource(resource, command, "deallocate", context);
     }

@@ -64,6 +64,13 @@ export const registryTable = {
       // writes beyond the keys', and lets the sweep expire a lease without reading it.
       projection: ["resourceId", "blueprint"],
     },
+    {
+      // Sparse too: only resources marked for deletion and not yet destroyed carry
+      // `deletionShard`, so the deallocator's pass reads its candidates, not the table.
+      name: "byDeletion",
+      partitionKey: { name: "deletionShard", type: "S" },
+      projection: "KEYS_ONLY",
+    },
   ],
   stream: "NEW_AND_OLD_IMAGES",
   timeToLiveAttribute: "ttl",

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { costCommand } from "./commands/cost.js";
 import { deallocateCommand } from "./commands/deallocate.js";
 import { demoCommand } from "./commands/demo.js";
 import { devCommand } from "./commands/dev.js";
@@ -27,5 +28,6 @@ export function buildProgram(): Command {
     .addCommand(leasesCommand())
     .addCommand(resourcesCommand())
     .addCommand(reapCommand())
-    .addCommand(deployCommand());
+    .addCommand(deployCommand())
+    .addCommand(costCommand());
 }

@@ -5,6 +5,11 @@ export interface MeterReading {
   readCapacity: number;
   writeCapacity: number;
   byCommand: Record<string, number>;
+  /**
+   * Read units DynamoDB bills but DynamoDB Local does not report: a read request is charged
+   * at least 0.5 unit (1 if strongly consistent) even when it finds nothing.
+   */
+  readFloorTopUp: number;
 }
 
 /**
@@ -12,7 +17,7 @@ export interface MeterReading {
  * request is made to return its ConsumedCapacity (TOTAL). For benchmarks and cost tests.
  */
 export function meterClient(client: DynamoDBClient) {
-  const reading: MeterReading = { requests: 0, readCapacity: 0, writeCapacity: 0, byCommand: {} };
+  const reading: MeterReading = { requests: 0, readCapacity: 0, writeCapacity: 0, byCommand: {}, readFloorTopUp: 0 };
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const command = context.commandName ?? "unknown";
@@ -23,14 +28,19 @@ export function meterClient(client: DynamoDBClient) {
         input.ReturnConsumedCapacity = "TOTAL";
       }
       const result = await next(args);
+      const before = reading.readCapacity;
       addCapacity(reading, command, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+      if (isRead(command)) {
+        const floor = input.ConsistentRead === true ? 1 : 0.5;
+        reading.readFloorTopUp += Math.max(0, floor - (reading.readCapacity - before));
+      }
       return result;
     },
     { step: "initialize", name: "scytheMeter" },
   );
   return {
     reading: () => ({ ...reading, byCommand: { ...reading.byCommand } }),
-    reset: () => Object.assign(reading, { requests: 0, readCapacity: 0, writeCapacity: 0, byCommand: {} }),
+    reset: () => Object.assign(reading, { requests: 0, readCapacity: 0, writeCapacity: 0, byCommand: {}, readFloorTopUp: 0 }),
   };
 }
 

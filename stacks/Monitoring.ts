@@ -1,5 +1,6 @@
+import { CfnQueue, Queue } from "aws-cdk-lib/aws-sqs";
 import { Function, getStack, use, type StackContext } from "sst/constructs";
-import { alarmPlan, type ResourceRef } from "../packages/core/src/operations/alarmPlan.js";
+import { alarmPlan, stageDeadLetters, type ResourceRef } from "../packages/core/src/operations/alarmPlan.js";
 import { scheduledJobMetrics } from "../packages/core/src/operations/metrics.js";
 import { Deploys } from "./Deploys.js";
 import { Janitor } from "./Janitor.js";
@@ -23,7 +24,16 @@ export function Monitoring({ stack, app }: StackContext) {
   const janitor = use(Janitor);
   const deploys = use(Deploys);
 
-  const functions = [getStack(Janitor), getStack(Deploys)].flatMap((s) => s.node.findAll().filter((c): c is Function => c instanceof Function));
+  const constructs = [getStack(Janitor), getStack(Deploys)].flatMap((s) => s.node.findAll());
+  const functions = constructs.filter((c): c is Function => c instanceof Function);
+  // Work queues' own dead-letter queues: encrypted like the stage's, and alarmed on the same way.
+  const workDeadLetters = new Map(
+    constructs.flatMap((c) => (c instanceof Queue && c.deadLetterQueue?.queue instanceof Queue ? [[c.deadLetterQueue.queue.node.id, c.deadLetterQueue.queue] as const] : [])),
+  );
+  for (const queue of workDeadLetters.values()) {
+    const cfn = queue.node.defaultChild as CfnQueue;
+    if (cfn.kmsMasterKeyId === undefined) cfn.sqsManagedSseEnabled = true;
+  }
   giveLogGroups(functions, ops.settings);
   sendFailuresTo(ops.deadLetters, functions);
   observeStateMachine(deploys.machine, deploys.role, ops.settings);
@@ -50,8 +60,11 @@ export function Monitoring({ stack, app }: StackContext) {
         return functionNameOf(ref.job);
       case "table":
         return tables[ref.table].tableName;
-      case "deadLetters":
-        return ops.deadLetters.queueName;
+      case "deadLetters": {
+        const queue = ref.queue === stageDeadLetters ? ops.deadLetters : workDeadLetters.get(ref.queue);
+        if (!queue) throw new Error(`no dead-letter queue "${ref.queue}"`);
+        return queue.queueName;
+      }
     }
   };
 
@@ -60,11 +73,12 @@ export function Monitoring({ stack, app }: StackContext) {
     const schedule = scheduleFor(app, job);
     return schedule ? [[job, schedule]] : [];
   }));
-  const alarms = buildAlarms(stack, alarmPlan({ stage: app.stage, schedules }), resolve, ops.alarms);
+  const deadLetterQueues = [stageDeadLetters, ...workDeadLetters.keys()];
+  const alarms = buildAlarms(stack, alarmPlan({ stage: app.stage, schedules, deadLetterQueues }), resolve, ops.alarms);
   const dashboard = buildDashboard(stack, {
     stage: app.stage,
     stateMachineArn: deploys.machine.attrArn,
-    deadLetterQueueName: ops.deadLetters.queueName,
+    deadLetterQueueNames: [ops.deadLetters.queueName, ...[...workDeadLetters.values()].map((q) => q.queueName)],
     tableNames: { locks: tables.locks.tableName, registry: tables.registry.tableName },
     functionNameOf,
     alarms,

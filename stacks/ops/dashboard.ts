@@ -18,7 +18,7 @@ import {
 export interface DashboardSources {
   readonly stage: string;
   readonly stateMachineArn: string;
-  readonly deadLetterQueueName: string;
+  readonly deadLetterQueueNames: readonly string[];
   readonly tableNames: { readonly locks: string; readonly registry: string };
   readonly functionNameOf: (job: string) => string;
   readonly alarms: readonly IAlarm[];
@@ -99,7 +99,7 @@ export function buildDashboard(scope: Construct, sources: DashboardSources): Das
     }),
     new GraphWidget({
       title: "dead letters",
-      left: [aws("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: sources.deadLetterQueueName }, "waiting", "Maximum")],
+      left: sources.deadLetterQueueNames.map((QueueName, i) => aws("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName }, i === 0 ? "failed events and batches" : "failed work items", "Maximum")),
       width: 8,
     }),
     new GraphWidget({

@@ -90,7 +90,8 @@ describe("Stack: Monitoring, failure destinations", () => {
 
   it("sends every stream consumer's exhausted batch to the dead-letter queue, and lets it send there", () => {
     const template = prod(Janitor);
-    const mappings = Object.values(resources(template, "AWS::Lambda::EventSourceMapping"));
+    // Stream mappings have a starting position; an SQS mapping redrives through its queue instead (below).
+    const mappings = Object.values(resources(template, "AWS::Lambda::EventSourceMapping")).filter((m) => m.Properties.StartingPosition !== undefined);
     expect(mappings).toHaveLength(2);
     for (const m of mappings) {
       expect(isDeadLetterArn((m.Properties.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination)).toBe(true);
@@ -209,14 +210,24 @@ describe("Stack: Monitoring, alarms", () => {
     }
   });
 
-  it("fires when anything waits in the dead-letter queue", () => {
-    expect(alarm(prod(Monitoring), /dead-letter queue/)).toMatchObject({
-      Namespace: "AWS/SQS",
-      MetricName: "ApproximateNumberOfMessagesVisible",
-      Statistic: "Maximum",
-      ComparisonOperator: "GreaterThanThreshold",
-      Threshold: 0,
+  it("fires when anything waits in a dead-letter queue: the stage's, or a work queue's", () => {
+    const props = alarm(prod(Monitoring), /dead-letter queue/);
+    expect(metricNames(props)).toEqual(["AWS/SQS/ApproximateNumberOfMessagesVisible", "AWS/SQS/ApproximateNumberOfMessagesVisible"]);
+    const queues = metricsOf(props).flatMap((m) => (m.MetricStat ? [importOf(m.MetricStat.Metric.Dimensions[0]?.Value)] : []));
+    expect(queues).toEqual([expect.stringMatching(/Operations:.*DeadLetters.*QueueName/), expect.stringMatching(/Janitor:.*LeaseExpiryDeadLetters.*QueueName/)]);
+    expect(props).toMatchObject({ ComparisonOperator: "GreaterThanThreshold", Threshold: 0 });
+  });
+
+  it("encrypts a work queue's dead-letter queue and keeps it 14 days", () => {
+    const template = prod(Janitor);
+    const redriven = Object.values(resources(template, "AWS::SQS::Queue")).flatMap((q) => {
+      const target = (q.Properties.RedrivePolicy as { deadLetterTargetArn?: { "Fn::GetAtt": [string, string] } } | undefined)?.deadLetterTargetArn;
+      return target ? [target["Fn::GetAtt"][0]] : [];
     });
+    expect(redriven.length).toBeGreaterThan(0);
+    for (const id of redriven) {
+      expect(resources(template, "AWS::SQS::Queue")[id]?.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    }
   });
 
   it("fires when the lock table or the registry throttles", () => {

@@ -13,7 +13,7 @@ export type ResourceRef =
   | { readonly ref: "stateMachine" }
   | { readonly ref: "function"; readonly job: string }
   | { readonly ref: "table"; readonly table: "locks" | "registry" }
-  | { readonly ref: "deadLetters" };
+  | { readonly ref: "deadLetters"; readonly queue: string };
 
 export interface PlannedMetric {
   /** Name in the alarm's math expression. */
@@ -39,6 +39,8 @@ export interface PlannedAlarm {
 }
 
 const day = 86_400;
+/** Construct id of the stage's failure-destination queue (stacks/Operations.ts). */
+export const stageDeadLetters = "DeadLetters";
 /** Period for error alarms of stream-fed jobs and the deploy cleanup, which have no schedule. */
 const unscheduledPeriod = 300;
 
@@ -48,7 +50,12 @@ const sum = (items: readonly PlannedMetric[]) => items.map((m) => `FILL(${m.id},
  * Every alarm a stage gets, as data: the stack builds CloudWatch alarms from it and
  * `scythe cost` counts what they cost, so the two cannot disagree.
  */
-export function alarmPlan(options: { stage: string; schedules: Partial<Record<ScheduledJob, string>> }): PlannedAlarm[] {
+export function alarmPlan(options: {
+  stage: string;
+  schedules: Partial<Record<ScheduledJob, string>>;
+  /** Every dead-letter queue of the stage, by construct id: the failure destination's and any work queue's. */
+  deadLetterQueues?: readonly string[];
+}): PlannedAlarm[] {
   const scythe = (id: string, name: string): PlannedMetric => ({
     id, namespace: metricNamespace, name, statistic: "Sum", dimensions: metricDimensions(options.stage),
   });
@@ -119,10 +126,14 @@ export function alarmPlan(options: { stage: string; schedules: Partial<Record<Sc
     });
   }
 
+  const depths = (options.deadLetterQueues ?? [stageDeadLetters]).map((queue, i): PlannedMetric => ({
+    id: `depth${i}`, namespace: "AWS/SQS", name: "ApproximateNumberOfMessagesVisible", statistic: "Maximum", dimensions: { QueueName: { ref: "deadLetters", queue } },
+  }));
   alarms.push({
     id: "DeadLettersWaiting",
-    description: "A failed event or stream batch is waiting in the dead-letter queue (scythe dlq list)",
-    metrics: [{ id: "depth", namespace: "AWS/SQS", name: "ApproximateNumberOfMessagesVisible", statistic: "Maximum", dimensions: { QueueName: { ref: "deadLetters" } } }],
+    description: "A failed event, stream batch or work item is waiting in a dead-letter queue (scythe dlq list)",
+    metrics: depths,
+    ...(depths.length > 1 && { expression: depths.map((d) => `FILL(${d.id}, 0)`).join(" + ") }),
     periodSeconds: 300,
     evaluationPeriods: 1,
     comparison: "GreaterThanThreshold",

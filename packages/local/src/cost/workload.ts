@@ -1,4 +1,4 @@
-import { alarmPlan, defaultSchedules, hoursPerMonth, runsPerMonth, type ScheduledJob } from "@scythe/core";
+import { alarmPlan, defaultSchedules, stageDeadLetters, hoursPerMonth, runsPerMonth, type ScheduledJob } from "@scythe/core";
 import type { FleetMeasurement } from "./measure.js";
 import type { MonthlyUsage, WorkloadLine } from "./usage.js";
 
@@ -50,6 +50,8 @@ export function monthlyUsage(m: FleetMeasurement, workload: Workload): MonthlyUs
     events("apps reaped", m.perAppReaped, workload.appsPerDay * daysPerMonth),
     events(`rolling deploys of ${m.fleet} instances`, m.perDeploy, deploys, deploys * Math.ceil(m.deployHours)),
   ];
-  const alarmMetrics = alarmPlan({ stage: "prod", schedules: workload.schedules }).reduce((n, a) => n + a.metrics.length, 0);
+  // The Janitor stack's dead-letter queues: the stage's failure destination and the expiry work queue's.
+  const deadLetterQueues = [stageDeadLetters, "LeaseExpiryDeadLetters"];
+  const alarmMetrics = alarmPlan({ stage: "prod", schedules: workload.schedules, deadLetterQueues }).reduce((n, a) => n + a.metrics.length, 0);
   return { lines, storedBytes: m.storedBytes, alarmMetrics, dashboards: 1, lambdaMemoryMb, platformLogBytesPerInvocation };
 }

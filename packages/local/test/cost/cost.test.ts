@@ -70,7 +70,8 @@ describe("Function: estimateMonthlyCost (the arithmetic, with fixed counts)", ()
     const schedules = sharedStageSchedules({ reaper: "rate(1 hour)" });
     const m = { perDeploy: sample({}), expiryIdleRun: sample({}), perLeaseExpired: sample({}), perLeaseAcquired: sample({}), deallocatorRun: sample({}), orphansRun: sample({}), reaperIdleRun: sample({}), perAppReaped: sample({}), deployHours: 1, storedBytes: 0, fleet: 1, samples: { expiringLeases: 1, reapedApps: 1 } };
     const usage = monthlyUsage(m, { leasesPerDay: 1, appsPerDay: 1, deploysPerWeek: 1, schedules });
-    expect(usage.alarmMetrics).toBe(alarmPlan({ stage: "prod", schedules }).reduce((n, a) => n + a.metrics.length, 0));
+    const plan = alarmPlan({ stage: "prod", schedules, deadLetterQueues: ["DeadLetters", "LeaseExpiryDeadLetters"] });
+    expect(usage.alarmMetrics).toBe(plan.reduce((n, a) => n + a.metrics.length, 0));
     expect(usage.lines.find((l) => l.what.includes("reaper"))?.perMonth).toBe(730);
     expect(usage.lines.find((l) => l.what.includes("expiry sweep"))?.perMonth).toBe(43_800);
   });

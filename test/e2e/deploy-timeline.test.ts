@@ -73,7 +73,7 @@ describe("CLI: scythe deploy --report and scythe deploy report (timeline in head
         expect(box?.width ?? 0).toBeGreaterThan(0);
       }
     }
-    expect(await seen(page.locator('[data-lane="web3"] text.tick'))).toContain(`kept in ${fleet.lbName("admin")}`);
+    expect(await page.locator('[data-lane="web3"] text.tick title').textContent()).toContain(`kept in ${fleet.lbName("admin")}`);
 
     const main = page.locator(`[data-lb="${fleet.lbName("main")}"]`);
     const admin = page.locator(`[data-lb="${fleet.lbName("admin")}"]`);

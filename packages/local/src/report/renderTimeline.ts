@@ -20,7 +20,7 @@ const laneLabels: Record<LaneState, string> = {
 };
 
 const WIDTH = 1100;
-const LABEL = 190;
+const LABEL = 250;
 const RIGHT = 110;
 const ROW = 30;
 const CHART = 120;
@@ -95,7 +95,9 @@ export function renderTimelineSvg(t: Timeline, origin = t.start): string {
         .join("");
       const kept = lane.keptIn.length > 0 ? `, kept in ${lane.keptIn.map((k) => k.loadBalancer).join(", ")}` : "";
       const where = lane.detachFrom.length > 0 ? `leaves ${lane.detachFrom.join(", ")}${kept}` : lane.phase === "skipped" ? (lane.note ?? "skipped") : `in place${kept}`;
-      return `<g class="lane" data-lane="${e(lane.hostname)}" data-phase="${e(lane.phase)}"><text x="8" y="${y + ROW / 2 + 1}" class="host">${e(lane.hostname)}</text><text x="8" y="${y + ROW / 2 + 12}" class="tick">batch ${lane.batch || "-"} · ${e(where)}</text>${rects}</g>`;
+      const detail = `batch ${lane.batch || "-"} · ${where}`;
+      const shown = detail.length > 44 ? `${detail.slice(0, 43)}…` : detail;
+      return `<g class="lane" data-lane="${e(lane.hostname)}" data-phase="${e(lane.phase)}"><text x="8" y="${y + ROW / 2 + 1}" class="host">${e(lane.hostname)}</text><text x="8" y="${y + ROW / 2 + 12}" class="tick"><title>${e(detail)}</title>${e(shown)}</text>${rects}</g>`;
     })
     .join("\n");
   const charts = t.loadBalancers.map((lb, i) => lbChart(lb, t, x, chartsTop + i * CHART)).join("\n");

@@ -14,6 +14,8 @@ export interface WorldEndpoints {
   readonly heroku: string;
   readonly tables: TableNames;
   readonly pid: number;
+  /** `scythe dev`'s status page (locks, leases, reaper reports, deploys, the simulator's log). */
+  readonly statusPage?: string;
 }
 
 export interface LocalWorld {

@@ -88,6 +88,7 @@ async function runLocally(output: Output, target: Target, input: DeployInput, op
   const waitMs = parseDuration("--poll", opts.poll);
   const execution = await startLocalDeploy(input, { services, waitMs });
   output.progress(`started ${execution.executionArn} on the ${target.description}`);
+  if (target.world?.statusPage) output.progress(`watch its timeline live at ${target.world.statusPage}`);
   const follow = opts.follow ? followProgress(services.journal, execution.executionArn, execution.result, (line) => output.progress(line), 50) : undefined;
   const interrupt = () => {
     output.progress("stopping: the execution is aborted and its cleanup reattaches what it detached");

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { ValidationError } from "@scythe/core";
+import { startStatusServer } from "../../status/server.js";
 import { startLocalWorld } from "../../world/world.js";
 import { removeWorldFile, writeWorldFile } from "../../world/worldFile.js";
 import { onShutdown } from "../../world/shutdown.js";
@@ -22,18 +23,29 @@ export function devCommand(): Command {
     .option("--time-scale <ms>", "real milliseconds per simulated second (300 s of draining takes 300 ms at 1)", "1")
     .option("--dynamodb-port <port>", "port for DynamoDB Local (default: a free one)")
     .option("--simulator-port <port>", "port for the fleet simulator (default: a free one)")
+    .option("--status-port <port>", "port for the status page (default: a free one)")
     .action(
-      action(async (output, opts: { timeScale: string; dynamodbPort?: string; simulatorPort?: string }) => {
+      action(async (output, opts: { timeScale: string; dynamodbPort?: string; simulatorPort?: string; statusPort?: string }) => {
+        const statusPort = opts.statusPort ? parseCount("--status-port", opts.statusPort) : undefined;
         output.progress("starting DynamoDB Local and the fleet simulator");
         const world = await startLocalWorld({
           timeScale: parseScale(opts.timeScale),
           dynamoPort: opts.dynamodbPort ? parseCount("--dynamodb-port", opts.dynamodbPort) : undefined,
           simulatorPort: opts.simulatorPort ? parseCount("--simulator-port", opts.simulatorPort) : undefined,
         });
-        const file = await writeWorldFile(world.endpoints);
+        const status = await startStatusServer({
+          doc: world.doc,
+          tables: world.endpoints.tables,
+          simulator: world.endpoints.simulator,
+          port: statusPort,
+          description: `DynamoDB Local ${world.endpoints.dynamodb} · fleet simulator ${world.endpoints.simulator}`,
+        });
+        onShutdown(() => status.close());
+        const endpoints = { ...world.endpoints, statusPage: status.url };
+        const file = await writeWorldFile(endpoints);
         onShutdown(() => removeWorldFile());
-        cliRun().stdout.write(`${JSON.stringify({ ...world.endpoints, worldFile: file }, null, 2)}\n`);
-        output.progress(`local world running; endpoints recorded in ${file}; Ctrl-C to stop`);
+        cliRun().stdout.write(`${JSON.stringify({ ...endpoints, worldFile: file }, null, 2)}\n`);
+        output.progress(`local world running; endpoints recorded in ${file}; status page at ${status.url}; Ctrl-C to stop`);
         await new Promise<never>(() => undefined);
       }),
     );

@@ -109,7 +109,8 @@ describe("CLI: scythe deploy --report and scythe deploy report (timeline in head
 
   it("says when there is no such rollout, and refuses a report path it cannot write before starting", async () => {
     const missing = await runScythe(["deploy", "report", "local-no-such-rollout", "--out", join(dir, "x.html")], { env });
-    expect(missing.code).toBe(1);
+    // An unknown id is bad input, as everywhere in the CLI.
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("no deploy journal for arn:aws:states:us-east-1:000000000000:execution:scythe-local-deploy:local-no-such-rollout");
 
     const since = await sim.control.lastSeq();

@@ -31,11 +31,12 @@ const cloudActions: Record<DeployFunction | "cleanup", string[]> = {
   checkDrained: elb("DescribeInstanceHealth"),
   deploy: opsworks("CreateDeployment", "DescribeDeployments"),
   checkDeployment: opsworks("DescribeDeployments"),
-  attach: elb("RegisterInstancesWithLoadBalancer"),
+  // Describe first: a repeated attach leaves registered instances alone.
+  attach: elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"),
   checkInService: elb("DescribeInstanceHealth"),
   finish: [],
-  recover: elb("RegisterInstancesWithLoadBalancer"),
-  cleanup: elb("RegisterInstancesWithLoadBalancer"),
+  recover: elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"),
+  cleanup: elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"),
 };
 
 /** Describe calls take no resource in IAM; changes are scoped to the stage's stacks and load balancers. */

@@ -63,9 +63,9 @@ describe("Stack: Deploys", () => {
     expect(cloud("polls connection draining")).toEqual(["elasticloadbalancing:DescribeInstanceHealth"]);
     expect(cloud("starts the batch's deployment")).toEqual(["opsworks:CreateDeployment", "opsworks:DescribeDeployments"]);
     expect(cloud("polls the deployment")).toEqual(["opsworks:DescribeDeployments"]);
-    expect(cloud("reattaches the batch")).toEqual(["elasticloadbalancing:RegisterInstancesWithLoadBalancer"]);
+    expect(cloud("reattaches the batch")).toEqual(["elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:RegisterInstancesWithLoadBalancer"]);
     expect(cloud("polls health checks")).toEqual(["elasticloadbalancing:DescribeInstanceHealth"]);
-    expect(cloud("cleans up an aborted")).toEqual(["elasticloadbalancing:RegisterInstancesWithLoadBalancer"]);
+    expect(cloud("cleans up an aborted")).toEqual(["elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:RegisterInstancesWithLoadBalancer"]);
     expect(actionsOf("takes the fenced deploy lock")).toEqual(expect.arrayContaining(["dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]));
     const all = Object.values(template.findResources("AWS::IAM::Policy") as Record<string, Resource>).flatMap((p) =>
       ((p.Properties.PolicyDocument as { Statement: Statement[] }).Statement).flatMap((s) => [s.Action].flat()),

@@ -118,6 +118,31 @@ export class DeployJournal {
     }
   }
 
+  /**
+   * Records the intent to create the batch's deployment, once: "fresh" for the first
+   * caller, "takeover" when an earlier intent is older than `staleBefore` (its caller
+   * crashed, and may have created the deployment), "held" while another caller's is live.
+   */
+  async claimDeployIntent(executionId: string, batch: number, now: number, staleBefore: number, fence: Fence): Promise<"fresh" | "takeover" | "held"> {
+    const out = await sendFenced(
+      this.doc,
+      {
+        update: {
+          TableName: this.options.tableName,
+          Key: { pk: deployKey(executionId), sk: planKey(batch) },
+          UpdateExpression: "SET #intent = :now",
+          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(#intent) OR #intent < :stale)",
+          ExpressionAttributeNames: { "#intent": "deployIntentAt" },
+          ExpressionAttributeValues: { ":now": now, ":stale": staleBefore },
+          ReturnValues: "UPDATED_OLD",
+        },
+      },
+      fence,
+    );
+    if (!out.ok) return "held";
+    return typeof out.attributes?.deployIntentAt === "number" ? "takeover" : "fresh";
+  }
+
   /** Every batch plan of an execution, in batch order. */
   async plans(executionId: string): Promise<BatchPlan[]> {
     return (await this.query(executionId, "plan#")).map(toPlan);

@@ -73,5 +73,14 @@ export class DeployStoppedError extends ScytheError {
 /** Other deploys kept changing the load balancer claims this batch needs; safe to retry. */
 export class ClaimContendedError extends ScytheError {}
 
+/**
+ * Another delivery of the Deploy task is creating this batch's deployment (or crashed doing
+ * so moments ago): retried until its deployment is recorded, or its intent goes stale.
+ */
+export class DeploymentPendingError extends ScytheError {}
+
+/** How long a recorded intent to create a deployment keeps other deliveries from creating one (ms). */
+export const deployIntentMs = 90_000;
+
 /** Error names Step Functions should retry: transient by construction. */
 export const retryableDeployErrors = ["ThrottledError", "CloudUnavailableError", "StorageUnavailableError", "ClaimContendedError"] as const;

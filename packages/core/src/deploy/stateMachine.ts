@@ -4,7 +4,7 @@
  * local runner substitutes them itself and runs each Task's handler in-process.
  * Waiting is Wait states between polling tasks; no Lambda ever sleeps.
  */
-import { retryableDeployErrors } from "./errors.js";
+import { deployIntentMs, retryableDeployErrors } from "./errors.js";
 
 /** The Lambda functions behind the tasks, by key; each has its own (narrow) permissions. */
 export const deployFunctions = [
@@ -79,11 +79,19 @@ function task(name: DeployTaskState, fields: State): State {
 
 const underLock = { "config.$": "$.config", "lock.$": "$.lock", "rollout.$": "$.rollout" };
 
+/** A second delivery of Deploy waits for the first one's deployment, past the intent's lifetime if that one crashed. */
+const pendingDeployment = {
+  ErrorEquals: ["DeploymentPendingError"],
+  IntervalSeconds: 10,
+  MaxAttempts: Math.ceil(deployIntentMs / 10_000) + 3,
+  BackoffRate: 1,
+};
+
 function rolloutTask(name: DeployTaskState, next: string): State {
   return task(name, {
     Parameters: underLock,
     ResultPath: "$.rollout",
-    Retry: retry([...lambdaTransient, ...retryableDeployErrors], 6),
+    Retry: [...(name === "Deploy" ? [pendingDeployment] : []), ...retry([...lambdaTransient, ...retryableDeployErrors], 6)],
     Catch: toRecover,
     Next: next,
   });

@@ -69,11 +69,15 @@ export class ClassicElb implements LoadBalancers {
 
   async attach(name: string, instanceIds: readonly string[]): Promise<void> {
     if (instanceIds.length === 0) return;
+    // A repeated attach leaves registered instances alone (a draining one is not listed: it goes back).
+    const members = await this.members(name);
+    const absent = instanceIds.filter((id) => !members.has(id));
+    if (absent.length === 0) return;
     await this.call(`RegisterInstancesWithLoadBalancer(${name})`, () =>
       this.client.send(
         new RegisterInstancesWithLoadBalancerCommand({
           LoadBalancerName: name,
-          Instances: instanceIds.map((InstanceId) => ({ InstanceId })),
+          Instances: absent.map((InstanceId) => ({ InstanceId })),
         }),
       ),
     );

@@ -10,10 +10,14 @@ export async function attachBatch(session: DeploySession, rollout: Rollout): Pro
   const current = rollout.current;
   if (!current) throw new RangeError("no batch to attach");
   await markBatch(session, current.decisions, { phase: "attaching" }, ["deployed"]);
-  const targets = byLoadBalancer(current.decisions);
-  for (const [lb, endpoints] of targets) await session.services.loadBalancers.attach(lb, endpoints);
-  await markBatch(session, current.decisions, { time: "attachedAt" });
-  if (targets.size === 0) return completeBatch(session, rollout);
+  // Only instances still on their way back: a late duplicate must not touch finished ones.
+  const records = await session.services.journal.instances(session.config.executionId);
+  const attaching = new Set(records.filter((r) => r.phase === "attaching").map((r) => r.instanceId));
+  for (const [lb, endpoints] of byLoadBalancer(current.decisions.filter((d) => attaching.has(d.instanceId)))) {
+    await session.services.loadBalancers.attach(lb, endpoints);
+  }
+  await markBatch(session, current.decisions, { time: "attachedAt" }, ["attaching"]);
+  if (byLoadBalancer(current.decisions).size === 0) return completeBatch(session, rollout);
   const deadline = session.now() + session.config.healthTimeoutSeconds * 1000;
   return { ...rollout, current: { ...current, phase: "attaching", ready: false, deadline } };
 }

@@ -1,4 +1,4 @@
-import { DeploymentFailedError, DeploymentTimeoutError } from "../errors.js";
+import { DeploymentFailedError, DeploymentPendingError, DeploymentTimeoutError, deployIntentMs } from "../errors.js";
 import type { Rollout } from "../state.js";
 import { markBatch } from "./batchRecords.js";
 import type { DeploySession } from "./session.js";
@@ -10,9 +10,11 @@ export function deploymentComment(comment: string | undefined, executionId: stri
 }
 
 /**
- * Starts one deployment for the batch. The intent is recorded first; a retry that finds
- * it without a deployment id looks the deployment up by its comment before creating
- * one, so a lost answer never becomes a second deployment.
+ * Starts one deployment for the batch. The intent is recorded first, by one conditional
+ * write that only one delivery of this task wins; a second delivery waits (retried) for
+ * the winner's deployment id. A retry after a crash takes the stale intent over and looks
+ * the deployment up by its comment before creating one, so neither a lost answer nor a
+ * double delivery becomes a second deployment.
  */
 export async function deployBatch(session: DeploySession, rollout: Rollout): Promise<Rollout> {
   const { config, services } = session;
@@ -24,12 +26,16 @@ export async function deployBatch(session: DeploySession, rollout: Rollout): Pro
   const records = (await services.journal.instances(config.executionId)).filter((r) => ids.has(r.instanceId));
   const comment = deploymentComment(config.comment, config.executionId, rollout.index);
   let deploymentId = records.find((r) => r.deploymentId !== undefined)?.deploymentId;
-  if (deploymentId === undefined && records.some((r) => r.phase === "deploying")) {
-    deploymentId = (await services.target.findDeployments(config.appId, comment))[0]?.deploymentId;
-  }
   if (deploymentId === undefined) {
+    const now = session.now();
+    const intent = await services.journal.claimDeployIntent(config.executionId, rollout.index, now, now - deployIntentMs, session.fence);
+    // Another delivery holds the intent; its deployment may exist already (its answer lost).
+    if (intent !== "fresh") deploymentId = (await services.target.findDeployments(config.appId, comment))[0]?.deploymentId;
+    if (deploymentId === undefined && intent === "held") {
+      throw new DeploymentPendingError(`batch ${rollout.index + 1}: another delivery of this task is creating its deployment`);
+    }
     await markBatch(session, current.decisions, { phase: "deploying" }, ["draining"]);
-    deploymentId = await services.target.startDeployment({
+    deploymentId ??= await services.target.startDeployment({
       stackId: config.stackId,
       appId: config.appId,
       instanceIds: current.decisions.map((d) => d.instanceId),
@@ -37,7 +43,8 @@ export async function deployBatch(session: DeploySession, rollout: Rollout): Pro
       comment,
     });
   }
-  await markBatch(session, current.decisions, { phase: "deploying", deploymentId, deploymentStatus: "running", time: "deployStartedAt" });
+  // Only from these phases: a late duplicate must not move a finished instance back.
+  await markBatch(session, current.decisions, { phase: "deploying", deploymentId, deploymentStatus: "running", time: "deployStartedAt" }, ["draining", "deploying"]);
   const deadline = session.now() + config.deployTimeoutSeconds * 1000;
   return { ...rollout, current: { ...current, phase: "deploying", ready: false, deadline, deploymentId } };
 }

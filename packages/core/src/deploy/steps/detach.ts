@@ -26,7 +26,11 @@ export async function detachBatch(session: DeploySession, rollout: Rollout): Pro
       services.journal.updateInstance(config.executionId, d.instanceId, { phase: "detaching", detachFrom: d.detachFrom, keptIn: d.keptIn, time: "detachedAt" }, session.fence, ["pending"]),
     ),
   );
-  const targets = byLoadBalancer(decisions);
+  // Only instances this plan still has coming out: a late or second delivery finds them
+  // draining (or further on) and must not take an instance that came back out again.
+  const records = await services.journal.instances(config.executionId);
+  const detaching = new Set(records.filter((r) => r.phase === "detaching").map((r) => r.instanceId));
+  const targets = byLoadBalancer(decisions.filter((d) => detaching.has(d.instanceId)));
   for (const [lb, endpoints] of targets) await services.loadBalancers.detach(lb, endpoints);
   try {
     // A cleanup that began meanwhile may have read the plan before these detaches landed.
@@ -37,7 +41,7 @@ export async function detachBatch(session: DeploySession, rollout: Rollout): Pro
   }
   await markBatch(session, decisions, { phase: "draining" }, ["detaching"]);
   const deadline = session.now() + config.drainTimeoutSeconds * 1000;
-  return { ...rollout, current: { phase: "draining", ready: targets.size === 0, deadline, decisions: [...decisions] } };
+  return { ...rollout, current: { phase: "draining", ready: byLoadBalancer(decisions).size === 0, deadline, decisions: [...decisions] } };
 }
 
 /** Polls the load balancers until every detached instance has finished draining. */

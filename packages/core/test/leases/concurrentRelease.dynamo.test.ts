@@ -73,4 +73,25 @@ describe("Concurrent releasers of one lease", () => {
     );
     expect(rep).toBe(15);
   });
+
+  it("twenty people releasing at once are each told what became of their command, not 'queued' (repeated)", async () => {
+    for (let rep = 0; rep < 3; rep++) {
+      const resource = await h.resource({});
+      const lease = await h.service.acquire({ resourceId: resource.id, holder: "ci-job" });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          new LeaseService({ registry: h.registry, queue: h.queue, worker: h.worker(`cli-${rep}-${i}`), blueprints: h.blueprints, clock }).release({
+            leaseId: lease.id,
+            author: `cli:user${i}`,
+          }),
+        ),
+      );
+      const queue = await h.registry.readQueue({ kind: "lease", id: lease.id });
+      expect(queue.every((c) => c.consumedAt !== undefined)).toBe(true);
+      // Every caller's answer matches its command's recorded outcome.
+      expect(results.filter((r) => !r.consumed)).toEqual([]);
+      for (const r of results) expect(r.outcome).toBe(queue.find((c) => c.seq === r.seq)?.outcome);
+      expect(results.filter((r) => r.outcome === "released; lease destroyed")).toHaveLength(1);
+    }
+  });
 });

@@ -30,8 +30,8 @@ export function devCommand(): Command {
         output.progress("starting DynamoDB Local and the fleet simulator");
         const world = await startLocalWorld({
           timeScale: parseScale(opts.timeScale),
-          dynamoPort: opts.dynamodbPort ? parseCount("--dynamodb-port", opts.dynamodbPort) : undefined,
-          simulatorPort: opts.simulatorPort ? parseCount("--simulator-port", opts.simulatorPort) : undefined,
+          dynamoPort: opts.dynamodbPort !== undefined ? parseCount("--dynamodb-port", opts.dynamodbPort) : undefined,
+          simulatorPort: opts.simulatorPort !== undefined ? parseCount("--simulator-port", opts.simulatorPort) : undefined,
         });
         const status = await startStatusServer({
           doc: world.doc,

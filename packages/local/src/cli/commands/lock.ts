@@ -1,10 +1,12 @@
 import { Command } from "commander";
-import { DynamoLockStore, LockService } from "@scythe/core";
+import { DynamoLockStore, LockService, actor, parseInput } from "@scythe/core";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import { action } from "../run.js";
 import { resolveTarget } from "../target.js";
 
 async function lockService(owner?: string) {
+  // The owner is written as the holder: refuse an empty or unprintable one before anything is written.
+  if (owner !== undefined) parseInput(actor, owner, "--owner");
   const target = await resolveTarget();
   const locks = new LockService({ store: new DynamoLockStore(target.doc, { tableName: target.tables.locks }), ownerId: owner });
   return { target, locks };
@@ -44,7 +46,7 @@ export function lockCommand(): Command {
         const waitMs = parseDuration("--wait", opts.wait);
         const { locks } = await lockService(opts.owner);
         if (waitMs > 0) output.progress(`waiting up to ${opts.wait} for ${name}`);
-        const lease = opts.permits
+        const lease = opts.permits !== undefined
           ? await locks.acquirePermit(name, parseCount("--permits", opts.permits), { leaseMs, waitMs })
           : await locks.acquire(name, { leaseMs, waitMs });
         const until = new Date(lease.validUntil + locks.skewMs).toISOString();

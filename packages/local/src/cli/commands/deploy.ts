@@ -68,6 +68,8 @@ function summarize(report: DeployReport): string {
 async function runLocally(output: Output, target: Target, input: DeployInput, opts: DeployOptions): Promise<void> {
   const simulator = target.world?.simulator;
   if (!simulator) throw new ScytheError("the local world has no fleet simulator recorded; restart it with `scythe dev`");
+  // Every option is checked before the fleet is asked anything.
+  const waitMs = parseDuration("--poll", opts.poll);
   const services = localDeployServices({ doc: target.doc, tables: target.tables, simulator });
   // Wrong ids or a batch larger than the layer: exit 2 naming the field, before anything starts.
   await checkAgainstFleet(services.target, parseInput(deployInput, input));
@@ -85,7 +87,6 @@ async function runLocally(output: Output, target: Target, input: DeployInput, op
     output.result({ dryRun: true, ...preview }, ["dry run: nothing was changed", ...lines, ...skipped].join("\n"));
     return;
   }
-  const waitMs = parseDuration("--poll", opts.poll);
   const execution = await startLocalDeploy(input, { services, waitMs });
   output.progress(`started ${execution.executionArn} on the ${target.description}`);
   if (target.world?.statusPage) output.progress(`watch its timeline live at ${target.world.statusPage}`);

@@ -14,6 +14,7 @@ import {
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { StorageUnavailableError } from "../errors.js";
 import { sendFenced, type Fence } from "../lock/fence.js";
+import { ownerMarkerKey, ownerPrefixOfId } from "../schema/owners.js";
 import { registryTable } from "../schema/tables.js";
 import { RecordExistsError, ReferenceRefusedError } from "./errors.js";
 import { deletionShardOf, deletionShards, expiryShardOf } from "./expiryIndex.js";
@@ -49,7 +50,10 @@ export class DynamoRegistry implements Registry {
       ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
     }));
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...references.map((Update) => ({ Update }))] }));
+      // The owner marker goes in the same transaction (last, so the reasons' indexes match), so a refusal writes nothing.
+      const marker = this.ownerMarker(resource.id, resource.createdAt);
+      const items = [{ Put: put }, ...references.map((Update) => ({ Update })), ...(marker ? [{ Update: marker }] : [])];
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw unavailable(this.tableName, error);
       const reasons = error.CancellationReasons ?? [];
@@ -288,7 +292,29 @@ export class DynamoRegistry implements Registry {
     } while (startKey);
   }
 
+  /**
+   * The record's owner marker, before the record: the orphan sweep looks owners up by key.
+   * Idempotent; a marker left by a create that then failed only keeps cloud resources.
+   */
+  private async markOwner(id: string, now: number): Promise<void> {
+    const marker = this.ownerMarker(id, now);
+    if (marker) await this.send(() => this.client.send(new UpdateCommand(marker)));
+  }
+
+  private ownerMarker(id: string, now: number) {
+    const prefix = ownerPrefixOfId(id);
+    if (!prefix) return undefined;
+    return {
+      TableName: this.tableName,
+      Key: ownerMarkerKey(prefix),
+      UpdateExpression: "SET #since = if_not_exists(#since, :now)",
+      ExpressionAttributeNames: { "#since": "since" },
+      ExpressionAttributeValues: { ":now": now },
+    };
+  }
+
   private async create(ref: ObjectRef, record: ResourceRecord | LeaseRecord, expiresAt: number | undefined): Promise<void> {
+    await this.markOwner(ref.id, record.createdAt);
     const out = await this.put({ TableName: this.tableName, Item: this.itemOf(ref, record, expiresAt), ConditionExpression: "attribute_not_exists(pk)" });
     if (!out.ok) throw new RecordExistsError(ref.kind, ref.id);
   }

@@ -78,7 +78,8 @@ export class OrphanSweep {
 
     let live: Set<string>;
     try {
-      live = await this.deps.records.ownerPrefixes();
+      const found = new Set(listings.flatMap((l) => (l.resources ?? []).map((r) => ownerPrefixOfName(r.name)).filter((p): p is string => p !== undefined)));
+      live = await this.deps.records.ownerPrefixes(found);
     } catch (error) {
       // Without the live set every resource would look orphaned: remove nothing.
       report.errors.push({ kind: "registry", error: `could not read the registry, nothing removed: ${describe(error)}` });

@@ -6,10 +6,9 @@
 export const namePrefix = "scythe-";
 const scheme = /^scythe-([0-9a-f]{8})(?:-|$)/;
 
-export function ownerPrefixOfId(recordId: string): string | undefined {
-  const hex = recordId.toLowerCase().replace(/-/g, "").slice(0, 8);
-  return /^[0-9a-f]{8}$/.test(hex) ? hex : undefined;
-}
+import { ownerPrefixOfId } from "../schema/owners.js";
+
+export { ownerPrefixOfId };
 
 /** The name for a cloud resource owned by `recordId`. */
 export function scytheName(recordId: string, suffix: string): string {

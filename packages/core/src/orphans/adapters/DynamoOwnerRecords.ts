@@ -1,12 +1,17 @@
-import { paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, BatchWriteCommand, PutCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { StorageUnavailableError } from "../../errors.js";
 import { recordSk, refFromPk } from "../../leases/keys.js";
-import { ownerPrefixOfId } from "../naming.js";
+import { ownerIndexCompleteKey, ownerMarkerKey, ownerPrefixOfId } from "../../schema/owners.js";
 import type { OwnerRecords } from "../OwnerRecords.js";
 
+type Key = { pk: string; sk: string };
+
 /**
- * Owner prefixes of every lease and resource record in the registry, whatever its status.
- * A scan projecting only the key: the sweep runs rarely and must see every record.
+ * Owner prefixes of the registry's lease and resource records, whatever their status.
+ * Given the owners found in the cloud, it reads their markers by key (BatchGetItem,
+ * strongly consistent, 100 a request), so its cost follows the cloud, not the registry.
+ * On a registry whose records predate the markers it scans once, as before, writes the
+ * missing markers and then the "complete" flag; until that flag exists it always scans.
  */
 export class DynamoOwnerRecords implements OwnerRecords {
   constructor(
@@ -14,30 +19,65 @@ export class DynamoOwnerRecords implements OwnerRecords {
     private readonly tableName: string,
   ) {}
 
-  async ownerPrefixes(): Promise<Set<string>> {
-    const prefixes = new Set<string>();
+  async ownerPrefixes(candidates?: ReadonlySet<string>): Promise<Set<string>> {
     try {
-      const pages = paginateScan(
-        { client: this.client },
-        {
-          TableName: this.tableName,
-          ConsistentRead: true,
-          ProjectionExpression: "pk",
-          FilterExpression: "sk = :record",
-          ExpressionAttributeValues: { ":record": recordSk },
-        },
-      );
-      for await (const page of pages) {
-        for (const item of page.Items ?? []) {
-          const ref = typeof item.pk === "string" ? refFromPk(item.pk) : undefined;
-          const prefix = ref ? ownerPrefixOfId(ref.id) : undefined;
-          if (prefix) prefixes.add(prefix);
-        }
-      }
+      if (!candidates) return await this.scan();
+      const keys: Key[] = [ownerIndexCompleteKey, ...[...candidates].map(ownerMarkerKey)];
+      const found = await this.batchGet(keys);
+      if (!found.has(ownerIndexCompleteKey.pk)) return await this.backfill();
+      return new Set([...candidates].filter((p) => found.has(ownerMarkerKey(p).pk)));
     } catch (error) {
+      if (error instanceof StorageUnavailableError) throw error;
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       throw new StorageUnavailableError(`registry ${this.tableName} unavailable (${reason})`, { cause: error });
     }
+  }
+
+  /** The pks of the keys that exist. */
+  private async batchGet(keys: Key[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    let pending = keys;
+    while (pending.length > 0) {
+      const chunk = pending.slice(0, 100);
+      pending = pending.slice(100);
+      const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: chunk, ConsistentRead: true, ProjectionExpression: "pk" } } }));
+      for (const item of out.Responses?.[this.tableName] ?? []) found.add(String(item.pk));
+      pending.push(...((out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[]));
+    }
+    return found;
+  }
+
+  /** Every record's owner, by a keys-only scan: what a registry without a complete owner index needs. */
+  private async scan(): Promise<Set<string>> {
+    const prefixes = new Set<string>();
+    const pages = paginateScan(
+      { client: this.client },
+      { TableName: this.tableName, ConsistentRead: true, ProjectionExpression: "pk", FilterExpression: "sk = :record", ExpressionAttributeValues: { ":record": recordSk } },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        const ref = typeof item.pk === "string" ? refFromPk(item.pk) : undefined;
+        const prefix = ref ? ownerPrefixOfId(ref.id) : undefined;
+        if (prefix) prefixes.add(prefix);
+      }
+    }
+    return prefixes;
+  }
+
+  /** Scans, writes a marker for every owner found, then the flag: from then on lookups are by key. */
+  private async backfill(): Promise<Set<string>> {
+    const prefixes = await this.scan();
+    const now = Date.now();
+    const items = [...prefixes].map((p) => ({ ...ownerMarkerKey(p), since: now }));
+    for (let i = 0; i < items.length; i += 25) {
+      let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+        [this.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+      };
+      while (request && Object.keys(request).length > 0) {
+        request = (await this.client.send(new BatchWriteCommand({ RequestItems: request }))).UnprocessedItems as typeof request;
+      }
+    }
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...ownerIndexCompleteKey, at: now } }));
     return prefixes;
   }
 }

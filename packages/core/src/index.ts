@@ -11,3 +11,4 @@ export * from "./deallocator/index.js";
 export * from "./operations/metrics.js";
 export * from "./operations/schedules.js";
 export * from "./operations/alarmPlan.js";
+export * from "./operations/deadLetter.js";

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { costCommand } from "./commands/cost.js";
 import { deallocateCommand } from "./commands/deallocate.js";
+import { dlqCommand } from "./commands/dlq.js";
 import { demoCommand } from "./commands/demo.js";
 import { devCommand } from "./commands/dev.js";
 import { lockCommand } from "./commands/lock.js";
@@ -29,5 +30,6 @@ export function buildProgram(): Command {
     .addCommand(resourcesCommand())
     .addCommand(reapCommand())
     .addCommand(deployCommand())
-    .addCommand(costCommand());
+    .addCommand(costCommand())
+    .addCommand(dlqCommand());
 }

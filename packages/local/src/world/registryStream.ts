@@ -125,7 +125,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   };
 }
 
-function toLambdaRecord(record: StreamSdkRecord, streamArn: string): DynamoDBRecord {
+export function toLambdaRecord(record: StreamSdkRecord, streamArn: string): DynamoDBRecord {
   const data = record.dynamodb;
   return {
     eventID: record.eventID,

@@ -28,7 +28,8 @@ const now = () => Date.now();
 const inside = (name: string) => /^hatchet-t-[a-f0-9]+$/.test(name);
 
 function reaper(options: Partial<HerokuPlatformOptions> = {}) {
-  const platform = new HerokuPlatform({ baseUrl: base, token: TOKEN, reserve: 0, backoffBaseMs: 20, backoffMaxMs: 200, requestTimeoutMs: 2_000, ...options });
+  // Apps are seeded on the host's clock while simulated time runs 100x: keep ages on the host's clock.
+  const platform = new HerokuPlatform({ baseUrl: base, token: TOKEN, reserve: 0, backoffBaseMs: 20, backoffMaxMs: 200, requestTimeoutMs: 2_000, clockSkewToleranceMs: Infinity, ...options });
   return new Reaper({ platform });
 }
 
@@ -135,7 +136,7 @@ describe("Reaper under injected faults (simulator)", () => {
     // 4 requests per simulated second = 400 per real second; a budget of 20, of which 6 are reserved.
     await sim.control.config({ herokuRateLimit: { perSecond: 4, max: 20 } });
     const { outsideIds } = await fleet(80);
-    const platform = new HerokuPlatform({ baseUrl: base, token: TOKEN, reserve: 6, refillPerSecond: (4 * 1000) / TIME_SCALE, backoffBaseMs: 20 });
+    const platform = new HerokuPlatform({ baseUrl: base, token: TOKEN, reserve: 6, refillPerSecond: (4 * 1000) / TIME_SCALE, backoffBaseMs: 20, clockSkewToleranceMs: Infinity });
     let running = true;
     const ciStatuses: number[] = [];
     const ci = (async () => {

@@ -26,7 +26,8 @@ beforeEach(async () => {
 });
 
 function reaperAt(clock: ManualClock, wrap: (p: AppPlatform) => AppPlatform = (p) => p) {
-  const heroku = new HerokuPlatform({ baseUrl: base, token: TOKEN, reserve: 0 });
+  // Time passes on the test's manual clock, not the (frozen) simulator's: ages stay on the test's clock.
+  const heroku = new HerokuPlatform({ baseUrl: base, token: TOKEN, reserve: 0, clockSkewToleranceMs: Infinity });
   return { heroku, reaper: new Reaper({ platform: wrap(heroku), clock, sleep: clock.sleep }) };
 }
 

@@ -26,8 +26,8 @@ export interface CallSpec {
   renderError: (error: SimError) => Reply;
   /** Turns an injected fault into the service's error. */
   faultError: (fault: FiredFault) => SimError;
-  /** Headers added to every answer (e.g. RateLimit-Remaining). */
-  extraHeaders?: Record<string, string>;
+  /** Headers added to every answer (e.g. RateLimit-Remaining, Date); given the call's simulated time. */
+  extraHeaders?: Record<string, string> | ((now: number) => Record<string, string>);
 }
 
 export async function runCall(world: World, req: IncomingMessage, res: ServerResponse, spec: CallSpec): Promise<void> {
@@ -49,7 +49,8 @@ export async function runCall(world: World, req: IncomingMessage, res: ServerRes
     error = thrown instanceof SimError ? thrown : new SimError(500, "InternalFailure", describe(thrown));
   }
   const answer = reply ?? spec.renderError(error ?? new SimError(500, "InternalFailure", "no reply"));
-  const final: Reply = { ...answer, headers: { ...answer.headers, ...spec.extraHeaders } };
+  const extra = typeof spec.extraHeaders === "function" ? spec.extraHeaders(now) : spec.extraHeaders;
+  const final: Reply = { ...answer, headers: { ...answer.headers, ...extra } };
   const code = error?.code;
   const outcome = fault?.dropAfter ? "dropped" : final.status >= 400 ? "error" : "ok";
   world.recordCall({ ...base, outcome, status: final.status, ...(code !== undefined ? { code } : {}) }, now);

@@ -13,7 +13,8 @@ export class SimClock {
   constructor(
     timeScale: number,
     private readonly realMs: () => number = () => performance.now(),
-    epochMs: number = Date.now(),
+    // A whole second, so a frozen clock's HTTP Date header (second resolution) is exact.
+    epochMs: number = Math.floor(Date.now() / 1000) * 1000,
   ) {
     this.scale = timeScale;
     this.anchorReal = realMs();
@@ -46,8 +47,22 @@ export class SimClock {
     return Math.max(0, (at - this.now()) * this.scale);
   }
 
+  /**
+   * The simulator's wall clock: epoch plus simulated time. Every timestamp it hands out
+   * (created_at, CreatedAt, the event log's `at`) and every answer's `Date` header come
+   * from here, so they agree with each other however fast simulated time runs.
+   */
+  wallMs(t: number): number {
+    return this.epochMs + Math.floor(t * 1000);
+  }
+
   /** ISO 8601 wall-clock time of simulated second `t`. */
   iso(t: number): string {
-    return new Date(this.epochMs + Math.floor(t * 1000)).toISOString();
+    return new Date(this.wallMs(t)).toISOString();
+  }
+
+  /** RFC 9110 HTTP-date of simulated second `t` (second resolution), for the `Date` header. */
+  httpDate(t: number): string {
+    return new Date(this.wallMs(t)).toUTCString();
   }
 }

@@ -45,7 +45,9 @@ export async function handleHeroku(world: World, req: IncomingMessage, res: Serv
     action: found?.action ?? `${method} ${path}`,
     aliases: found?.aliases ?? [],
     params: { method, path, ...(header(req, "range") !== undefined ? { range: header(req, "range") } : {}), ...(body !== "" ? { body } : {}) },
-    extraHeaders: { "ratelimit-remaining": String(budget.remaining), "request-id": requestId },
+    // Date on the simulator's clock, the one that stamps created_at: the reaper reads ages off it.
+    // (AWS answers keep the host's Date: the AWS SDK would take simulated time for clock skew.)
+    extraHeaders: (now) => ({ "ratelimit-remaining": String(budget.remaining), "request-id": requestId, date: world.clock.httpDate(now) }),
     renderError: renderError(requestId),
     faultError: (fault) => {
       const status = fault.status ?? (fault.error === undefined ? 500 : herokuStatusForId(fault.error));

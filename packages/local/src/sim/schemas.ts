@@ -99,9 +99,11 @@ export const SeedSchema = z.strictObject({
         id: z.uuid().optional(),
         name: z.string().regex(/^[a-z][a-z0-9-]{0,28}[a-z0-9]$/),
         created_at: z.iso.datetime().optional(),
+        /** Instead of created_at: this many simulated seconds before the simulator's now. */
+        ageSeconds: z.number().min(0).optional(),
         updated_at: z.iso.datetime().optional(),
         maintenance: z.boolean().optional(),
-      }),
+      }).refine((a) => a.created_at === undefined || a.ageSeconds === undefined, { message: "give created_at or ageSeconds, not both", path: ["ageSeconds"] }),
     )
     .optional(),
 });

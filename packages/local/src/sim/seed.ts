@@ -73,7 +73,12 @@ export function applySeed(world: World, seed: ParsedSeed): SeedResult {
   const stamp = herokuTime(world.clock.iso(now));
   const herokuApps: HerokuApp[] = (seed.herokuApps ?? []).map((h) => {
     const id = h.id ?? ids.uuid();
-    const createdAt = h.created_at === undefined ? stamp : herokuTime(new Date(h.created_at).toISOString());
+    const createdAt =
+      h.created_at !== undefined
+        ? herokuTime(new Date(h.created_at).toISOString())
+        : h.ageSeconds !== undefined
+          ? herokuTime(world.clock.iso(now - h.ageSeconds))
+          : stamp;
     const updatedAt = h.updated_at === undefined ? createdAt : herokuTime(new Date(h.updated_at).toISOString());
     return { id, name: h.name, created_at: createdAt, updated_at: updatedAt, maintenance: h.maintenance ?? false };
   });

@@ -24,6 +24,14 @@ export interface HerokuPlatformOptions {
   readonly requestTimeoutMs?: number;
   /** Apps per page of GET /apps (Heroku allows up to 1000). */
   readonly pageSize?: number;
+  /**
+   * When the platform's `Date` header and this client's clock disagree by more than this
+   * (ms, default 60 s), apps' created_at are read on the platform's clock: ages are then
+   * the platform's now minus its own created_at (plus time elapsed here since the answer),
+   * immune to this host's clock. Within it, the header's one-second resolution would only
+   * add noise. Infinity turns the correction off.
+   */
+  readonly clockSkewToleranceMs?: number;
   readonly fetch?: typeof fetch;
   readonly clock?: Clock;
   readonly sleep?: Sleep;
@@ -50,6 +58,9 @@ export class HerokuPlatform implements AppPlatform {
   private readonly backoffMaxMs: number;
   private readonly requestTimeoutMs: number;
   private readonly pageSize: number;
+  private readonly clock: Clock;
+  private readonly skewToleranceMs: number;
+  private offsetMs = 0;
   private calls = 0;
   private throttled = 0;
   private retries = 0;
@@ -66,10 +77,12 @@ export class HerokuPlatform implements AppPlatform {
     this.backoffMaxMs = options.backoffMaxMs ?? 30_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.pageSize = options.pageSize ?? 1000;
+    this.clock = options.clock ?? systemClock;
+    this.skewToleranceMs = options.clockSkewToleranceMs ?? 60_000;
     this.budget = new RateBudget({
       reserve: options.reserve ?? 300,
       refillPerSecond: options.refillPerSecond ?? 4500 / 3600,
-      clock: options.clock ?? systemClock,
+      clock: this.clock,
       sleep: this.sleep,
       random: this.random,
     });
@@ -78,13 +91,17 @@ export class HerokuPlatform implements AppPlatform {
   async listApps(options: CallOptions = {}): Promise<PlatformApp[]> {
     const apps: PlatformApp[] = [];
     let range: string | undefined = `id ..; max=${this.pageSize}`;
+    let offset: number | undefined;
     for (let page = 0; range !== undefined; page++) {
       if (page > 10_000) throw new PlatformError("GET /apps kept returning Next-Range: refusing to page forever");
-      const { answer, nextRange } = await this.list(range, options.signal);
+      const { answer, nextRange, serverOffsetMs } = await this.list(range, options.signal);
+      offset ??= serverOffsetMs;
       apps.push(...appsPage(answer));
       range = answer.status === 206 ? nextRange : undefined;
     }
-    return apps;
+    this.offsetMs = offset !== undefined && Math.abs(offset) > this.skewToleranceMs ? offset : 0;
+    // created_at moved onto this client's clock: age = the platform's now - created_at.
+    return this.offsetMs === 0 ? apps : apps.map((app) => ({ ...app, createdAt: app.createdAt - this.offsetMs }));
   }
 
   async deleteApp(app: PlatformApp, options: CallOptions = {}): Promise<DeleteOutcome> {
@@ -97,14 +114,22 @@ export class HerokuPlatform implements AppPlatform {
     return { calls: this.calls, throttled: this.throttled, retries: this.retries, reserveWaitMs: this.budget.waitedMs() };
   }
 
-  private async list(range: string, signal?: AbortSignal): Promise<{ answer: HerokuAnswer; nextRange?: string }> {
+  /** How far the platform's clock was ahead of this client's at the last listing, when beyond the tolerance (ms; else 0). */
+  clockOffsetMs(): number {
+    return this.offsetMs;
+  }
+
+  private async list(range: string, signal?: AbortSignal): Promise<{ answer: HerokuAnswer; nextRange?: string; serverOffsetMs?: number }> {
     let nextRange: string | undefined;
+    let serverOffsetMs: number | undefined;
     const sent = await this.send("GET", "/apps", { range }, signal, (res) => {
       nextRange = res.headers.get("next-range") ?? undefined;
+      const date = Date.parse(res.headers.get("date") ?? "");
+      if (Number.isFinite(date)) serverOffsetMs = date - this.clock.now();
     });
     if (!sent.answer) throw this.unanswered("GET /apps", sent);
     if (sent.answer.status !== 200 && sent.answer.status !== 206) throw failure(sent.answer, "GET /apps");
-    return { answer: sent.answer, nextRange };
+    return { answer: sent.answer, nextRange, serverOffsetMs };
   }
 
   /**

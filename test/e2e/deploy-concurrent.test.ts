@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DeployReport } from "@scythe/core";
+import { LockService, type DeployReport } from "@scythe/core";
 import { startFleetSimulator, type FleetSimulator } from "../../packages/local/src/sim/index.js";
 import { appliedCall, auditRollout, localDeployServices, membership, startLocalDeploy } from "../../packages/local/src/stepfunctions/index.js";
 import { freshTables } from "../support/dynamo.js";
@@ -51,7 +51,8 @@ async function seedShared(shape: FleetShape) {
   await sim.control.seed({
     loadBalancers: shape.loadBalancers.map((members, l) => ({ LoadBalancerName: `lb${l}-${tag}`, instances: [...new Set(members)].map((m) => ec2[m] ?? "") })),
   });
-  return stackIds.map((stackId, s) => ({ stackId, layerId: rest.layerIds[s] ?? "", appId: rest.appIds[s] ?? "" }));
+  const ids = stackIds.map((stackId, s) => ({ stackId, layerId: rest.layerIds[s] ?? "", appId: rest.appIds[s] ?? "" }));
+  return Object.assign(ids, { ec2, lbName: (l: number) => `lb${l}-${tag}` });
 }
 
 /** Starts one deploy per stack at the same moment and audits the fleet afterwards. */
@@ -99,6 +100,34 @@ describe("Concurrent rolling deploys over load balancers shared across stacks", 
     const kept = results.flatMap((r) => (r.output as DeployReport).notDetached);
     expect(kept).toHaveLength(1);
     expect(kept[0]?.reason).toMatch(/other deploy/);
+  });
+
+  it("a claim of a deploy whose lease ran out (it crashed) blocks nothing; a live deploy's claim is respected", async () => {
+    await sim.control.reset();
+    const fleet = await seedShared({ stacks: [1, 1], loadBalancers: [[0, 1]], batches: [1, 1] });
+    const services = localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint });
+    const lb = fleet.lbName(0);
+    const claimOther = async (executionId: string, lock: string, token: number) => {
+      const [sheet] = await services.claims.read([lb]);
+      const out = { [fleet.ec2[1] ?? ""]: { executionId, lock, token, instanceId: "other", batch: 0 } };
+      expect(await services.claims.commit([{ loadBalancer: lb, readVersion: sheet?.version ?? 0, out }], [])).toBe(true);
+    };
+    const deployFirst = async () => {
+      const execution = await startLocalDeploy({ ...fleet[0], ...fast }, { services, waitMs: 5 });
+      const result = await execution.result;
+      expect(result.status).toBe("SUCCEEDED");
+      return result.output as DeployReport;
+    };
+    // Its deploy lock was never taken at that token (or has run out): the claim is stale.
+    await claimOther("arn:crashed", "deploy/stack/crashed-stack", 7);
+    expect((await deployFirst()).deployed[0]?.detachedFrom).toEqual([lb]);
+    // A deploy that still holds its lease at the claim's token: its instance counts as out.
+    const alive = await new LockService({ store: services.lockStore, ownerId: "arn:alive" }).acquire("deploy/stack/alive-stack", { leaseMs: 60_000 });
+    await claimOther("arn:alive", alive.name, alive.token);
+    const report = await deployFirst();
+    expect(report.deployed[0]?.detachedFrom).toEqual([]);
+    expect(report.notDetached).toEqual([{ instanceId: expect.any(String), loadBalancer: lb, reason: expect.stringMatching(/another deploy/) }]);
+    expect(await sim.control.violations()).toEqual([]);
   });
 
   it("never leaves a load balancer with nothing in service, whatever the stacks, load balancers and batch sizes (property)", async () => {

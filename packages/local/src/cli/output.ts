@@ -2,6 +2,7 @@ import pc from "picocolors";
 import { BadInputError, ScytheError } from "@scythe/core";
 import { cliRun } from "./context.js";
 import { exitCodes, type ExitCode } from "./exitCodes.js";
+import { LiveStatus, wantsLiveLine, type StatusStream } from "../progress/LiveStatus.js";
 
 /** Timestamps in --json: every numeric field named `...At` is epoch ms inside Scythe and ISO 8601 outside. */
 export function isoTimestamps(key: string, value: unknown): unknown {
@@ -14,10 +15,31 @@ export function isoTimestamps(key: string, value: unknown): unknown {
  */
 export class Output {
   private readonly run = cliRun();
+  private status: LiveStatus | undefined;
   constructor(readonly json: boolean) {}
 
   progress(message: string): void {
-    this.run.stderr.write(`${pc.dim("›")} ${message}\n`);
+    const line = `${pc.dim("›")} ${message}`;
+    if (this.status) this.status.print(line);
+    else this.run.stderr.write(`${line}\n`);
+  }
+
+  /**
+   * A live status line (counts, what it waits for, time left) under the progress messages,
+   * on a terminal only: off a TTY or with --json nothing extra is written. Call stop() when done.
+   */
+  live(render: () => string): { readonly live: boolean; stop(): void } {
+    this.status?.stop();
+    const stream = this.run.stderr as StatusStream;
+    const status = new LiveStatus(stream, wantsLiveLine(stream, this.json, this.run.env), render).start();
+    this.status = status;
+    return {
+      live: status.live,
+      stop: () => {
+        status.stop();
+        if (this.status === status) this.status = undefined;
+      },
+    };
   }
 
   result(data: unknown, human: string): void {
@@ -26,6 +48,8 @@ export class Output {
 
   /** Prints a failure and returns the exit code: 2 for bad input (a malformed value or an unknown id), 1 otherwise. */
   failure(error: unknown): ExitCode {
+    this.status?.stop();
+    this.status = undefined;
     const known = error instanceof ScytheError;
     const name = error instanceof Error ? error.name : "Error";
     const message = error instanceof Error ? error.message : String(error);

@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { Command } from "commander";
-import { BadInputError, DeployJournal, ScytheError, ValidationError, checkAgainstFleet, deployInput, parseInput, previewRollout, type DeployInput, type DeployReport } from "@scythe/core";
+import { BadInputError, DeployJournal, ScytheError, ValidationError, checkAgainstFleet, deployInput, parseInput, previewRollout, type DeployInput, type DeployReport, type InstanceProgress } from "@scythe/core";
 import { followProgress, localDeployServices, startLocalDeploy, type LocalExecutionResult } from "../../stepfunctions/index.js";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import type { Output } from "../output.js";
@@ -8,6 +8,7 @@ import { checkReportPath, writeReport } from "../../report/deployReport.js";
 import { deployReportCommand } from "./deployReport.js";
 import { SimControl } from "../../sim/index.js";
 import { cliEnv } from "../context.js";
+import { DeployProgress } from "../../progress/deployProgress.js";
 import { action } from "../run.js";
 import { resolveTarget, type Target } from "../target.js";
 
@@ -90,7 +91,8 @@ async function runLocally(output: Output, target: Target, input: DeployInput, op
   const execution = await startLocalDeploy(input, { services, waitMs });
   output.progress(`started ${execution.executionArn} on the ${target.description}`);
   if (target.world?.statusPage) output.progress(`watch its timeline live at ${target.world.statusPage}`);
-  const follow = opts.follow ? followProgress(services.journal, execution.executionArn, execution.result, (line) => output.progress(line), 50) : undefined;
+  const live = opts.follow ? liveDeployLine(output) : undefined;
+  const follow = live ? followProgress(services.journal, execution.executionArn, execution.result, live.onChange, 50) : undefined;
   const interrupt = () => {
     output.progress("stopping: the execution is aborted and its cleanup reattaches what it detached");
     execution.abort();
@@ -102,6 +104,7 @@ async function runLocally(output: Output, target: Target, input: DeployInput, op
     await follow;
   } finally {
     process.off("SIGINT", interrupt);
+    live?.stop();
   }
   if (opts.report) await writeReport(output, opts.report, services.journal, result.executionArn, new SimControl(simulator));
   report(output, { executionArn: result.executionArn, status: result.status, output: result.output, error: result.error, cause: result.cause, transitions: result.transitions, cleanup: result.cleanup });
@@ -122,7 +125,8 @@ async function runOnStage(output: Output, target: Target, input: DeployInput, op
   const journal = new DeployJournal(target.doc, { tableName: target.tables.registry });
   let settle: (value: unknown) => void = () => undefined;
   const done = new Promise((resolve) => (settle = resolve));
-  const following = followProgress(journal, executionArn, done, (line) => output.progress(line), 2000);
+  const live = liveDeployLine(output);
+  const following = followProgress(journal, executionArn, done, live.onChange, 2000);
   let described;
   for (;;) {
     described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -130,7 +134,7 @@ async function runOnStage(output: Output, target: Target, input: DeployInput, op
     await new Promise((resolve) => setTimeout(resolve, 5000));
   }
   settle(undefined);
-  await following;
+  await following.finally(() => live.stop());
   if (opts.report) await writeReport(output, opts.report, journal, executionArn);
   report(output, {
     executionArn,
@@ -142,6 +146,19 @@ async function runOnStage(output: Output, target: Target, input: DeployInput, op
 }
 
 const badInputErrors = new Set(["BadInputError", "ValidationError", "UnknownIdError"]);
+
+/** `--follow`: each change as a line, and on a terminal a live line under them (done, batch, waiting for, time left). */
+function liveDeployLine(output: Output) {
+  const progress = new DeployProgress();
+  const line = output.live(() => progress.line());
+  return {
+    onChange: (text: string, record: InstanceProgress) => {
+      progress.on(record);
+      output.progress(text);
+    },
+    stop: () => line.stop(),
+  };
+}
 
 function report(output: Output, r: { executionArn: string; status: string; output?: unknown; error?: string; cause?: string; transitions?: number; cleanup?: unknown }): void {
   if (r.status !== "SUCCEEDED") {

@@ -17,6 +17,7 @@ import { parseCount, parseDuration, parsePositiveDuration } from "../durations.j
 import type { Output } from "../output.js";
 import { cliEnv } from "../context.js";
 import { exitCodes } from "../exitCodes.js";
+import { ReapProgress } from "../../progress/reapProgress.js";
 import { action } from "../run.js";
 import { resolveTarget } from "../target.js";
 
@@ -88,11 +89,14 @@ export function reapCommand(): Command {
         const baseUrl = target.world ? target.world.heroku : env.HEROKU_API_URL || "https://api.heroku.com";
         const platform = new HerokuPlatform({ baseUrl, token, reserve });
         const locks = new LockService({ store: new DynamoLockStore(target.doc, { tableName: target.tables.locks }) });
-        const reaper = new Reaper({ platform, onEvent: progress(output) });
+        const live = new ReapProgress(lockWaitMs, input.dryRun);
+        const print = progress(output);
+        const reaper = new Reaper({ platform, onEvent: (event) => (live.on(event), print(event)) });
 
         output.progress(`reaping ${baseUrl} under the lock in ${target.description}${input.dryRun ? " (dry run: nothing is deleted)" : ""}`);
         const reports = new ReaperReportLog(target.doc, { tableName: target.tables.locks });
-        const report = await reapWithLock(locks, reaper, input, { lockWaitMs, reports });
+        const line = output.live(() => live.line());
+        const report = await reapWithLock(locks, reaper, input, { lockWaitMs, reports }).finally(() => line.stop());
         output.result(report, describeReport(report));
         if (report.errors.length > 0 || report.lock?.skipped) return exitCodes.failed;
         // No errors, but the pass gave up early (still over the limit when its wait ran out, a lost lock, ...).

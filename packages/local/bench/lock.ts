@@ -55,7 +55,8 @@ function baselineAcquirer(doc: DynamoDBDocumentClient, tableName: string, owner:
     partitionKey: "pk",
     leaseDurationMs: leaseMs,
     owner,
-    retryCount: 0,
+    // Its own retry, as a user would configure it: it waits out the lease between tries.
+    retryCount: 100,
     trustLocalTime: true,
   });
   return async (name) => {
@@ -83,21 +84,49 @@ async function costPerOperation(make: (owner: string) => Acquire, meter: ReturnT
   return { acquired, released };
 }
 
-async function throughput(make: (owner: string) => Acquire, contenders: number, name: string) {
-  let completed = 0;
+interface Contention {
+  perSecond: number;
+  /** Acquisitions of the least-served contender over the mean. */
+  fairness: number;
+  served: number[];
+  p99WaitMs: number;
+  maxWaitMs: number;
+  requestsPerAcquisition: number;
+}
+
+async function throughput(make: (owner: string) => Acquire, contenders: number, name: string, meter: ReturnType<typeof meterClient>): Promise<Contention> {
+  const served = Array.from({ length: contenders }, () => 0);
+  const waits: number[] = [];
   const deadline = Date.now() + windowMs;
   const started = Date.now();
+  meter.reset();
   await Promise.all(
     Array.from({ length: contenders }, async (_, i) => {
       const acquire = make(`c${i}`);
       while (Date.now() < deadline) {
+        const asked = Date.now();
         const release = await acquire(name);
-        if (Date.now() <= deadline) completed++;
+        if (Date.now() <= deadline) {
+          served[i] = (served[i] ?? 0) + 1;
+          waits.push(Date.now() - asked);
+        }
         await release();
       }
     }),
   );
-  return completed / ((Math.min(Date.now(), deadline) - started) / 1000);
+  const reading = meter.reading();
+  const total = served.reduce((a, b) => a + b, 0);
+  const mean = total / contenders;
+  const sorted = [...waits].sort((a, b) => a - b);
+  return {
+    perSecond: total / ((Math.min(Date.now(), deadline) - started) / 1000),
+    fairness: mean === 0 ? 0 : Math.min(...served) / mean,
+    served,
+    p99WaitMs: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0,
+    maxWaitMs: sorted[sorted.length - 1] ?? 0,
+    // Every request in the window (acquire attempts, tickets, claims, releases) over the acquisitions.
+    requestsPerAcquisition: total === 0 ? Number.POSITIVE_INFINITY : reading.requests / total,
+  };
 }
 
 export async function run(): Promise<void> {
@@ -118,17 +147,25 @@ export async function run(): Promise<void> {
       { library: "dynamodb-lock-client", acquire: fmt(b.acquired), release: fmt(b.released) },
     ]);
 
-    console.log(`\nContended throughput: acquisitions/s over ${windowMs} ms, lease ${leaseMs} ms, one lock name:`);
+    console.log(`\nContended: acquisitions/s over ${windowMs} ms, lease ${leaseMs} ms, one lock name; fairness = least-served contender / mean;`);
+    console.log(`requests = every request in the window (acquires, tickets, claims, releases) per acquisition; wait = from asking to holding.`);
     const rows = [];
     for (const contenders of [2, 8, 32]) {
-      const ours = await throughput(scythe, contenders, `tp-scythe-${contenders}`);
-      const theirs = await throughput(baseline, contenders, `tp-baseline-${contenders}`);
-      rows.push({
-        contenders,
-        "scythe acq/s": ours.toFixed(1),
-        "baseline acq/s": theirs.toFixed(1),
-        "scythe / baseline": ratio(ours, theirs),
-      });
+      const ours = await throughput(scythe, contenders, `tp-scythe-${contenders}`, meter);
+      const theirs = await throughput(baseline, contenders, `tp-baseline-${contenders}`, meter);
+      for (const [library, r] of [["scythe", ours], ["dynamodb-lock-client", theirs]] as const) {
+        rows.push({
+          contenders,
+          library,
+          "acq/s": r.perSecond.toFixed(1),
+          fairness: r.fairness.toFixed(2),
+          "unserved contenders": r.served.filter((n) => n === 0).length,
+          "requests/acq": r.requestsPerAcquisition.toFixed(2),
+          "p99 wait ms": r.p99WaitMs,
+          "max wait ms": r.maxWaitMs,
+        });
+      }
+      rows.push({ contenders, library: "scythe / baseline", "acq/s": ratio(ours.perSecond, theirs.perSecond) });
     }
     table(rows);
   } finally {

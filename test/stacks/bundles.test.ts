@@ -91,7 +91,8 @@ describe("Built Lambda bundles", () => {
         process.env = saved;
       }
     }
-  });
+    // Loading every bundle (a few MB each) is slow on a busy machine; this bounds a hang, it asserts no speed.
+  }, 300_000);
 
   it("runs the bundled orphan sweep against the local world, with only the registry and the lock table it is given", async () => {
     const { endpoint, names } = await freshTables();

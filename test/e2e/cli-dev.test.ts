@@ -25,7 +25,7 @@ describe("CLI: scythe dev", () => {
       });
       void exited.then((code) => reject(new Error(`scythe dev exited early (${code})`)));
     });
-    expect(endpoints).toMatchObject({ dynamodb: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), simulator: expect.stringMatching(/^http:/) });
+    expect(endpoints).toMatchObject({ dynamodb: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), simulator: expect.stringMatching(/^http:/), statusPage: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/) });
     expect(existsSync(join(cwd, ".scythe", "world.json"))).toBe(true);
 
     const status = await runScythe(["lock", "status", "dev/check", "--json"], { cwd, env: { SCYTHE_WORLD: "" } });

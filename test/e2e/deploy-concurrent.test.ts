@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LockService, type DeployReport } from "@scythe/core";
-import { startFleetSimulator, type FleetSimulator } from "../../packages/local/src/sim/index.js";
-import { appliedCall, auditRollout, localDeployServices, membership, startLocalDeploy } from "../../packages/local/src/stepfunctions/index.js";
-import { freshTables } from "../support/dynamo.js";
+import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
+import { appliedCall, auditRollout, membership, startLocalDeploy } from "../../packages/local/src/stepfunctions/index.js";
+import { deployServices, fastDeploy, startDeployWorld, type DeployTables } from "../support/deployWorld.js";
 
 /**
  * "Never zero in service" across concurrent deploys: every deploy runs its own state
@@ -13,16 +13,14 @@ import { freshTables } from "../support/dynamo.js";
  */
 
 let sim: FleetSimulator;
-let world: Awaited<ReturnType<typeof freshTables>>;
+let world: DeployTables;
 
 beforeAll(async () => {
-  // 0.2 real ms per simulated second: a 300 s drain lasts 60 ms, long enough for deploys to overlap.
-  sim = await startFleetSimulator({ timeScale: 0.2 });
-  world = await freshTables();
+  ({ sim, world } = await startDeployWorld());
 });
 afterAll(() => sim.close());
 
-const fast = { pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 }, leaseSeconds: 30 };
+const fast = fastDeploy;
 
 interface FleetShape {
   /** Instances per stack (one layer each). */
@@ -61,7 +59,7 @@ async function deployAll(shape: FleetShape) {
   const ids = await seedShared(shape);
   const since = await sim.control.lastSeq();
   const before = membership(await sim.control.state());
-  const services = localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint });
+  const services = deployServices(sim, world);
   const executions = await Promise.all(
     ids.map((id, s) => startLocalDeploy({ ...id, batchSize: shape.batches[s] ?? 1, ...fast }, { services, waitMs: 5 })),
   );
@@ -105,7 +103,7 @@ describe("Concurrent rolling deploys over load balancers shared across stacks", 
   it("a claim of a deploy whose lease ran out (it crashed) blocks nothing; a live deploy's claim is respected", async () => {
     await sim.control.reset();
     const fleet = await seedShared({ stacks: [1, 1], loadBalancers: [[0, 1]], batches: [1, 1] });
-    const services = localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint });
+    const services = deployServices(sim, world);
     const lb = fleet.lbName(0);
     const claimOther = async (executionId: string, lock: string, token: number) => {
       const [sheet] = await services.claims.read([lb]);

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeployJournal, DynamoLockStore, LoadBalancerClaims, LockService, deployTasks, type DeployTaskState } from "@scythe/core";
-import { startFleetSimulator, type FleetSimulator, type SimEvent } from "../../packages/local/src/sim/index.js";
+import type { FleetSimulator, SimEvent } from "../../packages/local/src/sim/index.js";
 import {
   appliedCall,
   asLambdaTask,
   auditRollout,
-  localDeployServices,
   membership,
   startLocalDeploy,
   type LocalDeployOptions,
@@ -13,7 +12,7 @@ import {
 } from "../../packages/local/src/stepfunctions/index.js";
 import { loadDeployHandlers } from "../../packages/local/src/stepfunctions/loadHandlers.js";
 import { seedFleet } from "../../packages/core/test/deploy/support.js";
-import { freshTables } from "../support/dynamo.js";
+import { deployServices, fastDeploy, startDeployWorld, type DeployTables } from "../support/deployWorld.js";
 
 /**
  * Lambda and EventBridge deliver at least once, and a Step Functions task whose answer was
@@ -22,16 +21,15 @@ import { freshTables } from "../support/dynamo.js";
  */
 
 let sim: FleetSimulator;
-let world: Awaited<ReturnType<typeof freshTables>>;
+let world: DeployTables;
 
 beforeAll(async () => {
-  sim = await startFleetSimulator({ timeScale: 0.2 });
-  world = await freshTables();
+  ({ sim, world } = await startDeployWorld());
 });
 afterAll(() => sim.close());
 
-const fast = { pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 }, leaseSeconds: 30 };
-const services = () => localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint });
+const fast = fastDeploy;
+const services = () => deployServices(sim, world);
 type Mode = "concurrently" | "in sequence";
 
 /** Runs `task` twice with one payload. Step Functions keeps the answer of its own invocation (at once) or of the last one (in sequence). */

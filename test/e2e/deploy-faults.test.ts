@@ -1,29 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeployJournal, DynamoLockStore, LockService, type CleanupReport } from "@scythe/core";
-import { startFleetSimulator, type FleetSimulator } from "../../packages/local/src/sim/index.js";
+import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
 import {
   LambdaFunctionError,
   appliedCall,
   auditRollout,
-  localDeployServices,
   membership,
   startLocalDeploy,
   type LocalDeployOptions,
 } from "../../packages/local/src/stepfunctions/index.js";
 import { seedFleet } from "../../packages/core/test/deploy/support.js";
-import { freshTables } from "../support/dynamo.js";
+import { deployServices, fastDeploy, startDeployWorld, type DeployTables } from "../support/deployWorld.js";
 
 let sim: FleetSimulator;
-let world: Awaited<ReturnType<typeof freshTables>>;
+let world: DeployTables;
 
 beforeAll(async () => {
-  sim = await startFleetSimulator({ timeScale: 0.2 });
-  world = await freshTables();
+  ({ sim, world } = await startDeployWorld());
 });
 afterAll(() => sim.close());
 
-const fast = { pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 }, leaseSeconds: 30 };
-const services = (maxAttempts?: number) => localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint, maxAttempts });
+const fast = fastDeploy;
+const services = (maxAttempts?: number) => deployServices(sim, world, maxAttempts);
 const journal = () => new DeployJournal(world.doc, { tableName: world.names.registry });
 const lockStatus = (stackId: string) =>
   new LockService({ store: new DynamoLockStore(world.doc, { tableName: world.names.locks }) }).status(`deploy/stack/${stackId}`);

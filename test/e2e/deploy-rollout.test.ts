@@ -1,28 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeployJournal, DynamoLockStore, LockService, type DeployReport } from "@scythe/core";
-import { startFleetSimulator, type FleetSimulator } from "../../packages/local/src/sim/index.js";
-import { auditRollout, localDeployServices, membership, startLocalDeploy } from "../../packages/local/src/stepfunctions/index.js";
+import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
+import { auditRollout, membership, startLocalDeploy } from "../../packages/local/src/stepfunctions/index.js";
 import { seedFleet } from "../../packages/core/test/deploy/support.js";
-import { freshTables } from "../support/dynamo.js";
+import { deployServices, fastDeploy, startDeployWorld, type DeployTables } from "../support/deployWorld.js";
 
 let sim: FleetSimulator;
-let world: Awaited<ReturnType<typeof freshTables>>;
+let world: DeployTables;
 
 beforeAll(async () => {
-  // 0.2 real ms per simulated second: a 300 s drain is 60 ms, a 60 s deployment 12 ms.
-  sim = await startFleetSimulator({ timeScale: 0.2 });
-  world = await freshTables();
+  ({ sim, world } = await startDeployWorld());
 });
 afterAll(() => sim.close());
 
 type Fleet = Awaited<ReturnType<typeof seedFleet>>;
-const fast = { pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 }, leaseSeconds: 30 };
+const fast = fastDeploy;
 
 async function rollout(spec: Parameters<typeof seedFleet>[1], extra: Record<string, unknown> = {}) {
   const fleet = await seedFleet(sim.control, spec);
   const since = await sim.control.lastSeq();
   const before = membership(await sim.control.state());
-  const services = localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint });
+  const services = deployServices(sim, world);
   const input = { stackId: fleet.stackId, layerId: fleet.layerId, appId: fleet.appId, ...fast, ...extra };
   const execution = await startLocalDeploy(input, { services, waitMs: 5 });
   const result = await execution.result;
@@ -95,7 +93,7 @@ describe("State machine: rolling deploy in the local world", () => {
   ])("fails at its first state when %s does not fit the fleet: nothing locked, detached or written", async (field, error, make) => {
     const fleet = await seedFleet(sim.control, { instances: 3, loadBalancers: { main: [1, 2, 3] } });
     const other = await seedFleet(sim.control, { instances: 1, loadBalancers: {} });
-    const services = localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint });
+    const services = deployServices(sim, world);
     const since = await sim.control.lastSeq();
     const execution = await startLocalDeploy({ ...make(fleet, other), ...fast }, { services });
     const result = await execution.result;
@@ -110,7 +108,7 @@ describe("State machine: rolling deploy in the local world", () => {
   });
 
   it("fails a bad input at once, naming the field, with nothing written", async () => {
-    const services = localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint });
+    const services = deployServices(sim, world);
     const since = await sim.control.lastSeq();
     const execution = await startLocalDeploy({ stackId: "s-1", layerId: "l-1", appId: "a-1", batchSize: 0 }, { services });
     const result = await execution.result;

@@ -1,5 +1,6 @@
 export * from "./errors.js";
 export * from "./clock.js";
+export * from "./progress.js";
 export * from "./validation.js";
 export * from "./schema/tables.js";
 export * from "./lock/index.js";

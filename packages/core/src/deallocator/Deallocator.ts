@@ -1,3 +1,4 @@
+import type { ProgressListener } from "../progress.js";
 import type { CommandQueue } from "../leases/CommandQueue.js";
 import type { ResourceRecord } from "../leases/records.js";
 import type { Registry } from "../leases/Registry.js";
@@ -44,8 +45,11 @@ export class Deallocator {
   }
 
   /** The full reconciling pass (on a schedule, and at deploy time). */
-  async reconcile(options: { dryRun?: boolean } = {}): Promise<DeallocationReport> {
+  async reconcile(options: { dryRun?: boolean; onProgress?: ProgressListener } = {}): Promise<DeallocationReport> {
     const dryRun = options.dryRun ?? false;
+    // Nominations finished out of those made so far: each round may add more.
+    const progress = { done: 0, total: 0 };
+    const tick = () => options.onProgress?.(progress.done, progress.total);
     const report = emptyReport(dryRun);
     const handled = new Set<string>();
     let assumedDestroyed = new Set<string>();
@@ -93,7 +97,12 @@ export class Deallocator {
         assumedDestroyed = new Set([...assumedDestroyed, ...nominated]);
         continue;
       }
-      await this.nominate(nominated, report);
+      progress.total += nominated.length;
+      tick();
+      await this.nominate(nominated, report, () => {
+        progress.done += 1;
+        tick();
+      });
     }
     return report;
   }
@@ -143,7 +152,7 @@ export class Deallocator {
    * pass only with what its own worker tore down: a racing pass that found the worker busy,
    * or the resource already destroyed, did nothing to it.
    */
-  private async nominate(ids: readonly string[], report: DeallocationReport): Promise<string[]> {
+  private async nominate(ids: readonly string[], report: DeallocationReport, onEach?: () => void): Promise<string[]> {
     const destroyed: string[] = [];
     for (const id of ids) {
       const ref = { kind: "resource" as const, id };
@@ -157,6 +166,7 @@ export class Deallocator {
       } catch (error) {
         report.errors.push({ id, error: describe(error) });
       }
+      onEach?.();
     }
     return destroyed;
   }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { systemClock, type Clock } from "../clock.js";
+import type { ProgressListener } from "../progress.js";
 import type { Blueprints } from "./Blueprint.js";
 import type { CommandQueue } from "./CommandQueue.js";
 import { expiryShards } from "./expiryIndex.js";
@@ -97,7 +98,7 @@ export class ExpirySweep {
     this.inlineLimit = options.inlineLimit ?? 500;
   }
 
-  async run(options: { dryRun?: boolean } = {}): Promise<SweepReport> {
+  async run(options: { dryRun?: boolean; onProgress?: ProgressListener } = {}): Promise<SweepReport> {
     const dryRun = options.dryRun ?? false;
     const now = this.clock.now();
     const expired: DueWork[] = [];
@@ -121,12 +122,14 @@ export class ExpirySweep {
       // What could not be queued is done here, as far as one invocation should go; the next sweep finds the rest.
       here = unsent.slice(0, this.inlineLimit);
     }
-    await this.expire(here, report);
+    await this.expire(here, report, options.onProgress);
     return report;
   }
 
   /** Does the given work (a sweep's own share, or a fanned-out batch); failures are reported per object. */
-  async expire(work: readonly DueWork[], report: SweepReport = emptyReport(false, this.clock.now(), [], [])): Promise<SweepReport> {
+  async expire(work: readonly DueWork[], report: SweepReport = emptyReport(false, this.clock.now(), [], []), onProgress?: ProgressListener): Promise<SweepReport> {
+    let done = 0;
+    onProgress?.(done, work.length);
     const resources = await this.resourcesToAsk(work, report);
     const stalledLeases = new Set(work.filter((w) => w.dueAt === undefined).map((w) => describeRef(w.ref)));
     await mapLimit(work, this.concurrency, async (item) => {
@@ -142,6 +145,8 @@ export class ExpirySweep {
         }
       } catch (error) {
         report.failures.push({ ref: item.ref, error: `${describeRef(item.ref)}: ${describe(error)}` });
+      } finally {
+        onProgress?.(++done, work.length);
       }
     });
     return report;

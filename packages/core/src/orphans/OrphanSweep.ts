@@ -1,3 +1,4 @@
+import type { ProgressListener } from "../progress.js";
 import { LockHeldError } from "../lock/errors.js";
 import type { LockService } from "../lock/LockService.js";
 import { withLock } from "../lock/withLock.js";
@@ -8,6 +9,8 @@ import type { OrphanSweepReport } from "./report.js";
 
 export interface OrphanSweepOptions {
   readonly dryRun?: boolean;
+  /** Resources in Scythe's scheme looked at so far, out of those listed. */
+  readonly onProgress?: ProgressListener;
 }
 
 /** One sweep at a time: a second delivery waits for the first, then lists afresh. */
@@ -47,11 +50,11 @@ export class OrphanSweep {
   async run(options: OrphanSweepOptions = {}): Promise<OrphanSweepReport> {
     const dryRun = options.dryRun ?? false;
     const lock = this.deps.lock;
-    if (!lock || dryRun) return this.sweep(dryRun);
+    if (!lock || dryRun) return this.sweep(dryRun, undefined, options.onProgress);
     const name = lock.name ?? "orphans/sweep";
     try {
       return await withLock(lock.locks, name, { leaseMs: lock.leaseMs ?? 60_000, waitMs: lock.waitMs ?? 0 }, async ({ signal, lease }) => {
-        const report = await this.sweep(dryRun, signal);
+        const report = await this.sweep(dryRun, signal, options.onProgress);
         return { ...report, lock: { name, token: lease().token } };
       });
     } catch (error) {
@@ -60,7 +63,7 @@ export class OrphanSweep {
     }
   }
 
-  private async sweep(dryRun: boolean, signal?: AbortSignal): Promise<OrphanSweepReport> {
+  private async sweep(dryRun: boolean, signal?: AbortSignal, onProgress?: ProgressListener): Promise<OrphanSweepReport> {
     const report = emptyReport(dryRun);
 
     const listings: { inventory: Inventory; resources: CloudResource[] | undefined }[] = [];
@@ -87,6 +90,9 @@ export class OrphanSweep {
     }
     report.livePrefixes = [...live].sort();
 
+    const inScheme = Object.values(report.seen).reduce((n, s) => n + s.inScheme, 0);
+    let looked = 0;
+    onProgress?.(looked, inScheme);
     const orphans = new Set<string>();
     const blocked = new Set<string>();
     let unlistedBefore: string | undefined;
@@ -98,7 +104,9 @@ export class OrphanSweep {
       const kind = inventory.kind;
       for (const resource of resources) {
         const owner = ownerPrefixOfName(resource.name);
-        if (owner === undefined || live.has(owner)) continue;
+        if (owner === undefined) continue;
+        onProgress?.(++looked, inScheme);
+        if (live.has(owner)) continue;
         orphans.add(owner);
         const keep = (reason: string) => report.kept.push({ kind, name: resource.name, reason });
         if (unlistedBefore) {

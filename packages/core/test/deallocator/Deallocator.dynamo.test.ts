@@ -20,8 +20,16 @@ describe("Class: Deallocator (swarmkit's scenarios on DynamoDB Local)", () => {
     const service = await h.resource({ kind: "service", references: [network.id] });
     await mark(service.id);
     await mark(network.id);
-    const report = await deallocator().reconcile();
+    const progress: [number, number][] = [];
+    const report = await deallocator().reconcile({ onProgress: (done, total) => progress.push([done, total]) });
     expect(report.destroyed).toEqual([service.id, network.id]);
+    // The network is only found free in the second round, so the total grows with it.
+    expect(progress).toEqual([
+      [0, 1],
+      [1, 1],
+      [1, 2],
+      [2, 2],
+    ]);
     expect(await status(service.id)).toBe("destroyed");
     expect(await status(network.id)).toBe("destroyed");
     expect(h.blueprint.destroyedCount(service.id)).toBe(1);

@@ -54,7 +54,12 @@ describe("Class: ExpirySweep", () => {
       const other = await h.service.acquire({ resourceId: resource.id, holder: "job" });
       const lease = await h.service.acquire({ resourceId: resource.id, holder: "job", expiresInMs: 1_000 });
       clock.advance(1_000);
-      const report = await h.sweep().run();
+      const progress: [number, number][] = [];
+      const report = await h.sweep().run({ onProgress: (done, total) => progress.push([done, total]) });
+      const total = report.outcomes.length + report.failures.length;
+      expect(progress[0]).toEqual([0, total]);
+      expect(progress.at(-1)).toEqual([total, total]);
+      expect(progress.map(([done]) => done)).toEqual([...Array(total + 1).keys()]);
       expect(report.expired).toContainEqual(leaseRef(lease.id));
       expect(report.outcomes).toContainEqual(expect.objectContaining({ ref: leaseRef(lease.id), path: "transaction" }));
       expect(await h.registry.getLease(lease.id)).toMatchObject({ status: "destroyed", releaseReason: "expiry", releasedBy: "system/expiry-sweep", version: 4 });

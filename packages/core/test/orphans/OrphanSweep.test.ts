@@ -48,6 +48,20 @@ describe("Class: OrphanSweep", () => {
     });
   });
 
+  it("reports its progress over the resources in the scheme, ending at all of them", async () => {
+    const log: string[] = [];
+    const instances = fakeInventory("instance", [`scythe-${GONE}-web1`, `scythe-${LIVE}-web1`, "web-prod-1"], log);
+    const lbs = fakeInventory("loadBalancer", [`scythe-${GONE}-lb`, "prod-lb"], log);
+    const seen: [number, number][] = [];
+    await new OrphanSweep({ records: records([LIVE]), inventories: [instances, lbs] }).run({ onProgress: (done, total) => seen.push([done, total]) });
+    expect(seen).toEqual([
+      [0, 3],
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+  });
+
   it("removes nothing in a dry run, and reports what it would remove", async () => {
     const log: string[] = [];
     const instances = fakeInventory("instance", [`scythe-${GONE}-web1`], log);

@@ -70,8 +70,28 @@ export class LiveStatus {
   }
 }
 
-/** A live line for a pass that reports no progress of its own: what it is doing, and for how long. */
-export function elapsedLine(doing: string, now: () => number = Date.now): () => string {
+/**
+ * A live line for a pass that says how far it has got: what it is doing, done of total,
+ * time so far and, once some work is finished, the time left at the pace so far.
+ */
+export function countLine(doing: string, unit: string, now: () => number = Date.now): { render: () => string; update: (done: number, total: number) => void } {
   const started = now();
-  return () => `${doing} · ${formatSeconds(now() - started)} elapsed`;
+  let done = 0;
+  let total: number | undefined;
+  return {
+    update: (d, t) => {
+      done = d;
+      total = t;
+    },
+    render: () => {
+      const elapsed = now() - started;
+      const parts = [doing];
+      if (total !== undefined) {
+        parts.push(`${done}/${total} ${unit}`);
+        if (done > 0 && done < total) parts.push(`about ${formatSeconds((elapsed / done) * (total - done))} left`);
+      }
+      parts.push(`${formatSeconds(elapsed)} elapsed`);
+      return parts.join(" · ");
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { InstanceProgress } from "@scythe/core";
-import { LiveStatus, wantsLiveLine } from "../../src/progress/LiveStatus.js";
+import { LiveStatus, countLine, wantsLiveLine } from "../../src/progress/LiveStatus.js";
 import { DeployProgress } from "../../src/progress/deployProgress.js";
 import { ReapProgress } from "../../src/progress/reapProgress.js";
 
@@ -104,5 +104,21 @@ describe("Class: DeployProgress", () => {
     now = 10_000;
     // One instance took 10 s: two more take about 20 s.
     expect(p.line()).toBe("1/3 instances done · batch 2/3 · waiting for deployment d-2 on web2 · about 20 s left");
+  });
+});
+
+describe("Function: countLine", () => {
+  it("shows what it does, done of total and, once something is done, the time left at the pace so far", () => {
+    let now = 1_000;
+    const line = countLine("expiry sweep", "objects", () => now);
+    expect(line.render()).toBe("expiry sweep · 0 s elapsed");
+    line.update(0, 4);
+    expect(line.render()).toBe("expiry sweep · 0/4 objects · 0 s elapsed");
+    now += 2_000;
+    line.update(1, 4);
+    expect(line.render()).toBe("expiry sweep · 1/4 objects · about 6 s left · 2 s elapsed");
+    now += 6_000;
+    line.update(4, 4);
+    expect(line.render()).toBe("expiry sweep · 4/4 objects · 8 s elapsed");
   });
 });

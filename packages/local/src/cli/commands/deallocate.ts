@@ -3,7 +3,7 @@ import { Deallocator, type DeallocationReport } from "@scythe/core";
 import { exitCodes } from "../exitCodes.js";
 import { action } from "../run.js";
 import { leasesOnTarget } from "./leases.js";
-import { elapsedLine } from "../../progress/LiveStatus.js";
+import { countLine } from "../../progress/LiveStatus.js";
 
 export function describeDeallocation(report: DeallocationReport): string {
   const verb = report.dryRun ? "would destroy" : "destroyed";
@@ -26,8 +26,9 @@ export function deallocateCommand(): Command {
         const { target, leases } = await leasesOnTarget();
         output.progress(`reconciling ${target.description}${opts.dryRun ? " (dry run)" : ""}`);
         const deallocator = new Deallocator({ registry: leases.registry, queue: leases.queue, worker: leases.worker, author: "cli" });
-        const line = output.live(elapsedLine("deallocation pass: reading what is marked, nominating what nothing uses, waiting for each worker to tear down"));
-        const report = await deallocator.reconcile({ dryRun: Boolean(opts.dryRun) }).finally(() => line.stop());
+        const counts = countLine("deallocation pass: tearing down what nothing uses", "resources");
+        const line = output.live(counts.render);
+        const report = await deallocator.reconcile({ dryRun: Boolean(opts.dryRun), onProgress: counts.update }).finally(() => line.stop());
         output.result(report, describeDeallocation(report));
         if (report.errors.length > 0) return exitCodes.failed;
       }),

@@ -8,7 +8,7 @@ import { cliEnv } from "../context.js";
 import { exitCodes } from "../exitCodes.js";
 import { action } from "../run.js";
 import { resolveTarget, type Target } from "../target.js";
-import { elapsedLine } from "../../progress/LiveStatus.js";
+import { countLine } from "../../progress/LiveStatus.js";
 
 /** The leases components on the command's target: the local world (its simulator) or a bound stage. */
 export async function leasesOnTarget(): Promise<{ target: Target; leases: Leases }> {
@@ -110,8 +110,9 @@ export function leasesCommand(): Command {
     .action(
       action(async (output, opts: { dryRun?: boolean }) => {
         const { leases: l } = await leasesOnTarget();
-        const line = output.live(elapsedLine("expiry sweep: reading what is due, waiting for each object's worker to release and tear down"));
-        const report = await l.sweep.run({ dryRun: Boolean(opts.dryRun) }).finally(() => line.stop());
+        const counts = countLine("expiry sweep: releasing and tearing down what is due", "objects");
+        const line = output.live(counts.render);
+        const report = await l.sweep.run({ dryRun: Boolean(opts.dryRun), onProgress: counts.update }).finally(() => line.stop());
         const lines = [
           `${report.dryRun ? "dry run: " : ""}${report.expired.length} expired, ${report.stalled.length} with stalled commands`,
           ...report.expired.map((r) => `  due: ${r.kind} ${r.id}`),

@@ -7,7 +7,7 @@ import { exitCodes } from "../exitCodes.js";
 import { cliEnv } from "../context.js";
 import { action } from "../run.js";
 import { resolveTarget } from "../target.js";
-import { elapsedLine } from "../../progress/LiveStatus.js";
+import { countLine } from "../../progress/LiveStatus.js";
 
 export function describeSweep(report: OrphanSweepReport): string {
   const verb = report.dryRun ? "would remove" : "removed";
@@ -46,8 +46,9 @@ export function orphansCommand(): Command {
         // Under the same lock as the scheduled sweep: never two sweeps deleting at once.
         const sweep = new OrphanSweep({ records: new DynamoOwnerRecords(target.doc, target.tables.registry), inventories, lock: { locks, waitMs: 30_000 } });
         output.progress(`sweeping ${target.description}${opts.dryRun ? " (dry run)" : ""}`);
-        const line = output.live(elapsedLine("orphan sweep: listing the cloud, then the registry, removing what no record owns"));
-        const report = await sweep.run({ dryRun: Boolean(opts.dryRun) }).finally(() => line.stop());
+        const counts = countLine("orphan sweep: listing the cloud, then the registry, removing what no record owns", "in-scheme resources looked at");
+        const line = output.live(counts.render);
+        const report = await sweep.run({ dryRun: Boolean(opts.dryRun), onProgress: counts.update }).finally(() => line.stop());
         output.result(report, describeSweep(report));
         if (report.errors.length > 0) return exitCodes.failed;
       }),

@@ -94,6 +94,15 @@ describe("Built Lambda bundles", () => {
     // Loading every bundle (a few MB each) is slow on a busy machine; this bounds a hang, it asserts no speed.
   }, 300_000);
 
+  it("bundles into the validate task only what it calls: no DynamoDB client (it reads and writes no table)", async () => {
+    const file = built.find((b) => b.endsWith("deploy/validate.check.mjs"));
+    expect(file).toBeDefined();
+    // esbuild names each module it bundles in a `// node_modules/<package>/...` line (SST does not minify).
+    const modules = [...(await readFile(file ?? "", "utf8")).matchAll(/^\/\/ (\S*node_modules\/(?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]);
+    expect(modules.some((m) => m?.endsWith("node_modules/@aws-sdk/client-opsworks")), "the OpsWorks client it does call").toBe(true);
+    expect([...new Set(modules.filter((m) => /node_modules\/@aws-sdk\/(client|lib|util)-dynamodb$/.test(m ?? "")))]).toEqual([]);
+  });
+
   it("runs the bundled orphan sweep against the local world, with only the registry and the lock table it is given", async () => {
     const { endpoint, names } = await freshTables();
     Object.assign(process.env, {

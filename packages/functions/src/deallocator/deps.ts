@@ -1,4 +1,5 @@
-import { Deallocator, type Leases } from "@scythe/core";
+import { Deallocator } from "@scythe/core/deallocator/Deallocator";
+import type { Leases } from "@scythe/core/leases/composeLeases";
 import { leasesFromEnv } from "../leases/deps.js";
 import { once } from "../shared/once.js";
 

@@ -1,6 +1,7 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { z } from "zod";
-import { scheduledJobMetrics, type Deallocator } from "@scythe/core";
+import type { Deallocator } from "@scythe/core/deallocator/Deallocator";
+import { scheduledJobMetrics } from "@scythe/core/operations/metrics";
 import { lambda } from "../shared/lambda.js";
 import { logger, metrics } from "../shared/observability.js";
 import { deallocatorFromEnv } from "./deps.js";

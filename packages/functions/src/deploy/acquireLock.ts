@@ -1,4 +1,5 @@
-import { acquireDeployLock, deployConfigSchema } from "@scythe/core";
+import { deployConfigSchema } from "@scythe/core/deploy/input";
+import { acquireDeployLock } from "@scythe/core/deploy/steps/acquireLock";
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
 import { once } from "../shared/once.js";

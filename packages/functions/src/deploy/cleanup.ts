@@ -1,4 +1,5 @@
-import { cleanUpDeploy, deployInput, deployLockName, type CleanupRequest } from "@scythe/core";
+import { cleanUpDeploy, type CleanupRequest } from "@scythe/core/deploy/cleanup";
+import { deployInput, deployLockName } from "@scythe/core/deploy/input";
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
 import { logger } from "../shared/observability.js";

@@ -1,4 +1,4 @@
-import type { DeployFunction } from "@scythe/core";
+import type { DeployFunction } from "@scythe/core/deploy/stateMachine";
 import { makeHandler as acquireLock } from "./acquireLock.js";
 import { makeHandler as attach } from "./attach.js";
 import { makeHandler as checkDeployment } from "./checkDeployment.js";

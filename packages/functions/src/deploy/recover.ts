@@ -1,4 +1,5 @@
-import { caughtError, cleanUpDeploy } from "@scythe/core";
+import { cleanUpDeploy } from "@scythe/core/deploy/cleanup";
+import { caughtError } from "@scythe/core/deploy/state";
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
 import { once } from "../shared/once.js";

@@ -1,5 +1,7 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { DeploySession, deployDoneMetric, deployPlannedMetric, lockedTaskInput, rolloutTaskInput, type DeployServices, type Rollout } from "@scythe/core";
+import { lockedTaskInput, rolloutTaskInput, type Rollout } from "@scythe/core/deploy/state";
+import { DeploySession, type DeployServices } from "@scythe/core/deploy/steps/session";
+import { deployDoneMetric, deployPlannedMetric } from "@scythe/core/operations/metrics";
 import { lambda } from "../shared/lambda.js";
 import { metrics } from "../shared/observability.js";
 

@@ -1,8 +1,10 @@
-import { checkAgainstFleet, deployConfig, type DeployServices } from "@scythe/core";
+import { checkAgainstFleet } from "@scythe/core/deploy/fleetCheck";
+import { deployConfig } from "@scythe/core/deploy/input";
+import type { DeployServices } from "@scythe/core/deploy/steps/session";
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
 import { once } from "../shared/once.js";
-import { deployTargetFromEnv } from "./services.js";
+import { deployTargetFromEnv } from "./target.js";
 
 /** What the first state passes: the raw execution input and the execution's own id and start. */
 export const validateEvent = z.object({ input: z.unknown(), executionId: z.string().min(1), startedAt: z.iso.datetime({ offset: true }) });

@@ -2,7 +2,9 @@ import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { composeLeases, shippedBlueprints, SqsExpiryQueue, type Leases } from "@scythe/core";
+import { SqsExpiryQueue } from "@scythe/core/leases/SqsExpiryQueue";
+import { shippedBlueprints } from "@scythe/core/leases/blueprints/shippedBlueprints";
+import { composeLeases, type Leases } from "@scythe/core/leases/composeLeases";
 import { herokuTokenSecret, tokenSource } from "../reaper/tokenSource.js";
 import { tableNamesFromEnv } from "../shared/env.js";
 

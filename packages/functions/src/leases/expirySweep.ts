@@ -1,5 +1,6 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { expiryBacklogMetric, expiryLagMetric, itemErrorMetrics, deletionMetrics, scheduledJobMetrics, type Leases } from "@scythe/core";
+import type { Leases } from "@scythe/core/leases/composeLeases";
+import { expiryBacklogMetric, expiryLagMetric, itemErrorMetrics, deletionMetrics, scheduledJobMetrics } from "@scythe/core/operations/metrics";
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
 import { metrics } from "../shared/observability.js";

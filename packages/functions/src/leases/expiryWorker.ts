@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { dueWork, type Leases } from "@scythe/core";
+import { dueWork } from "@scythe/core/leases/ExpirySweep";
+import type { Leases } from "@scythe/core/leases/composeLeases";
 import type { SQSRecord } from "aws-lambda";
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";

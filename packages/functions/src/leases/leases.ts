@@ -1,4 +1,5 @@
-import { acquireLeaseInput, extendLeaseInput, releaseLeaseInput, type Leases } from "@scythe/core";
+import type { Leases } from "@scythe/core/leases/composeLeases";
+import { acquireLeaseInput, extendLeaseInput, releaseLeaseInput } from "@scythe/core/leases/inputs";
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
 import { leasesFromEnv, once } from "./deps.js";

@@ -1,4 +1,5 @@
-import { commandSkPrefix, refFromPk, sameRef, type Leases, type ObjectRef } from "@scythe/core";
+import type { Leases } from "@scythe/core/leases/composeLeases";
+import { commandSkPrefix, refFromPk, sameRef, type ObjectRef } from "@scythe/core/leases/keys";
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
 import { logger } from "../shared/observability.js";

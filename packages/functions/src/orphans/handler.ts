@@ -4,19 +4,16 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { z } from "zod";
-import {
-  DynamoLockStore,
-  DynamoOwnerRecords,
-  LockService,
-  HerokuPlatform,
-  OrphanSweep,
-  PlatformAppInventory,
-  scheduledJobMetrics,
-  sweepInventories,
-  type Inventory,
-  type OrphanSweepLock,
-  type OwnerRecords,
-} from "@scythe/core";
+import { DynamoLockStore } from "@scythe/core/lock/DynamoLockStore";
+import { LockService } from "@scythe/core/lock/LockService";
+import { scheduledJobMetrics } from "@scythe/core/operations/metrics";
+import type { Inventory } from "@scythe/core/orphans/Inventory";
+import { OrphanSweep, type OrphanSweepLock } from "@scythe/core/orphans/OrphanSweep";
+import type { OwnerRecords } from "@scythe/core/orphans/OwnerRecords";
+import { DynamoOwnerRecords } from "@scythe/core/orphans/adapters/DynamoOwnerRecords";
+import { PlatformAppInventory } from "@scythe/core/orphans/adapters/PlatformAppInventory";
+import { sweepInventories } from "@scythe/core/orphans/inventories";
+import { HerokuPlatform } from "@scythe/core/reaper/heroku/HerokuPlatform";
 import { herokuTokenSecret, tokenSource } from "../reaper/tokenSource.js";
 import { platformToken, tokenFrom } from "../reaper/tokenMiddleware.js";
 import { tableNameFromEnv } from "../shared/env.js";

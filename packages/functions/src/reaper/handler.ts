@@ -1,6 +1,11 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DynamoLockStore, HerokuPlatform, LockService, Namespace, ReaperReportLog, parseInput } from "@scythe/core";
+import { DynamoLockStore } from "@scythe/core/lock/DynamoLockStore";
+import { LockService } from "@scythe/core/lock/LockService";
+import { ReaperReportLog } from "@scythe/core/reaper/ReportLog";
+import { HerokuPlatform } from "@scythe/core/reaper/heroku/HerokuPlatform";
+import { Namespace } from "@scythe/core/reaper/namespace";
+import { parseInput } from "@scythe/core/validation";
 import { z } from "zod";
 import { makeHandler } from "./makeHandler.js";
 import { tokenSource } from "./tokenSource.js";

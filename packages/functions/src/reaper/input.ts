@@ -1,4 +1,4 @@
-import { reapInput } from "@scythe/core";
+import { reapInput } from "@scythe/core/reaper/inputs";
 
 /**
  * What the reaper Lambda accepts: the cron sends `{}`, an operator may send any of these.

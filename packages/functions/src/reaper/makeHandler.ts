@@ -1,5 +1,12 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { reapWithLock, Reaper, scheduledJobMetrics, type AppPlatform, type Clock, type LockService, type ReaperReportLog, type ReapReport } from "@scythe/core";
+import type { Clock } from "@scythe/core/clock";
+import type { LockService } from "@scythe/core/lock/LockService";
+import { scheduledJobMetrics } from "@scythe/core/operations/metrics";
+import type { AppPlatform } from "@scythe/core/reaper/AppPlatform";
+import { Reaper } from "@scythe/core/reaper/Reaper";
+import type { ReaperReportLog } from "@scythe/core/reaper/ReportLog";
+import { reapWithLock } from "@scythe/core/reaper/reapWithLock";
+import type { ReapReport } from "@scythe/core/reaper/report";
 import { lambda } from "../shared/lambda.js";
 import { logger, metrics } from "../shared/observability.js";
 import { reaperEvent } from "./input.js";

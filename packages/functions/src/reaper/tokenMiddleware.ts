@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from "@middy/core";
 import type { Context } from "aws-lambda";
-import { ScytheError } from "@scythe/core";
+import { ScytheError } from "@scythe/core/errors";
 
 /** The token could not be read from its store (SSM / Secrets Manager) or was empty. */
 export class SecretUnavailableError extends ScytheError {}

@@ -1,5 +1,5 @@
 import { getParametersByName } from "@aws-lambda-powertools/parameters/ssm";
-import { ValidationError } from "@scythe/core";
+import { ValidationError } from "@scythe/core/errors";
 import { SecretUnavailableError } from "./tokenMiddleware.js";
 
 /** The SST `Config.Secret` holding the Heroku token (stacks/janitor/reaper.ts creates it). */

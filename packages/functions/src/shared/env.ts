@@ -1,4 +1,5 @@
-import { tables, ValidationError, type TableNames } from "@scythe/core";
+import { ValidationError } from "@scythe/core/errors";
+import { tables, type TableNames } from "@scythe/core/schema/tables";
 
 /**
  * A table's name as the stack passes it to a function (`SST_Table_tableName_<id>`, the

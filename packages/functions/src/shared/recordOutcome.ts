@@ -1,7 +1,7 @@
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import type { MiddlewareObj } from "@middy/core";
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { BadInputError } from "@scythe/core";
+import { BadInputError } from "@scythe/core/errors";
 
 /**
  * Middy middleware: one metric per outcome (`<job>.succeeded` / `<job>.failed.<ErrorName>`),

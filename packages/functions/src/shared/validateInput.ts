@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from "@middy/core";
 import type { z } from "zod";
-import { parseInput } from "@scythe/core";
+import { parseInput } from "@scythe/core/validation";
 
 /**
  * Middy middleware: replaces the event with its parsed form, or throws a ValidationError

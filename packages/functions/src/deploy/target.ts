@@ -1,0 +1,13 @@
+import { OpsWorksClient } from "@aws-sdk/client-opsworks";
+import { OpsWorksTarget } from "@scythe/core/deploy/opsworks/OpsWorksTarget";
+import type { DeployServices } from "@scythe/core/deploy/steps/session";
+
+/**
+ * The deploy target alone, for the function that validates before anything else: it
+ * reads no table, so its bundle holds no DynamoDB client. CreateDeployment is not
+ * idempotent: no SDK-level retry (a lost answer would become a second deployment); the
+ * state machine retries, and finds a lost deployment by its comment.
+ */
+export function deployTargetFromEnv(): Pick<DeployServices, "target"> {
+  return { target: new OpsWorksTarget(new OpsWorksClient({ maxAttempts: 1 })) };
+}

@@ -1,6 +1,6 @@
 import { startFleetSimulator } from "../src/sim/index.js";
 import { onShutdown } from "../src/world/shutdown.js";
-import { auditRollout, localDeployServices, membership, startLocalDeploy } from "../src/stepfunctions/index.js";
+import { auditRollout, historyEventLimit, localDeployServices, membership, startLocalDeploy } from "../src/stepfunctions/index.js";
 import { benchDynamo, ratio, table } from "./support.js";
 
 /**
@@ -50,6 +50,10 @@ export async function run(): Promise<void> {
         transitions: result.transitions,
         "per instance": (result.transitions / instances).toFixed(1),
         "$ per 1000 deploys": ((result.transitions / 1000) * 0.025 * 1000).toFixed(2),
+        "history events": result.historyEvents,
+        "history per instance": (result.historyEvents / instances).toFixed(1),
+        // One execution holds the whole rollout, so its history grows with the layer until the quota stops it.
+        "instances before the quota": Math.floor(historyEventLimit / (result.historyEvents / instances)),
         "wall ms": result.wallMs,
         "floor ms": floorMs,
         "wall / floor": ratio(result.wallMs, floorMs),
@@ -57,6 +61,7 @@ export async function run(): Promise<void> {
     }
     console.log(`${instances} instances, one at a time; simulated drain ${drainSeconds} s + deploy ${deploySeconds} s + health ${healthSeconds} s per instance at ${msPerSimSecond} ms per simulated second`);
     table(rows);
+    console.log(`History: one execution's events per instance, and the largest layer one execution can roll before Step Functions' ${historyEventLimit.toLocaleString("en")}-event quota fails it.`);
     console.log("A shorter poll wastes less time after each phase ends but bills more transitions; the overhead above the floor is mostly the last poll interval of each phase plus task latency.");
   } finally {
     unregister();

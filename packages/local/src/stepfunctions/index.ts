@@ -4,3 +4,4 @@ export * from "./localServices.js";
 export * from "./lambdaInvoke.js";
 export * from "./rolloutAudit.js";
 export * from "./followProgress.js";
+export * from "./history.js";

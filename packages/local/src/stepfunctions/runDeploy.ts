@@ -14,6 +14,7 @@ import {
 } from "@scythe/core";
 import { asLambdaTask, type LambdaHandler } from "./lambdaInvoke.js";
 import { loadDeployHandlers } from "./loadHandlers.js";
+import { HistoryCounter, historyEventLimit, historyLimitCause, historyLimitError } from "./history.js";
 import { substitute } from "./substitute.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -31,6 +32,8 @@ export interface LocalExecutionResult {
   /** States entered, as Step Functions bills them (a retry is another transition). */
   readonly transitions: number;
   readonly retries: number;
+  /** Events in the execution's history, counted as Step Functions records them (quota: 25,000). */
+  readonly historyEvents: number;
   /** State name → times entered. */
   readonly entered: Readonly<Record<string, number>>;
   readonly wallMs: number;
@@ -58,6 +61,8 @@ export interface LocalDeployOptions {
   /** Wraps a task's invocation (tests use it to make a Lambda fail). */
   readonly wrapTask?: (state: DeployTaskState, task: LocalTask) => LocalTask;
   readonly onStateEntered?: (state: string) => void;
+  /** The history quota to enforce (default AWS's 25,000; tests lower it to reach it quickly). */
+  readonly historyLimit?: number;
 }
 
 export const localAccount = "000000000000";
@@ -102,8 +107,15 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
 
   const entered: Record<string, number> = {};
   let retries = 0;
+  // Step Functions fails an execution whose history would pass its quota; so does the local runner.
+  const history = new HistoryCounter(options.historyLimit ?? historyEventLimit);
+  let historyFull = false;
   const counting = (async () => {
     for await (const event of run.eventLogs) {
+      if (!historyFull && !history.add(event)) {
+        historyFull = true;
+        run.abort();
+      }
       if (event.type === "StateEntered") {
         entered[event.state.name] = (entered[event.state.name] ?? 0) + 1;
         options.onStateEntered?.(event.state.name);
@@ -112,14 +124,15 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
   })();
 
   const result = (async (): Promise<LocalExecutionResult> => {
-    const outcome = await run.result.then(
+    const settled = await run.result.then(
       (output) => ({ status: "SUCCEEDED" as const, output }),
       (error: unknown) => stopped(error),
     );
     await counting.catch(() => undefined);
+    const outcome = historyFull ? { status: "FAILED" as const, error: historyLimitError, cause: historyLimitCause } : settled;
     const wallMs = Date.now() - started;
     const transitions = Object.values(entered).reduce((a, b) => a + b, 0) + retries;
-    const base = { executionArn, name, ...outcome, transitions, retries, entered: { ...entered }, wallMs };
+    const base = { executionArn, name, ...outcome, transitions, retries, historyEvents: history.events + (historyFull ? 1 : 0), entered: { ...entered }, wallMs };
     if (outcome.status === "SUCCEEDED" || options.statusChangeRule === false) return base;
     const event = {
       version: "0",

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoLockStore, LockService } from "@scythe/core";
+import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
+import { auditRollout, historyLimitError, localDeployDefinition, membership, startLocalDeploy, type LocalDeployOptions } from "../../packages/local/src/stepfunctions/index.js";
+import { seedFleet } from "../../packages/core/test/deploy/support.js";
+import { deployServices, fastDeploy, startDeployWorld, type DeployTables } from "../support/deployWorld.js";
+
+let sim: FleetSimulator;
+let world: DeployTables;
+
+beforeAll(async () => {
+  ({ sim, world } = await startDeployWorld());
+});
+afterAll(() => sim.close());
+
+async function rollout(instances: number, options: Partial<LocalDeployOptions> = {}) {
+  const fleet = await seedFleet(sim.control, { instances, loadBalancers: { main: Array.from({ length: instances }, (_, i) => i + 1) } });
+  const since = await sim.control.lastSeq();
+  const before = membership(await sim.control.state());
+  const input = { stackId: fleet.stackId, layerId: fleet.layerId, appId: fleet.appId, ...fastDeploy };
+  const execution = await startLocalDeploy(input, { services: deployServices(sim, world), waitMs: 5, ...options });
+  return { fleet, since, before, result: await execution.result };
+}
+
+const stateTypes = new Map(Object.entries(localDeployDefinition().States).map(([name, s]) => [name, (s as { Type: string }).Type]));
+
+describe("The local runner keeps Step Functions' history quota", () => {
+  it("counts a rollout's history as AWS would: 5 events per task entered, 2 per other state, 3 per retry, plus start and end", async () => {
+    const { result } = await rollout(2);
+    expect(result.status).toBe("SUCCEEDED");
+    const expected =
+      2 +
+      Object.entries(result.entered).reduce((n, [state, times]) => n + times * (stateTypes.get(state) === "Task" ? 5 : 2), 0) +
+      3 * result.retries;
+    expect(result.historyEvents).toBe(expected);
+  });
+
+  it("fails an execution whose history would pass the quota, and the status-change cleanup leaves every instance in service and the lock free", async () => {
+    const whole = await rollout(3);
+    expect(whole.result.status).toBe("SUCCEEDED");
+    const quota = Math.floor(whole.result.historyEvents / 2);
+
+    const { fleet, since, before, result } = await rollout(3, { historyLimit: quota });
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe(historyLimitError);
+    expect(result.cause).toMatch(/maximum number of history events/);
+    expect(result.historyEvents).toBeLessThanOrEqual(quota);
+    expect(result.cleanup).toBeDefined();
+
+    await new Promise((r) => setTimeout(r, 50)); // health checks of a reattached instance (30 s simulated)
+    const audit = await auditRollout(sim.control, since, before);
+    expect(audit.zeroInService).toEqual([]);
+    expect(audit.notReattached).toEqual([]);
+    expect(audit.membershipChanged).toBe(false);
+    const lock = await new LockService({ store: new DynamoLockStore(world.doc, { tableName: world.names.locks }) }).status(`deploy/stack/${fleet.stackId}`);
+    expect(lock.held).toBe(false);
+  });
+});

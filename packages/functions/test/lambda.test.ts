@@ -5,6 +5,7 @@ import { ValidationError } from "@scythe/core";
 import { lambda } from "../src/shared/lambda.js";
 import { metrics } from "../src/shared/observability.js";
 import { tableNameFromEnv, tableNamesFromEnv } from "../src/shared/env.js";
+import { herokuToken, SecretUnavailableError } from "../src/shared/herokuToken.js";
 
 const context = {
   functionName: "scythe-test",
@@ -49,5 +50,32 @@ describe("Function: lambda (the middy pipeline)", () => {
     expect(() => tableNamesFromEnv({ SST_Table_tableName_Locks: "l" })).toThrow(/SST_Table_tableName_Registry/);
     // A function given only the registry reads it without needing the others.
     expect(tableNameFromEnv("registry", { SST_Table_tableName_Registry: "r" })).toBe("r");
+  });
+});
+
+describe("Function: lambda with a context middleware (the Heroku token)", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("gives the job a typed context.herokuToken, read after validation and once per warm container", async () => {
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const load = vi.fn(async () => " token-1 \n");
+    const handler = lambda({ job: "reaper", schema, context: herokuToken({ load }), fn: async (input, ctx) => ({ token: ctx.herokuToken, limit: input.limit }) });
+    await expect(handler({ limit: 0 } as never, context)).rejects.toBeInstanceOf(ValidationError);
+    expect(load).not.toHaveBeenCalled();
+    expect(await handler({ limit: 3 }, context)).toEqual({ token: "token-1", limit: 3 });
+    expect(await handler({}, context)).toEqual({ token: "token-1", limit: 20 });
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  it("fails the invocation, naming the secret, when the token cannot be read or is empty", async () => {
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const fn = vi.fn(async () => "ran");
+    const empty = lambda({ job: "reaper", schema, context: herokuToken({ load: async () => "  " }), fn });
+    await expect(empty({}, context)).rejects.toThrow(SecretUnavailableError);
+    const denied = lambda({ job: "reaper", schema, context: herokuToken({ load: async () => Promise.reject(new Error("AccessDenied")) }), fn });
+    await expect(denied({}, context)).rejects.toThrow(/token could not be read \(Error: AccessDenied\)/);
+    expect(fn).not.toHaveBeenCalled();
   });
 });

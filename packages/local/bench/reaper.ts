@@ -1,4 +1,4 @@
-import { DynamoLockStore, HerokuPlatform, LockService, Reaper, reapWithLock, type ReapReport } from "@scythe/core";
+import { DynamoLockStore, HerokuPlatform, LockService, Reaper, parseReapInput, reapWithLock, type ReapReport } from "@scythe/core";
 import { startFleetSimulator } from "../src/sim/index.js";
 import { benchDynamo, ratio, table } from "./support.js";
 
@@ -59,7 +59,7 @@ export async function run(): Promise<void> {
       let report: ReapReport;
       if (spec.locked) {
         const locks = new LockService({ store: new DynamoLockStore(dynamo.doc, { tableName: dynamo.names.locks }) });
-        report = await reapWithLock(locks, reaper, input);
+        report = await reapWithLock(locks, reaper, parseReapInput(input));
       } else {
         report = await reaper.pass(input);
       }

@@ -3,7 +3,7 @@ import type { LockService } from "../lock/LockService.js";
 import { withLock } from "../lock/withLock.js";
 import { fenceOf } from "../lock/fence.js";
 import type { ReaperReportLog } from "./ReportLog.js";
-import { parseReapInput } from "./inputs.js";
+import type { ReapSettings } from "./inputs.js";
 import type { PassControl } from "./ReapPass.js";
 import type { Reaper } from "./Reaper.js";
 import type { ReapReport } from "./report.js";
@@ -22,10 +22,10 @@ export interface LockedPassOptions extends PassControl {
 /**
  * One pass under the DynamoDB lock, so concurrent reapers never issue duplicate deletes.
  * A reaper that waited lists afresh inside the lock; one that could not get the lock in
- * time returns a report saying so instead of racing the holder.
+ * time returns a report saying so instead of racing the holder. The settings come parsed
+ * by the entry point (parseReapInput, or the Lambda's event schema): nothing here parses again.
  */
-export async function reapWithLock(locks: LockService, reaper: Reaper, input: unknown, options: LockedPassOptions = {}): Promise<ReapReport> {
-  const settings = parseReapInput(input);
+export async function reapWithLock(locks: LockService, reaper: Reaper, settings: ReapSettings, options: LockedPassOptions = {}): Promise<ReapReport> {
   const name = options.lockName ?? `reaper/${reaper.platformName}`;
   const leaseMs = options.leaseMs ?? 60_000;
   const budget = options.remainingMs ? Math.max(0, options.remainingMs() - (options.safetyMs ?? 5_000) - leaseMs / 3) : Infinity;

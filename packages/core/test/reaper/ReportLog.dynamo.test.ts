@@ -1,6 +1,6 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DynamoLockStore, LockService, ReaperReportLog, Reaper, StaleTokenError, reapWithLock, reportLogKey, type ReapReport } from "../../src/index.js";
+import { DynamoLockStore, LockService, ReaperReportLog, Reaper, StaleTokenError, parseReapInput, reapWithLock, reportLogKey, type ReapReport } from "../../src/index.js";
 import { freshTables } from "../../../../test/support/dynamo.js";
 import { MemoryPlatform, app } from "./support.js";
 
@@ -25,7 +25,7 @@ describe("Class: ReaperReportLog", () => {
     const m = machine(platform, 3);
     const tokens: number[] = [];
     for (let pass = 0; pass < 4; pass += 1) {
-      const report = await reapWithLock(m.locks, m.reaper, { limit: 100 }, { lockName, reports: m.reports });
+      const report = await reapWithLock(m.locks, m.reaper, parseReapInput({ limit: 100 }), { lockName, reports: m.reports });
       expect(report.notRecorded).toBeUndefined();
       tokens.push(report.lock?.token ?? -1);
       const fresh = app(`hatchet-t-${pass}b`, 60, now);
@@ -47,7 +47,7 @@ describe("Class: ReaperReportLog", () => {
   it("refuses a report from a pass whose lock token is older than the one that last wrote", async () => {
     const lockName = `reaper/stale-${Math.random().toString(36).slice(2, 8)}`;
     const m = machine(new MemoryPlatform());
-    const newer = await reapWithLock(m.locks, m.reaper, {}, { lockName, reports: m.reports });
+    const newer = await reapWithLock(m.locks, m.reaper, parseReapInput({}), { lockName, reports: m.reports });
     const stale: ReapReport = { ...newer, startedAt: new Date(Date.now() - minute).toISOString() };
     await expect(m.reports.record(lockName, stale, { lock: lockName, token: (newer.lock?.token ?? 0) - 1 })).rejects.toBeInstanceOf(StaleTokenError);
     expect((await m.reports.latest(lockName)).map((r) => r.startedAt)).toEqual([newer.startedAt]);
@@ -57,7 +57,7 @@ describe("Class: ReaperReportLog", () => {
     const lockName = `reaper/many-${Math.random().toString(36).slice(2, 8)}`;
     for (let round = 0; round < 3; round += 1) {
       const machines = Array.from({ length: 6 }, () => machine(new MemoryPlatform(), 50));
-      const reports = await Promise.all(machines.map((m) => reapWithLock(m.locks, m.reaper, {}, { lockName, lockWaitMs: 20_000, reports: m.reports })));
+      const reports = await Promise.all(machines.map((m) => reapWithLock(m.locks, m.reaper, parseReapInput({}), { lockName, lockWaitMs: 20_000, reports: m.reports })));
       expect(reports.filter((r) => r.notRecorded !== undefined)).toEqual([]);
       const ran = reports.filter((r) => !r.lock?.skipped).map((r) => r.lock?.token);
       const kept = (await machines[0]!.reports.latest(lockName)).map((r) => r.lockToken);

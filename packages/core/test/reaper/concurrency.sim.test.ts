@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DynamoLockStore, HerokuPlatform, LockService, reapWithLock, Reaper, type ReapReport, type TableNames } from "../../src/index.js";
+import { DynamoLockStore, HerokuPlatform, LockService, parseReapInput, reapWithLock, Reaper, type ReapReport, type TableNames } from "../../src/index.js";
 import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
 import { freshTables } from "../../../../test/support/dynamo.js";
 import { deleteCalls, herokuCalls, herokuNames, ns, seedApps } from "./support.js";
@@ -45,7 +45,7 @@ describe("Four reapers at once (DynamoDB Local lock + simulator)", () => {
     const ids = await seedApps(sim, now, fleet);
     const machines = [1, 2, 3, 4].map(machine);
     const reports: ReapReport[] = await Promise.all(
-      machines.map((m) => reapWithLock(m.locks, m.reaper, { concurrency: 8 }, { lockWaitMs: 30_000, lockName: "reaper/heroku-test" })),
+      machines.map((m) => reapWithLock(m.locks, m.reaper, parseReapInput({ concurrency: 8 }), { lockWaitMs: 30_000, lockName: "reaper/heroku-test" })),
     );
 
     const deletes = deleteCalls(await sim.control.events());

@@ -1,6 +1,6 @@
 import { Deallocator } from "@scythe/core/deallocator/Deallocator";
 import type { Leases } from "@scythe/core/leases/composeLeases";
-import { leasesFromEnv } from "../leases/deps.js";
+import { leasesFromEnv } from "../shared/leases.js";
 import { once } from "../shared/once.js";
 
 /** The deallocator on the leases components (the same queue, workers and blueprints). */

@@ -1,11 +1,10 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DeployJournal } from "@scythe/core/deploy/DeployJournal";
 import { LoadBalancerClaims } from "@scythe/core/deploy/claims/LoadBalancerClaims";
 import { ClassicElb } from "@scythe/core/deploy/elb/ClassicElb";
 import type { DeployServices } from "@scythe/core/deploy/steps/session";
 import { DynamoLockStore } from "@scythe/core/lock/DynamoLockStore";
+import { documentClient } from "../shared/clients.js";
 import { tableNamesFromEnv } from "../shared/env.js";
 import { deployTargetFromEnv } from "./target.js";
 
@@ -15,7 +14,7 @@ import { deployTargetFromEnv } from "./target.js";
  */
 export function deployServicesFromEnv(env: NodeJS.ProcessEnv = process.env): DeployServices {
   const tables = tableNamesFromEnv(env);
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  const doc = documentClient();
   return {
     ...deployTargetFromEnv(),
     loadBalancers: new ClassicElb(new ElasticLoadBalancingClient({})),

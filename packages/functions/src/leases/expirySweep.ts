@@ -4,7 +4,8 @@ import { expiryBacklogMetric, expiryLagMetric, itemErrorMetrics, deletionMetrics
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
 import { metrics } from "../shared/observability.js";
-import { leasesFromEnv, once } from "./deps.js";
+import { leasesFromEnv } from "../shared/leases.js";
+import { once } from "../shared/once.js";
 
 /**
  * The EventBridge scheduled event (its fields are not used), or `{ dryRun? }` on demand.

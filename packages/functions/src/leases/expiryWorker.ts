@@ -4,7 +4,8 @@ import type { Leases } from "@scythe/core/leases/composeLeases";
 import type { SQSRecord } from "aws-lambda";
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
-import { leasesFromEnv, once } from "./deps.js";
+import { leasesFromEnv } from "../shared/leases.js";
+import { once } from "../shared/once.js";
 
 const sqsRecord = z.looseObject({ messageId: z.string(), body: z.string() });
 /** A batch from the expiry queue (SQS event source, ReportBatchItemFailures on). */

@@ -2,7 +2,8 @@ import type { Leases } from "@scythe/core/leases/composeLeases";
 import { acquireLeaseInput, extendLeaseInput, releaseLeaseInput } from "@scythe/core/leases/inputs";
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
-import { leasesFromEnv, once } from "./deps.js";
+import { leasesFromEnv } from "../shared/leases.js";
+import { once } from "../shared/once.js";
 
 /** On-demand leases: `{ action: "acquire" | "release" | "extend", ... }`. */
 export const leasesEvent = z.discriminatedUnion("action", [

@@ -3,7 +3,8 @@ import { commandSkPrefix, refFromPk, sameRef, type ObjectRef } from "@scythe/cor
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
 import { logger } from "../shared/observability.js";
-import { leasesFromEnv, once } from "./deps.js";
+import { leasesFromEnv } from "../shared/leases.js";
+import { once } from "../shared/once.js";
 
 const stringAttribute = z.looseObject({ S: z.string() });
 const streamRecord = z.looseObject({

@@ -1,7 +1,5 @@
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { z } from "zod";
 import { DynamoLockStore } from "@scythe/core/lock/DynamoLockStore";
@@ -14,9 +12,10 @@ import { DynamoOwnerRecords } from "@scythe/core/orphans/adapters/DynamoOwnerRec
 import { PlatformAppInventory } from "@scythe/core/orphans/adapters/PlatformAppInventory";
 import { sweepInventories } from "@scythe/core/orphans/inventories";
 import { HerokuPlatform } from "@scythe/core/reaper/heroku/HerokuPlatform";
-import { herokuTokenSecret, tokenSource } from "../reaper/tokenSource.js";
-import { platformToken, tokenFrom } from "../reaper/tokenMiddleware.js";
-import { tableNameFromEnv } from "../shared/env.js";
+import { documentClient } from "../shared/clients.js";
+import { readConfig } from "../shared/config.js";
+import { herokuToken } from "../shared/herokuToken.js";
+import { herokuTokenConfigured, tokenSource } from "../shared/herokuTokenSource.js";
 import { lambda } from "../shared/lambda.js";
 import { logger, metrics } from "../shared/observability.js";
 import { once } from "../shared/once.js";
@@ -35,44 +34,42 @@ export interface OrphanSweepDeps {
 }
 
 export function makeHandler(deps: () => OrphanSweepDeps, options: { withApps?: boolean } = {}) {
-  const handler = lambda({
-    job: scheduledJobMetrics.orphans,
-    scheduled: true,
-    schema: orphanSweepInput,
-    fn: async ({ dryRun }, context) => {
-      const { records, inventories, apps, lock } = deps();
-      const all = apps ? [...inventories, apps.inventory(tokenFrom(context))] : inventories;
-      const report = await new OrphanSweep({ records, inventories: all, ...(lock && { lock }) }).run({ dryRun });
-      const removed = Object.values(report.removed).flat().length;
-      metrics.addMetric(dryRun ? "orphans.wouldRemove" : "orphans.removed", MetricUnit.Count, removed);
-      metrics.addMetric("orphans.errors", MetricUnit.Count, report.errors.length);
-      logger.info("orphan sweep done", { report });
-      return report;
-    },
+  const sweep = async (dryRun: boolean, token?: string) => {
+    const { records, inventories, apps, lock } = deps();
+    const all = apps && token !== undefined ? [...inventories, apps.inventory(token)] : inventories;
+    const report = await new OrphanSweep({ records, inventories: all, ...(lock && { lock }) }).run({ dryRun });
+    const removed = Object.values(report.removed).flat().length;
+    metrics.addMetric(dryRun ? "orphans.wouldRemove" : "orphans.removed", MetricUnit.Count, removed);
+    metrics.addMetric("orphans.errors", MetricUnit.Count, report.errors.length);
+    logger.info("orphan sweep done", { report });
+    return report;
+  };
+  const job = { job: scheduledJobMetrics.orphans, scheduled: true, schema: orphanSweepInput };
+  if (!options.withApps) return lambda({ ...job, fn: ({ dryRun }) => sweep(dryRun) });
+  return lambda({
+    ...job,
+    // The token is read after validation, so a bad payload never costs a secret lookup.
+    context: herokuToken({ load: () => deps().apps?.load() ?? Promise.reject(new Error("no token source")) }),
+    fn: ({ dryRun }, context) => sweep(dryRun, context.herokuToken),
   });
-  // The token is read after validation, so a bad payload never costs a secret lookup.
-  return options.withApps ? handler.use(platformToken({ load: () => deps().apps?.load() ?? Promise.reject(new Error("no token source")) })) : handler;
 }
 
-const stackList = (raw: string | undefined) => (raw?.trim() ? raw.split(",").map((s) => s.trim()) : undefined);
-
-/** Apps are swept when the stage gives this function a Heroku token (HEROKU_API_TOKEN or the bound secret). */
-const appsConfigured = (env: NodeJS.ProcessEnv) => Boolean(env.HEROKU_API_TOKEN || env[`SST_Secret_value_${herokuTokenSecret}`] !== undefined);
-
 function fromEnvironment(env: NodeJS.ProcessEnv): OrphanSweepDeps {
-  const baseUrl = env.HEROKU_API_URL ?? "https://api.heroku.com";
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  const config = readConfig(env);
+  const doc = documentClient();
   return {
-    records: new DynamoOwnerRecords(doc, tableNameFromEnv("registry", env)),
+    records: new DynamoOwnerRecords(doc, config.table("registry")),
     // A second delivery waits for the first sweep (up to 30 s), then lists afresh.
-    lock: { locks: new LockService({ store: new DynamoLockStore(doc, { tableName: tableNameFromEnv("locks", env) }) }), waitMs: 30_000 },
+    lock: { locks: new LockService({ store: new DynamoLockStore(doc, { tableName: config.table("locks") }) }), waitMs: 30_000 },
     // The stage's OpsWorks stacks, if it names them: the same list its IAM policy allows.
-    inventories: sweepInventories({ opsworks: new OpsWorksClient({}), elb: new ElasticLoadBalancingClient({}), opsworksStacks: stackList(env.SCYTHE_OPSWORKS_STACKS) }),
+    inventories: sweepInventories({ opsworks: new OpsWorksClient({}), elb: new ElasticLoadBalancingClient({}), opsworksStacks: config.SCYTHE_OPSWORKS_STACKS }),
     // The app inventory is made per invocation: the token may have been rotated.
-    ...(appsConfigured(env) && { apps: { load: tokenSource(env), inventory: (token: string) => new PlatformAppInventory(new HerokuPlatform({ baseUrl, token })) } }),
+    ...(herokuTokenConfigured(env) && {
+      apps: { load: tokenSource(env), inventory: (token: string) => new PlatformAppInventory(new HerokuPlatform({ baseUrl: config.HEROKU_API_URL, token })) },
+    }),
   };
 }
 
 /** One reading of the environment per cold start decides both what to sweep and with what. */
 const environment = { ...process.env };
-export const handler = makeHandler(once(() => fromEnvironment(environment)), { withApps: appsConfigured(environment) });
+export const handler = makeHandler(once(() => fromEnvironment(environment)), { withApps: herokuTokenConfigured(environment) });

@@ -5,20 +5,22 @@ import { scheduledJobMetrics } from "@scythe/core/operations/metrics";
 import type { AppPlatform } from "@scythe/core/reaper/AppPlatform";
 import { Reaper } from "@scythe/core/reaper/Reaper";
 import type { ReaperReportLog } from "@scythe/core/reaper/ReportLog";
+import { reapDefaults, reapSettings } from "@scythe/core/reaper/inputs";
+import type { Namespace } from "@scythe/core/reaper/namespace";
 import { reapWithLock } from "@scythe/core/reaper/reapWithLock";
 import type { ReapReport } from "@scythe/core/reaper/report";
+import { herokuToken } from "../shared/herokuToken.js";
 import { lambda } from "../shared/lambda.js";
 import { logger, metrics } from "../shared/observability.js";
 import { reaperEvent } from "./input.js";
-import { platformToken, tokenFrom } from "./tokenMiddleware.js";
 
 export interface ReaperHandlerDeps {
   readonly locks: LockService;
   /** Builds the platform client for the token fetched this invocation (cached across warm ones). */
   readonly platform: (token: string) => AppPlatform;
   readonly loadToken: () => Promise<string>;
-  /** Namespace regex for this stage; Hatchet's default when absent. */
-  readonly namespace?: string;
+  /** This stage's namespace, compiled at cold start; Hatchet's default when absent. */
+  readonly namespace?: Namespace;
   /** Deletes in flight at once (default 4). */
   readonly concurrency?: number;
   /** Longest wait for another reaper's pass, before remaining time bounds it (ms, default 60 s). */
@@ -29,9 +31,10 @@ export interface ReaperHandlerDeps {
 }
 
 /**
- * The reaper Lambda: validates the payload (olderThanMinutes, limit, all, dryRun), then
+ * The reaper Lambda: parses the payload once (olderThanMinutes, limit, all, dryRun), then
  * fetches the token, then runs one pass under the lock within the invocation's remaining
- * time, and returns the report (also logged, with one metric per count).
+ * time on the payload over the stage's settings, and returns the report (also logged, with
+ * one metric per count).
  */
 export function makeHandler(deps: ReaperHandlerDeps) {
   let platform: { token: string; client: AppPlatform } | undefined;
@@ -39,8 +42,9 @@ export function makeHandler(deps: ReaperHandlerDeps) {
     job: scheduledJobMetrics.reaper,
     scheduled: true,
     schema: reaperEvent,
+    context: herokuToken({ load: deps.loadToken }),
     fn: async (input, context): Promise<ReapReport> => {
-      const token = tokenFrom(context);
+      const token = context.herokuToken;
       if (platform?.token !== token) platform = { token, client: deps.platform(token) };
       const reaper = new Reaper({
         platform: platform.client,
@@ -49,10 +53,11 @@ export function makeHandler(deps: ReaperHandlerDeps) {
           if (event.type === "deleted" || event.type === "conflict" || event.type === "error" || event.type === "waiting") logger.info(`reaper ${event.type}`, { event });
         },
       });
+      const settings = reapSettings({ ...reapDefaults, ...input, ...(deps.concurrency ? { concurrency: deps.concurrency } : {}) }, deps.namespace);
       const report = await reapWithLock(
         deps.locks,
         reaper,
-        { ...input, ...(deps.namespace ? { namespace: deps.namespace } : {}), ...(deps.concurrency ? { concurrency: deps.concurrency } : {}) },
+        settings,
         { lockWaitMs: deps.lockWaitMs ?? 60_000, remainingMs: () => context.getRemainingTimeInMillis(), safetyMs: 10_000, ...(deps.reports && { reports: deps.reports }) },
       );
       metrics.addMetric("reaper.deleted", MetricUnit.Count, report.dryRun ? 0 : report.deleted.length);
@@ -64,5 +69,5 @@ export function makeHandler(deps: ReaperHandlerDeps) {
       logger.info("reaper pass", { report });
       return report;
     },
-  }).use(platformToken({ load: deps.loadToken }));
+  });
 }

@@ -1,11 +1,11 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { DynamoLockStore, HerokuPlatform, LockService, ValidationError, type ReapReport, type TableNames } from "@scythe/core";
+import { DynamoLockStore, HerokuPlatform, LockService, Namespace, ValidationError, type ReapReport, type TableNames } from "@scythe/core";
 import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
 import { freshTables } from "../../../../test/support/dynamo.js";
 import { metrics } from "../../src/shared/observability.js";
 import { makeHandler } from "../../src/reaper/makeHandler.js";
-import { SecretUnavailableError } from "../../src/reaper/tokenMiddleware.js";
+import { SecretUnavailableError } from "../../src/shared/herokuToken.js";
 import { lambdaContext } from "./support.js";
 
 const TOKEN = "reaper-lambda-token";
@@ -42,7 +42,7 @@ function build(loadToken = vi.fn(async () => TOKEN), lockName?: string) {
     platform: (token) => new HerokuPlatform({ baseUrl: `${sim.endpoint}${heroku}`, token, reserve: 0 }),
     loadToken,
     lockWaitMs: 0,
-    ...(lockName ? { namespace: lockName } : {}),
+    ...(lockName ? { namespace: Namespace.fromPattern(lockName) } : {}),
   });
   return { handler, loadToken };
 }

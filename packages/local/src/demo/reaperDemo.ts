@@ -1,4 +1,4 @@
-import { DynamoLockStore, HerokuPlatform, LockService, Reaper, describeReport, reapWithLock } from "@scythe/core";
+import { DynamoLockStore, HerokuPlatform, LockService, Reaper, describeReport, parseReapInput, reapWithLock } from "@scythe/core";
 import type { DemoStep } from "./DemoStep.js";
 
 const minute = 60_000;
@@ -33,9 +33,9 @@ async function reap(world: Parameters<DemoStep["run"]>[0], output: Parameters<De
   const reaper = new Reaper({ platform: new HerokuPlatform({ baseUrl: world.endpoints.heroku, token: "sim-token", reserve: 50 }) });
   const input = { olderThanMinutes: 7, limit: 5 };
 
-  const dry = await reapWithLock(locks, reaper, { ...input, dryRun: true });
+  const dry = await reapWithLock(locks, reaper, parseReapInput({ ...input, dryRun: true }));
   output.progress(`dry run: would delete ${dry.deleted.map((d) => d.name).join(", ")}; nothing deleted`);
-  const report = await reapWithLock(locks, reaper, input);
+  const report = await reapWithLock(locks, reaper, parseReapInput(input));
   for (const line of describeReport(report).split("\n")) output.progress(line);
 
   const left = (await world.simulator.control.state()).herokuApps.map((a) => String(a.name));

@@ -77,7 +77,7 @@ export function reapCommand(): Command {
           ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
         };
         // Everything is checked (the namespace included) before anything is listed or deleted.
-        parseReapInput(input);
+        const settings = parseReapInput(input);
         const reserve = parseCount("--reserve", opts.reserve);
         const lockWaitMs = parseDuration("--lock-wait", opts.lockWait);
 
@@ -96,7 +96,7 @@ export function reapCommand(): Command {
         output.progress(`reaping ${baseUrl} under the lock in ${target.description}${input.dryRun ? " (dry run: nothing is deleted)" : ""}`);
         const reports = new ReaperReportLog(target.doc, { tableName: target.tables.locks });
         const line = output.live(() => live.line());
-        const report = await reapWithLock(locks, reaper, input, { lockWaitMs, reports }).finally(() => line.stop());
+        const report = await reapWithLock(locks, reaper, settings, { lockWaitMs, reports }).finally(() => line.stop());
         output.result(report, describeReport(report));
         if (report.errors.length > 0 || report.lock?.skipped) return exitCodes.failed;
         // No errors, but the pass gave up early (still over the limit when its wait ran out, a lost lock, ...).

@@ -1,8 +1,8 @@
 import { GetParametersCommand, SSMClient, type GetParametersCommandOutput } from "@aws-sdk/client-ssm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ValidationError } from "@scythe/core";
-import { tokenSource } from "../../src/reaper/tokenSource.js";
-import { SecretUnavailableError } from "../../src/reaper/tokenMiddleware.js";
+import { tokenSource } from "../../src/shared/herokuTokenSource.js";
+import { SecretUnavailableError } from "../../src/shared/herokuToken.js";
 
 /** Adapter unit test with the SSM client's send mocked (the deployed path cannot run locally). */
 const sent: GetParametersCommand[] = [];

@@ -1,6 +1,6 @@
 import { getParametersByName } from "@aws-lambda-powertools/parameters/ssm";
 import { ValidationError } from "@scythe/core/errors";
-import { SecretUnavailableError } from "./tokenMiddleware.js";
+import { SecretUnavailableError } from "./herokuToken.js";
 
 /** The SST `Config.Secret` holding the Heroku token (stacks/janitor/reaper.ts creates it). */
 export const herokuTokenSecret = "HerokuToken";
@@ -30,4 +30,9 @@ export function tokenSource(env: NodeJS.ProcessEnv = process.env): () => Promise
     }
     return value;
   };
+}
+
+/** Whether this function was given a Heroku token: HEROKU_API_TOKEN, or the stage's bound secret. */
+export function herokuTokenConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.HEROKU_API_TOKEN ?? "") !== "" || env[`SST_Secret_value_${herokuTokenSecret}`] !== undefined;
 }

@@ -10,7 +10,7 @@ import {
   DynamoOwnerRecords,
   HerokuPlatform,
   LockService,
-  OpsWorksTarget,
+  OpsWorksStacks,
   composeLeases,
   sweepInventories,
   type Leases,
@@ -67,7 +67,7 @@ beforeAll(async () => {
   handlers.reconcile = makeReconcile(() => deallocator) as unknown as Handler;
   const inventories = sweepInventories({ opsworks, elb: new ElasticLoadBalancingClient(config) });
   handlers.orphans = makeOrphans(() => ({ records: new DynamoOwnerRecords(doc, names.registry), inventories })) as unknown as Handler;
-  handlers.validate = makeValidate(() => ({ target: new OpsWorksTarget(opsworks) })) as unknown as Handler;
+  handlers.validate = makeValidate(() => ({ target: new OpsWorksStacks(opsworks) })) as unknown as Handler;
   await sim.control.reset();
 });
 afterAll(async () => {

@@ -41,3 +41,34 @@ export class UnknownIdError extends BadInputError {
 
 /** A backing store (DynamoDB) could not be reached or refused to serve; safe to retry later. */
 export class StorageUnavailableError extends ScytheError {}
+
+/**
+ * A cloud API (OpsWorks, classic ELB) failed a call. Built in one place, from the SDK's
+ * error (core/src/aws/sdkErrors.ts); `retryable` says whether the same call may succeed later.
+ */
+export abstract class CloudError extends ScytheError {
+  abstract readonly retryable: boolean;
+}
+
+/** The cloud API refused the call for its rate; safe to retry after a pause. */
+export class ThrottledError extends CloudError {
+  readonly retryable = true;
+}
+
+/** The cloud API could not serve the call (5xx, network); safe to retry. */
+export class CloudUnavailableError extends CloudError {
+  readonly retryable = true;
+}
+
+/**
+ * The API's answer proves the thing does not exist (OpsWorks ResourceNotFoundException,
+ * classic ELB LoadBalancerNotFound): the only cloud error that may count as "gone".
+ */
+export class CloudResourceNotFoundError extends CloudError {
+  readonly retryable = false;
+}
+
+/** The cloud API rejected the request (invalid, access denied); retrying the same request cannot help. */
+export class CloudRequestError extends CloudError {
+  readonly retryable = false;
+}

@@ -7,6 +7,8 @@ export * from "./lock/index.js";
 export * from "./leases/index.js";
 export * from "./orphans/index.js";
 export * from "./reaper/index.js";
+export * from "./ports/index.js";
+export * from "./aws/index.js";
 export * from "./deploy/index.js";
 export * from "./deallocator/index.js";
 export * from "./operations/metrics.js";

@@ -48,18 +48,6 @@ export class LoadBalancerTimeoutError extends ScytheError {
   }
 }
 
-/** The cloud API refused the call for its rate; safe to retry after a pause. */
-export class ThrottledError extends ScytheError {}
-
-/** The cloud API could not serve the call (5xx, network); safe to retry. */
-export class CloudUnavailableError extends ScytheError {}
-
-/** A stack, layer, app, instance, deployment or load balancer named by the caller does not exist. */
-export class CloudResourceNotFoundError extends ScytheError {}
-
-/** The cloud API rejected the request as invalid; retrying the same request cannot help. */
-export class CloudRequestError extends ScytheError {}
-
 /** The execution is no longer running (aborted and being cleaned up); this task must not act. */
 export class DeployStoppedError extends ScytheError {
   constructor(

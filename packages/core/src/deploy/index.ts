@@ -5,8 +5,6 @@ export * from "./input.js";
 export * from "./state.js";
 export * from "./progress.js";
 export * from "./DeployJournal.js";
-export * from "./opsworks/OpsWorksTarget.js";
-export * from "./elb/ClassicElb.js";
 export * from "./claims/LoadBalancerClaims.js";
 export * from "./steps/session.js";
 export * from "./steps/acquireLock.js";

@@ -21,7 +21,6 @@ export * from "./mapLimit.js";
 export * from "./blueprints/AppTeardown.js";
 export * from "./blueprints/herokuAppTeardown.js";
 export * from "./blueprints/appBlueprint.js";
-export * from "./blueprints/OpsWorksInstances.js";
 export * from "./blueprints/opsworksInstanceBlueprint.js";
 export * from "./blueprints/protection.js";
 export * from "./composeLeases.js";

@@ -4,7 +4,5 @@ export * from "./OwnerRecords.js";
 export * from "./report.js";
 export * from "./OrphanSweep.js";
 export * from "./adapters/DynamoOwnerRecords.js";
-export * from "./adapters/OpsWorksInstanceInventory.js";
-export * from "./adapters/ClassicElbInventory.js";
 export * from "./adapters/PlatformAppInventory.js";
 export * from "./inventories.js";

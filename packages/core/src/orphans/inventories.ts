@@ -1,8 +1,8 @@
-import type { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
-import type { OpsWorksClient } from "@aws-sdk/client-opsworks";
-import type { AppPlatform } from "../reaper/AppPlatform.js";
-import { ClassicElbInventory } from "./adapters/ClassicElbInventory.js";
-import { OpsWorksInstanceInventory } from "./adapters/OpsWorksInstanceInventory.js";
+import type { ElasticLoadBalancingClient } from "../aws/elb/ClassicElb.js";
+import { ClassicElbInventory } from "../aws/elb/ClassicElbInventory.js";
+import { OpsWorksInstanceInventory } from "../aws/opsworks/OpsWorksInstanceInventory.js";
+import type { OpsWorksClient } from "../aws/opsworks/OpsWorksStacks.js";
+import type { AppPlatform } from "../ports/AppPlatform.js";
 import { PlatformAppInventory } from "./adapters/PlatformAppInventory.js";
 import type { Inventory } from "./Inventory.js";
 

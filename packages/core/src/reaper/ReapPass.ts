@@ -1,8 +1,8 @@
 import pLimit from "p-limit";
 import type { Clock } from "../clock.js";
 import { ScytheError } from "../errors.js";
-import type { AppPlatform, PlatformApp, PlatformUsage } from "./AppPlatform.js";
-import { PlatformError } from "./errors.js";
+import type { AppPlatform, PlatformApp, PlatformUsage } from "../ports/AppPlatform.js";
+import { PlatformError } from "../ports/platformErrors.js";
 import type { ReapSettings } from "./inputs.js";
 import { reportedSettings, type DeleteReason, type LeftReason, type ReapConflict, type ReapedApp, type ReapError, type ReapReport, type ReapWait } from "./report.js";
 import { ReaperThrottle } from "./ReaperThrottle.js";

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from "../clock.js";
 import { sleep as realSleep } from "../lock/sleep.js";
-import type { AppPlatform } from "./AppPlatform.js";
+import type { AppPlatform } from "../ports/AppPlatform.js";
 import { parseReapInput, type ReapSettings } from "./inputs.js";
 import { ReapPass, type PassControl, type ReaperEvent, type Sleep } from "./ReapPass.js";
 import { reportedSettings, type ReapReport } from "./report.js";

@@ -1,5 +1,3 @@
-export * from "./AppPlatform.js";
-export * from "./errors.js";
 export * from "./namespace.js";
 export * from "./productionNames.js";
 export * from "./inputs.js";
@@ -9,4 +7,3 @@ export * from "./ReapPass.js";
 export * from "./Reaper.js";
 export * from "./reapWithLock.js";
 export * from "./ReportLog.js";
-export * from "./heroku/HerokuPlatform.js";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
-import { ClassicElb } from "../../src/deploy/elb/ClassicElb.js";
-import { CloudRequestError, CloudResourceNotFoundError, ThrottledError } from "../../src/deploy/errors.js";
-import { OpsWorksTarget } from "../../src/deploy/opsworks/OpsWorksTarget.js";
+import { ClassicElb } from "../../src/aws/elb/ClassicElb.js";
+import { OpsWorksStacks } from "../../src/aws/opsworks/OpsWorksStacks.js";
+import { CloudRequestError, CloudResourceNotFoundError, ThrottledError } from "../../src/errors.js";
 import { seedFleet, simClients } from "./support.js";
 
 let sim: FleetSimulator;
@@ -13,10 +13,10 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-describe("Class: OpsWorksTarget (through the SDK, against the simulator)", () => {
+describe("Class: OpsWorksStacks as the deploy target (through the SDK, against the simulator)", () => {
   it("lists a layer's instances in hostname order with their status and EC2 id", async () => {
     const fleet = await seedFleet(sim.control, { instances: 3, loadBalancers: {}, stopped: [2] });
-    const target = new OpsWorksTarget(simClients(sim.endpoint).opsworks);
+    const target = new OpsWorksStacks(simClients(sim.endpoint).opsworks);
     const listed = await target.listInstances(fleet.stackId, fleet.layerId);
     expect(listed.map((i) => [i.hostname, i.status, i.endpointId])).toEqual([
       ["web1", "online", fleet.ec2(1)],
@@ -27,7 +27,7 @@ describe("Class: OpsWorksTarget (through the SDK, against the simulator)", () =>
 
   it("starts a deploy with migrate, follows it to success, and finds it again by its comment", async () => {
     const fleet = await seedFleet(sim.control, { instances: 2, loadBalancers: {} });
-    const target = new OpsWorksTarget(simClients(sim.endpoint).opsworks);
+    const target = new OpsWorksStacks(simClients(sim.endpoint).opsworks);
     const instanceId = fleet.instances[0]?.InstanceId ?? "";
     const id = await target.startDeployment({ stackId: fleet.stackId, appId: fleet.appId, instanceIds: [instanceId], migrate: true, comment: "c-1" });
     const created = (await sim.control.calls("CreateDeployment")).at(-1);
@@ -41,7 +41,7 @@ describe("Class: OpsWorksTarget (through the SDK, against the simulator)", () =>
 
   it("reports a deployment that failed", async () => {
     const fleet = await seedFleet(sim.control, { instances: 1, loadBalancers: {} });
-    const target = new OpsWorksTarget(simClients(sim.endpoint).opsworks);
+    const target = new OpsWorksStacks(simClients(sim.endpoint).opsworks);
     await sim.control.addFaults({ action: "CreateDeployment", failDeployment: true, count: 1 });
     const id = await target.startDeployment({ stackId: fleet.stackId, appId: fleet.appId, instanceIds: [fleet.instances[0]?.InstanceId ?? ""], migrate: false, comment: "x" });
     await sim.control.advance(61);
@@ -49,7 +49,7 @@ describe("Class: OpsWorksTarget (through the SDK, against the simulator)", () =>
   });
 
   it("translates not found, invalid requests and throttling into Scythe's errors", async () => {
-    const target = new OpsWorksTarget(simClients(sim.endpoint, 1).opsworks);
+    const target = new OpsWorksStacks(simClients(sim.endpoint, 1).opsworks);
     await expect(target.listInstances("s", "no-such-layer")).rejects.toBeInstanceOf(CloudResourceNotFoundError);
     await expect(target.getDeployment("no-such-deployment")).rejects.toBeInstanceOf(CloudResourceNotFoundError);
     const fleet = await seedFleet(sim.control, { instances: 1, loadBalancers: {}, stopped: [1] });

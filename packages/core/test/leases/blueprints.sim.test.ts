@@ -5,7 +5,7 @@ import {
   AppBlueprint,
   HerokuAppTeardown,
   OpsWorksInstanceBlueprint,
-  OpsWorksInstances,
+  OpsWorksStacks,
   PermanentDestroyError,
   TransientDestroyError,
   type ResourceRecord,
@@ -33,7 +33,7 @@ const record = (attributes: Record<string, string>): ResourceRecord => ({
 });
 
 describe("Class: OpsWorksInstanceBlueprint (fleet simulator)", () => {
-  const blueprint = () => new OpsWorksInstanceBlueprint({ instances: new OpsWorksInstances(opsworks), stopPollMs: 5 });
+  const blueprint = () => new OpsWorksInstanceBlueprint({ instances: new OpsWorksStacks(opsworks), stopPollMs: 5 });
 
   it("stops a running instance (asking to be retried), then deletes it once stopped", async () => {
     const seeded = await sim.control.seed({ stacks: [{ StackId: "s", Name: "s" }], instances: [{ StackId: "s", Hostname: "h1" }] });
@@ -63,7 +63,7 @@ describe("Class: OpsWorksInstanceBlueprint (fleet simulator)", () => {
     expect((await sim.control.state()).instances).toHaveLength(1);
     // A 200 that lists no instance is not AWS's answer for a missing one (that is ResourceNotFoundException).
     const empty = { send: async () => ({ Instances: [] }) } as unknown as OpsWorksClient;
-    const gone = new OpsWorksInstanceBlueprint({ instances: new OpsWorksInstances(empty) });
+    const gone = new OpsWorksInstanceBlueprint({ instances: new OpsWorksStacks(empty) });
     await expect(gone.destroy(resource)).rejects.toBeInstanceOf(TransientDestroyError);
   });
 

@@ -8,7 +8,7 @@ import {
   DynamoRegistry,
   LockService,
   OpsWorksInstanceBlueprint,
-  OpsWorksInstances,
+  OpsWorksStacks,
   UpdateWorker,
   type Blueprint,
   type DrainReport,
@@ -21,12 +21,12 @@ import { killableClient, leaseHarness, type Harness } from "./support/harness.js
 let sim: FleetSimulator;
 let h: Harness;
 let opsworks: OpsWorksClient;
-let instances: OpsWorksInstances;
+let instances: OpsWorksStacks;
 
 beforeAll(async () => {
   sim = await startFleetSimulator({ timeScale: 1 });
   opsworks = new OpsWorksClient({ endpoint: sim.endpoint, region: localRegion, credentials: localCredentials, maxAttempts: 1 });
-  instances = new OpsWorksInstances(opsworks);
+  instances = new OpsWorksStacks(opsworks);
   h = await leaseHarness({
     blueprints: [new OpsWorksInstanceBlueprint({ instances, stopPollMs: 10 })],
     settings: { destroyRetryDelaysMs: [10, 20, 40, 80, 160] },

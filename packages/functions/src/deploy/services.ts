@@ -1,7 +1,7 @@
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { DeployJournal } from "@scythe/core/deploy/DeployJournal";
 import { LoadBalancerClaims } from "@scythe/core/deploy/claims/LoadBalancerClaims";
-import { ClassicElb } from "@scythe/core/deploy/elb/ClassicElb";
+import { ClassicElb } from "@scythe/core/aws/elb/ClassicElb";
 import type { DeployServices } from "@scythe/core/deploy/steps/session";
 import { DynamoLockStore } from "@scythe/core/lock/DynamoLockStore";
 import { documentClient } from "../shared/clients.js";

@@ -1,5 +1,5 @@
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
-import { OpsWorksTarget } from "@scythe/core/deploy/opsworks/OpsWorksTarget";
+import { OpsWorksStacks } from "@scythe/core/aws/opsworks/OpsWorksStacks";
 import type { DeployServices } from "@scythe/core/deploy/steps/session";
 
 /**
@@ -9,5 +9,5 @@ import type { DeployServices } from "@scythe/core/deploy/steps/session";
  * state machine retries, and finds a lost deployment by its comment.
  */
 export function deployTargetFromEnv(): Pick<DeployServices, "target"> {
-  return { target: new OpsWorksTarget(new OpsWorksClient({ maxAttempts: 1 })) };
+  return { target: new OpsWorksStacks(new OpsWorksClient({ maxAttempts: 1 })) };
 }

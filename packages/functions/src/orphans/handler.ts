@@ -11,7 +11,7 @@ import type { OwnerRecords } from "@scythe/core/orphans/OwnerRecords";
 import { DynamoOwnerRecords } from "@scythe/core/orphans/adapters/DynamoOwnerRecords";
 import { PlatformAppInventory } from "@scythe/core/orphans/adapters/PlatformAppInventory";
 import { sweepInventories } from "@scythe/core/orphans/inventories";
-import { HerokuPlatform } from "@scythe/core/reaper/heroku/HerokuPlatform";
+import { HerokuPlatform } from "@scythe/core/aws/heroku/HerokuPlatform";
 import { documentClient } from "../shared/clients.js";
 import { readConfig } from "../shared/config.js";
 import { herokuToken } from "../shared/herokuToken.js";

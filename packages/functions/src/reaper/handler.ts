@@ -1,7 +1,7 @@
 import { LockService } from "@scythe/core/lock/LockService";
 import { DynamoLockStore } from "@scythe/core/lock/DynamoLockStore";
 import { ReaperReportLog } from "@scythe/core/reaper/ReportLog";
-import { HerokuPlatform } from "@scythe/core/reaper/heroku/HerokuPlatform";
+import { HerokuPlatform } from "@scythe/core/aws/heroku/HerokuPlatform";
 import { Namespace } from "@scythe/core/reaper/namespace";
 import { documentClient } from "../shared/clients.js";
 import { readConfig } from "../shared/config.js";

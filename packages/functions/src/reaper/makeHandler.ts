@@ -2,7 +2,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Clock } from "@scythe/core/clock";
 import type { LockService } from "@scythe/core/lock/LockService";
 import { scheduledJobMetrics } from "@scythe/core/operations/metrics";
-import type { AppPlatform } from "@scythe/core/reaper/AppPlatform";
+import type { AppPlatform } from "@scythe/core/ports/AppPlatform";
 import { Reaper } from "@scythe/core/reaper/Reaper";
 import type { ReaperReportLog } from "@scythe/core/reaper/ReportLog";
 import { reapDefaults, reapSettings } from "@scythe/core/reaper/inputs";

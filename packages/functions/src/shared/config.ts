@@ -1,9 +1,7 @@
+import { herokuApiUrl } from "@scythe/core/aws/heroku/requests";
 import { parseInput } from "@scythe/core/validation";
 import { z } from "zod";
 import { tableNameFromEnv } from "./env.js";
-
-/** Heroku's Platform API, unless the stage points elsewhere (a proxy, the local simulator). */
-const defaultHerokuApiUrl = "https://api.heroku.com";
 
 /** Set but empty counts as not set: a stack that passes "" means "use the default". */
 const optional = <S extends z.ZodType>(schema: S) => z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
@@ -18,7 +16,7 @@ const list = z.string().transform((raw) => {
  * function is given only what it uses, so each is optional or has a default here.
  */
 const environment = z.object({
-  HEROKU_API_URL: optional(z.url()).transform((url) => url ?? defaultHerokuApiUrl),
+  HEROKU_API_URL: optional(z.url()).transform((url) => url ?? herokuApiUrl),
   SCYTHE_REAPER_NAMESPACE: optional(z.string()),
   SCYTHE_REAPER_RESERVE: z.coerce.number().int().min(0).default(300),
   SCYTHE_REAPER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),

@@ -1,11 +1,12 @@
-import { PlatformError, PlatformUnavailableError, RateLimitedError } from "../../reaper/errors.js";
-import { HerokuPlatform } from "../../reaper/heroku/HerokuPlatform.js";
+import { HerokuPlatform } from "../../aws/heroku/HerokuPlatform.js";
+import { herokuApiUrl } from "../../aws/heroku/requests.js";
+import { PlatformError, PlatformUnavailableError, RateLimitedError } from "../../ports/platformErrors.js";
 import { AppApiError, type AppTeardown } from "./AppTeardown.js";
 
 export interface HerokuAppTeardownOptions {
   /** The bearer token, or how to get it when needed (a secret store, cached by the caller). */
   readonly token: string | (() => Promise<string>);
-  /** Default https://api.heroku.com; the fleet simulator serves it under /heroku. */
+  /** Default `herokuApiUrl`; the fleet simulator serves it under /heroku. */
   readonly baseUrl?: string;
   readonly fetch?: typeof fetch;
   /** Requests of the hourly budget left for the CI that creates apps (the reaper's reserve). */
@@ -43,7 +44,7 @@ export class HerokuAppTeardown implements AppTeardown {
     let platform = this.platforms.get(token);
     if (!platform) {
       platform = new HerokuPlatform({
-        baseUrl: this.options.baseUrl ?? "https://api.heroku.com",
+        baseUrl: this.options.baseUrl ?? herokuApiUrl,
         token,
         maxAttempts: 1,
         ...(this.options.fetch && { fetch: this.options.fetch }),

@@ -1,8 +1,9 @@
 import { systemClock, type Clock } from "../../clock.js";
+import { CloudError } from "../../errors.js";
+import type { InstanceTeardown } from "../../ports/InstanceTeardown.js";
 import type { Blueprint, DestroyResult, ExpiryTarget } from "../Blueprint.js";
 import { PermanentDestroyError, TransientDestroyError } from "../errors.js";
 import type { ResourceRecord } from "../records.js";
-import type { InstanceTeardown } from "./OpsWorksInstances.js";
 import { protectedUntilVeto } from "./protection.js";
 
 export interface OpsWorksInstanceBlueprintOptions {
@@ -30,14 +31,25 @@ export class OpsWorksInstanceBlueprint implements Blueprint {
     const instanceId = resource.attributes.instanceId;
     if (!instanceId) throw new PermanentDestroyError(`resource ${resource.id} has no instanceId attribute`);
     const { instances } = this.options;
-    const status = await instances.status(instanceId);
+    const status = await asDestroyError(instances.status(instanceId));
     if (status === undefined) return "already-gone";
     if (status !== "stopped") {
-      if (status !== "stopping") await instances.stop(instanceId);
+      if (status !== "stopping") await asDestroyError(instances.stop(instanceId));
       throw new TransientDestroyError(`instance ${instanceId} is ${status === "stopping" ? "stopping" : "being stopped"}`, {
         retryAfterMs: this.options.stopPollMs ?? 5_000,
       });
     }
-    return (await instances.delete(instanceId)) === "deleted" ? "destroyed" : "already-gone";
+    return (await asDestroyError(instances.delete(instanceId))) === "deleted" ? "destroyed" : "already-gone";
+  }
+}
+
+/** A cloud failure the worker can retry is temporary; any other (a refused request) is permanent. */
+async function asDestroyError<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (!(error instanceof CloudError)) throw error;
+    if (error.retryable) throw new TransientDestroyError(error.message, { cause: error });
+    throw new PermanentDestroyError(error.message, { cause: error });
   }
 }

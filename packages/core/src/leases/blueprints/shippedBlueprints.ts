@@ -1,4 +1,4 @@
-import type { OpsWorksClient } from "@aws-sdk/client-opsworks";
+import { OpsWorksStacks, type OpsWorksClient } from "../../aws/opsworks/OpsWorksStacks.js";
 import type { Clock } from "../../clock.js";
 import type { Blueprint } from "../Blueprint.js";
 import { PermanentDestroyError } from "../errors.js";
@@ -6,7 +6,6 @@ import { AppBlueprint } from "./appBlueprint.js";
 import type { AppTeardown } from "./AppTeardown.js";
 import { HerokuAppTeardown } from "./herokuAppTeardown.js";
 import { OpsWorksInstanceBlueprint } from "./opsworksInstanceBlueprint.js";
-import { OpsWorksInstances } from "./OpsWorksInstances.js";
 
 /** Without a Heroku token, app resources cannot be torn down: say so on the resource, do not guess. */
 const noHeroku: AppTeardown = {
@@ -24,7 +23,7 @@ export function shippedBlueprints(options: {
 }): Blueprint[] {
   const apps = options.heroku ? new HerokuAppTeardown(options.heroku) : noHeroku;
   return [
-    new OpsWorksInstanceBlueprint({ instances: new OpsWorksInstances(options.opsworks), clock: options.clock, stopPollMs: options.stopPollMs }),
+    new OpsWorksInstanceBlueprint({ instances: new OpsWorksStacks(options.opsworks), clock: options.clock, stopPollMs: options.stopPollMs }),
     new AppBlueprint({ apps, clock: options.clock }),
   ];
 }

@@ -1,5 +1,5 @@
-import type { AppPlatform } from "../../reaper/AppPlatform.js";
-import { PlatformError } from "../../reaper/errors.js";
+import type { AppPlatform } from "../../ports/AppPlatform.js";
+import { PlatformError } from "../../ports/platformErrors.js";
 import type { CloudResource, Inventory, RemoveOutcome } from "../Inventory.js";
 
 /** Apps on an app platform (Heroku), named by app name, removed by id. */

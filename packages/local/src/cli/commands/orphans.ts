@@ -1,7 +1,7 @@
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { Command } from "commander";
-import { DynamoLockStore, DynamoOwnerRecords, HerokuPlatform, LockService, OrphanSweep, sweepInventories, type OrphanSweepReport } from "@scythe/core";
+import { DynamoLockStore, DynamoOwnerRecords, HerokuPlatform, herokuApiUrl, LockService, OrphanSweep, sweepInventories, type OrphanSweepReport } from "@scythe/core";
 import { localClientConfig } from "../../world/clients.js";
 import { exitCodes } from "../exitCodes.js";
 import { cliEnv } from "../context.js";
@@ -35,7 +35,7 @@ export function orphansCommand(): Command {
         const config = target.world ? localClientConfig(target.world.simulator) : {};
         // Apps are swept where a Heroku token is at hand: the simulator's locally, HEROKU_API_TOKEN on a stage.
         const token = target.world ? "sim-token" : cliEnv().HEROKU_API_TOKEN;
-        const baseUrl = target.world ? target.world.heroku : (cliEnv().HEROKU_API_URL ?? "https://api.heroku.com");
+        const baseUrl = target.world ? target.world.heroku : (cliEnv().HEROKU_API_URL ?? herokuApiUrl);
         if (!token) output.progress("apps are not swept: set HEROKU_API_TOKEN to include them");
         const inventories = sweepInventories({
           opsworks: new OpsWorksClient(config),

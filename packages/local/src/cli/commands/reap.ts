@@ -2,6 +2,7 @@ import { Command } from "commander";
 import {
   DynamoLockStore,
   HerokuPlatform,
+  herokuApiUrl,
   LockService,
   Reaper,
   ReaperReportLog,
@@ -86,7 +87,7 @@ export function reapCommand(): Command {
         const env = cliEnv();
         const token = target.world ? localToken : env.HEROKU_API_TOKEN;
         if (!token) throw new ValidationError("HEROKU_API_TOKEN", "is not set: export the Heroku API token to reap a deployed stage's apps");
-        const baseUrl = target.world ? target.world.heroku : env.HEROKU_API_URL || "https://api.heroku.com";
+        const baseUrl = target.world ? target.world.heroku : env.HEROKU_API_URL || herokuApiUrl;
         const platform = new HerokuPlatform({ baseUrl, token, reserve });
         const locks = new LockService({ store: new DynamoLockStore(target.doc, { tableName: target.tables.locks }) });
         const live = new ReapProgress(lockWaitMs, input.dryRun);

@@ -1,14 +1,17 @@
 import { systemClock, type Clock } from "../../clock.js";
 import { ValidationError } from "../../errors.js";
 import { sleep as realSleep } from "../../lock/sleep.js";
-import type { AppPlatform, CallOptions, DeleteOutcome, PlatformApp, PlatformUsage } from "../AppPlatform.js";
-import { PlatformError, PlatformUnavailableError } from "../errors.js";
-import type { Sleep } from "../ReapPass.js";
+import type { AppPlatform, CallOptions, DeleteOutcome, PlatformApp, PlatformUsage } from "../../ports/AppPlatform.js";
+import { PlatformError, PlatformUnavailableError } from "../../ports/platformErrors.js";
 import { RateBudget } from "./RateBudget.js";
+import { herokuRequests, type HerokuRequest } from "./requests.js";
 import { appsPage, deleteOutcome, failure, isRetryable, type HerokuAnswer } from "./translate.js";
 
+/** Waits `ms`, or less when `signal` aborts (lock/sleep.ts; tests pass a simulated one). */
+type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
 export interface HerokuPlatformOptions {
-  /** e.g. https://api.heroku.com, or the simulator's `${endpoint}/heroku`. */
+  /** e.g. `herokuApiUrl` (https://api.heroku.com), or the simulator's `${endpoint}/heroku`. */
   readonly baseUrl: string;
   readonly token: string;
   /** Requests of the budget left for the CI that creates apps (default 300 of Heroku's 4,500/hour). */
@@ -105,7 +108,7 @@ export class HerokuPlatform implements AppPlatform {
   }
 
   async deleteApp(app: PlatformApp, options: CallOptions = {}): Promise<DeleteOutcome> {
-    const sent = await this.send("DELETE", `/apps/${encodeURIComponent(app.id)}`, {}, options.signal);
+    const sent = await this.send(herokuRequests.deleteApp(this.options.token, app.id), options.signal);
     if (!sent.answer) throw this.unanswered("DELETE /apps/{id}", sent);
     return deleteOutcome(sent.answer, sent.lostAnswer);
   }
@@ -122,7 +125,7 @@ export class HerokuPlatform implements AppPlatform {
   private async list(range: string, signal?: AbortSignal): Promise<{ answer: HerokuAnswer; nextRange?: string; serverOffsetMs?: number }> {
     let nextRange: string | undefined;
     let serverOffsetMs: number | undefined;
-    const sent = await this.send("GET", "/apps", { range }, signal, (res) => {
+    const sent = await this.send(herokuRequests.listApps(this.options.token, range), signal, (res) => {
       nextRange = res.headers.get("next-range") ?? undefined;
       const date = Date.parse(res.headers.get("date") ?? "");
       if (Number.isFinite(date)) serverOffsetMs = date - this.clock.now();
@@ -136,13 +139,7 @@ export class HerokuPlatform implements AppPlatform {
    * Sends one request with the budget, timeouts and retries. Returns the final answer
    * (possibly an error status to translate), or none when every attempt was lost.
    */
-  private async send(
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    signal: AbortSignal | undefined,
-    onAnswer?: (res: Response) => void,
-  ): Promise<Sent> {
+  private async send(request: HerokuRequest, signal: AbortSignal | undefined, onAnswer?: (res: Response) => void): Promise<Sent> {
     let lostAnswer = false;
     let last: HerokuAnswer | undefined;
     let lastError: unknown;
@@ -156,14 +153,9 @@ export class HerokuPlatform implements AppPlatform {
       this.calls += 1;
       let res: Response;
       try {
-        res = await this.fetchFn(`${this.base}${path}`, {
-          method,
-          headers: {
-            accept: "application/vnd.heroku+json; version=3",
-            authorization: `Bearer ${this.options.token}`,
-            "user-agent": "scythe-reaper",
-            ...headers,
-          },
+        res = await this.fetchFn(`${this.base}${request.path}`, {
+          method: request.method,
+          headers: { ...request.headers },
           signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.requestTimeoutMs)]) : AbortSignal.timeout(this.requestTimeoutMs),
         });
       } catch (error) {

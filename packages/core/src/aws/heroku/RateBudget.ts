@@ -1,6 +1,8 @@
 import type { Clock } from "../../clock.js";
-import { RateLimitedError } from "../errors.js";
-import type { Sleep } from "../ReapPass.js";
+import { RateLimitedError } from "../../ports/platformErrors.js";
+
+/** Waits `ms`, or less when `signal` aborts (lock/sleep.ts; tests pass a simulated one). */
+type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 export interface RateBudgetOptions {
   /** Requests of the budget never spent by the reaper: the CI creating apps needs them too. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { DeleteOutcome, PlatformApp } from "../AppPlatform.js";
-import { PlatformError, PlatformUnavailableError, RateLimitedError } from "../errors.js";
+import type { DeleteOutcome, PlatformApp } from "../../ports/AppPlatform.js";
+import { PlatformError, PlatformUnavailableError, RateLimitedError } from "../../ports/platformErrors.js";
 
 /** An answer as the adapter saw it: status, parsed JSON body (if any) and the headers it needs. */
 export interface HerokuAnswer {

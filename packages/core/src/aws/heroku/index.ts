@@ -1,0 +1,2 @@
+export * from "./HerokuPlatform.js";
+export { herokuApiUrl, herokuRequests, type HerokuRequest } from "./requests.js";

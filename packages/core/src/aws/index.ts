@@ -1,0 +1,4 @@
+export * from "./sdkErrors.js";
+export * from "./opsworks/index.js";
+export * from "./elb/index.js";
+export * from "./heroku/index.js";

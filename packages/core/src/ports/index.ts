@@ -1,0 +1,3 @@
+export * from "./AppPlatform.js";
+export * from "./platformErrors.js";
+export * from "./InstanceTeardown.js";

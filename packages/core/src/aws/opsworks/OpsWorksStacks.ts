@@ -44,10 +44,10 @@ export class OpsWorksStacks implements DeployTarget, InstanceTeardown {
       unlessMissing(this.call(`DescribeLayers(${ids.layerId})`, () => this.client.send(new DescribeLayersCommand(requests.describeLayer(ids.layerId))))),
       unlessMissing(this.call(`DescribeApps(${ids.appId})`, () => this.client.send(new DescribeAppsCommand(requests.describeApp(ids.appId))))),
     ]);
-    const layerStackId = layer?.Layers?.find((l) => l.LayerId === ids.layerId)?.StackId;
-    const appStackId = app?.Apps?.find((a) => a.AppId === ids.appId)?.StackId;
+    const layerStackId = found(layer)?.Layers?.find((l) => l.LayerId === ids.layerId)?.StackId;
+    const appStackId = found(app)?.Apps?.find((a) => a.AppId === ids.appId)?.StackId;
     return {
-      stackExists: (stack?.Stacks ?? []).some((s) => s.StackId === ids.stackId),
+      stackExists: (found(stack)?.Stacks ?? []).some((s) => s.StackId === ids.stackId),
       ...(layerStackId !== undefined && { layerStackId }),
       ...(appStackId !== undefined && { appStackId }),
     };
@@ -93,7 +93,7 @@ export class OpsWorksStacks implements DeployTarget, InstanceTeardown {
   async status(instanceId: string): Promise<string | undefined> {
     const what = `DescribeInstances(${instanceId})`;
     const out = await unlessMissing(this.call(what, () => this.client.send(new DescribeInstancesCommand(requests.describeInstance(instanceId)))));
-    if (out === undefined) return undefined;
+    if (out === missing) return undefined;
     const status = out.Instances?.find((i) => i.InstanceId === instanceId)?.Status;
     if (status === undefined) throw new CloudUnavailableError(`${what}: the answer did not include it or its status`);
     return status;
@@ -105,7 +105,7 @@ export class OpsWorksStacks implements DeployTarget, InstanceTeardown {
 
   async delete(instanceId: string): Promise<"deleted" | "already-gone"> {
     const out = await unlessMissing(this.call(`DeleteInstance(${instanceId})`, () => this.client.send(new DeleteInstanceCommand(requests.deleteInstance(instanceId)))));
-    return out === undefined ? "already-gone" : "deleted";
+    return out === missing ? "already-gone" : "deleted";
   }
 
   /** Instances of the given stacks (default: every stack the credentials see), for inventories. */
@@ -132,14 +132,21 @@ export class OpsWorksStacks implements DeployTarget, InstanceTeardown {
   }
 }
 
-/** The answer, or undefined when the call proved its subject does not exist. */
-async function unlessMissing<T>(pending: Promise<T>): Promise<T | undefined> {
+/** What a call answers when it proved its subject does not exist. */
+const missing = Symbol("missing");
+
+/** The answer, or `missing` when the call proved its subject does not exist. */
+async function unlessMissing<T>(pending: Promise<T>): Promise<T | typeof missing> {
   try {
     return await pending;
   } catch (error) {
-    if (error instanceof CloudResourceNotFoundError) return undefined;
+    if (error instanceof CloudResourceNotFoundError) return missing;
     throw error;
   }
+}
+
+function found<T>(answer: T | typeof missing): T | undefined {
+  return answer === missing ? undefined : answer;
 }
 
 function toStatus(status: string | undefined): DeploymentStatus {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeployJournal, DynamoLockStore, LoadBalancerClaims, LockService, deployTasks, type DeployTaskState } from "@scythe/core";
+import { DynamoDeployJournal, DynamoLockStore, LoadBalancerClaims, LockService, deployTasks, type DeployTaskState } from "@scythe/core";
 import type { FleetSimulator, SimEvent } from "../../packages/local/src/sim/index.js";
 import {
   appliedCall,
@@ -105,7 +105,7 @@ describe("Double delivery: every deploy task handler gets its event twice", () =
       expect(Object.values(perInstance(events, "DeregisterInstancesFromLoadBalancer")).every((n) => n === 1)).toBe(true);
       expect(Object.values(perInstance(events, "RegisterInstancesWithLoadBalancer")).every((n) => n === 1)).toBe(true);
     }
-    const journal = new DeployJournal(world.doc, { tableName: world.names.registry });
+    const journal = new DynamoDeployJournal(world.doc, { tableName: world.names.registry });
     expect(await journal.summary(result.executionArn)).toMatchObject({ status: "succeeded", completedBatches: 2, batches: 2 });
     await expectWorldSettled(fleet, [fleet.lbName("main"), fleet.lbName("pair")]);
   });
@@ -131,7 +131,7 @@ describe("Double delivery: the recovery and the status-change cleanup", () => {
     expect(Object.values(perInstance(events, "HealthChecksPassed"))).toEqual([1]);
     if (mode === "in sequence") expect(Object.values(perInstance(events, "RegisterInstancesWithLoadBalancer"))).toEqual([1]);
     await expectWorldSettled(fleet, [fleet.lbName("main")]);
-    expect(await new DeployJournal(world.doc, { tableName: world.names.registry }).summary(result.executionArn)).toMatchObject({ status: "failed" });
+    expect(await new DynamoDeployJournal(world.doc, { tableName: world.names.registry }).summary(result.executionArn)).toMatchObject({ status: "failed" });
   });
 
   it.each(["concurrently", "in sequence"] as const)(
@@ -179,7 +179,7 @@ describe("Double delivery: the recovery and the status-change cleanup", () => {
       if (mode === "in sequence") expect(Object.values(perInstance(events, "RegisterInstancesWithLoadBalancer"))).toEqual([1]);
       const sheets = await new LoadBalancerClaims(world.doc, { tableName: world.names.locks }).read([fleet.lbName("main")]);
       expect(sheets[0]?.out).toEqual({});
-      expect(await new DeployJournal(world.doc, { tableName: world.names.registry }).summary(result.executionArn)).toMatchObject({ status: "aborted" });
+      expect(await new DynamoDeployJournal(world.doc, { tableName: world.names.registry }).summary(result.executionArn)).toMatchObject({ status: "aborted" });
     },
   );
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeployJournal, DynamoLockStore, LockService, type CleanupReport } from "@scythe/core";
+import { DynamoDeployJournal, DynamoLockStore, LockService, type CleanupReport } from "@scythe/core";
 import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
 import {
   LambdaFunctionError,
@@ -22,7 +22,7 @@ afterAll(() => sim.close());
 
 const fast = fastDeploy;
 const services = (maxAttempts?: number) => deployServices(sim, world, maxAttempts);
-const journal = () => new DeployJournal(world.doc, { tableName: world.names.registry });
+const journal = () => new DynamoDeployJournal(world.doc, { tableName: world.names.registry });
 const lockStatus = (stackId: string) =>
   new LockService({ store: new DynamoLockStore(world.doc, { tableName: world.names.locks }) }).status(`deploy/stack/${stackId}`);
 

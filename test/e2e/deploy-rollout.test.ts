@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeployJournal, DynamoLockStore, LockService, type DeployReport } from "@scythe/core";
+import { DynamoDeployJournal, DynamoLockStore, LockService, type DeployReport } from "@scythe/core";
 import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
 import { auditRollout, membership, startLocalDeploy } from "../../packages/local/src/stepfunctions/index.js";
 import { seedFleet } from "../../packages/core/test/deploy/support.js";
@@ -53,7 +53,7 @@ describe("State machine: rolling deploy in the local world", () => {
 
     const lock = await new LockService({ store: new DynamoLockStore(world.doc, { tableName: world.names.locks }) }).status(`deploy/stack/${input.stackId}`);
     expect(lock.held).toBe(false);
-    const journal = new DeployJournal(world.doc, { tableName: world.names.registry });
+    const journal = new DynamoDeployJournal(world.doc, { tableName: world.names.registry });
     expect(await journal.summary(result.executionArn)).toMatchObject({ status: "succeeded", total: n, completedBatches: n });
     const records = await journal.instances(result.executionArn);
     expect(records.map((r) => r.phase)).toEqual(Array(n).fill("done"));
@@ -104,7 +104,7 @@ describe("State machine: rolling deploy in the local world", () => {
     expect((await sim.control.events(since)).filter((e) => !e.action.startsWith("Describe"))).toEqual([]);
     const lock = await new LockService({ store: new DynamoLockStore(world.doc, { tableName: world.names.locks }) }).status(`deploy/stack/${fleet.stackId}`);
     expect(lock).toMatchObject({ held: false, token: 0 });
-    expect(await new DeployJournal(world.doc, { tableName: world.names.registry }).summary(result.executionArn)).toBeUndefined();
+    expect(await new DynamoDeployJournal(world.doc, { tableName: world.names.registry }).summary(result.executionArn)).toBeUndefined();
   });
 
   it("fails a bad input at once, naming the field, with nothing written", async () => {
@@ -117,7 +117,7 @@ describe("State machine: rolling deploy in the local world", () => {
     expect(JSON.parse(result.cause ?? "{}")).toMatchObject({ errorType: "ValidationError", errorMessage: "batchSize: must be at least 1" });
     expect(result.entered).toEqual({ Validate: 1 });
     expect(await sim.control.events(since)).toEqual([]);
-    const journal = new DeployJournal(world.doc, { tableName: world.names.registry });
+    const journal = new DynamoDeployJournal(world.doc, { tableName: world.names.registry });
     expect(await journal.summary(result.executionArn)).toBeUndefined();
   });
 });

@@ -72,3 +72,12 @@ export class CloudResourceNotFoundError extends CloudError {
 export class CloudRequestError extends CloudError {
   readonly retryable = false;
 }
+
+/** The backing store refused the request itself (validation, access); retrying it cannot help. */
+export class StorageRequestError extends ScytheError {}
+
+/**
+ * A write the stored state forbids (the record has moved on, e.g. a deploy that already
+ * ended). Not transient: retrying the same write meets the same state.
+ */
+export class ConflictError extends ScytheError {}

@@ -1,10 +1,10 @@
 import type { ProgressListener } from "../progress.js";
-import type { CommandQueue } from "../leases/CommandQueue.js";
-import type { ResourceRecord } from "../leases/records.js";
-import type { Registry } from "../leases/Registry.js";
-import { releasableResourceStatuses } from "../leases/resourceStatus.js";
-import type { UpdateWorker } from "../leases/UpdateWorker.js";
-import { deallocationRefusal, type UsageView } from "./usage.js";
+import type { CommandQueue } from "../registry/CommandQueue.js";
+import type { ResourceRecord } from "../registry/records.js";
+import type { Registry } from "../registry/Registry.js";
+import { releasableResourceStatuses } from "../registry/resourceStatus.js";
+import type { ObjectWorker } from "../registry/ObjectWorker.js";
+import { deallocationRefusal, type UsageView } from "../registry/usage.js";
 
 export interface DeallocationReport {
   readonly dryRun: boolean;
@@ -23,7 +23,7 @@ export interface DeallocationReport {
 export interface DeallocatorOptions {
   readonly registry: Registry;
   readonly queue: CommandQueue;
-  readonly worker: UpdateWorker;
+  readonly worker: ObjectWorker;
   readonly author?: string;
 }
 

@@ -1,5 +1,5 @@
-import { recordSk, refFromPk } from "../leases/keys.js";
-import { liveLeaseStatuses, type LeaseStatus } from "../leases/leaseStatus.js";
+import { recordSk, refFromPk } from "../registry/keys.js";
+import { liveLeaseStatuses, type LeaseStatus } from "../registry/leaseStatus.js";
 
 /** One change to a registry item, with its images already unmarshalled. */
 export interface RegistryChange {

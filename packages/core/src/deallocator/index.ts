@@ -1,3 +1,2 @@
-export * from "./usage.js";
 export * from "./Deallocator.js";
 export * from "./affected.js";

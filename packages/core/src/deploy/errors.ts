@@ -1,4 +1,4 @@
-import { ScytheError } from "../errors.js";
+import { ConflictError, ScytheError } from "../errors.js";
 
 /** Another deploy held the lock for longer than this one was willing to wait. */
 export class DeployLockError extends ScytheError {
@@ -55,6 +55,19 @@ export class DeployStoppedError extends ScytheError {
     readonly status: string,
   ) {
     super(`deploy ${executionId} is ${status}; refusing to change the fleet`);
+  }
+}
+
+/**
+ * A deploy that already ended was asked to begin again (a late redelivery of AcquireLock):
+ * a conflict with what is recorded, which no retry can change.
+ */
+export class DeployEndedError extends ConflictError {
+  constructor(
+    readonly executionId: string,
+    readonly status: string,
+  ) {
+    super(`deploy ${executionId} already ended (${status}); it cannot begin again`);
   }
 }
 

@@ -1,8 +1,10 @@
 import { UnknownBlueprintError } from "./errors.js";
-import type { LeaseRecord, ResourceRecord } from "./records.js";
+import type { LeaseRecord, ResourceRecord } from "../registry/records.js";
 
 /** What a teardown found: it removed the thing, or the thing was already gone. */
-export type DestroyResult = "destroyed" | "already-gone";
+import type { DestroyResult } from "../registry/ObjectWorker.js";
+
+export type { DestroyResult };
 
 /** What a veto learns of an expiring lease (the sweep decides without reading the whole record). */
 export type ExpiringLease = Pick<LeaseRecord, "id" | "resourceId"> & Partial<LeaseRecord>;

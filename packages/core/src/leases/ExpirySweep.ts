@@ -2,13 +2,13 @@ import { z } from "zod";
 import { systemClock, type Clock } from "../clock.js";
 import type { ProgressListener } from "../progress.js";
 import type { Blueprints } from "./Blueprint.js";
-import type { CommandQueue } from "./CommandQueue.js";
-import { expiryShards } from "./expiryIndex.js";
+import type { CommandQueue } from "../registry/CommandQueue.js";
+import { expiryShards } from "../registry/expiryIndex.js";
 import type { ExpiryFanOut } from "./ExpiryFanOut.js";
-import { describeRef, sameRef, type ObjectRef } from "./keys.js";
+import { describeRef, sameRef, type ObjectRef } from "../registry/keys.js";
 import { mapLimit } from "./mapLimit.js";
-import type { Registry } from "./Registry.js";
-import type { ResourceRecord } from "./records.js";
+import type { Registry } from "../registry/Registry.js";
+import type { ResourceRecord } from "../registry/records.js";
 import type { DrainReport, UpdateWorker } from "./UpdateWorker.js";
 
 /**

@@ -4,8 +4,9 @@ import { ValidationError } from "../errors.js";
 import { sleep } from "../lock/sleep.js";
 import { parseInput } from "../validation.js";
 import type { Blueprints } from "./Blueprint.js";
-import type { CommandQueue } from "./CommandQueue.js";
-import { RecordNotFoundError, ReferenceRefusedError, ResourceUnavailableError } from "./errors.js";
+import type { CommandQueue } from "../registry/CommandQueue.js";
+import { ReferenceRefusedError } from "../registry/errors.js";
+import { RecordNotFoundError, ResourceUnavailableError } from "./errors.js";
 import {
   acquireLeaseInput,
   createResourceInput,
@@ -19,9 +20,9 @@ import {
   type MarkDeleteInput,
   type ReleaseLeaseInput,
 } from "./inputs.js";
-import type { ObjectRef } from "./keys.js";
-import type { CommandBody, CommandRecord, LeaseRecord, ResourceRecord } from "./records.js";
-import type { Registry } from "./Registry.js";
+import type { ObjectRef } from "../registry/keys.js";
+import type { CommandBody, CommandRecord, LeaseRecord, ResourceRecord } from "../registry/records.js";
+import type { Registry } from "../registry/Registry.js";
 import { transitionLease } from "./transitions.js";
 import type { UpdateWorker } from "./UpdateWorker.js";
 

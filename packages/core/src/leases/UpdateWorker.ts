@@ -5,12 +5,12 @@ import { fenceOf } from "../lock/fence.js";
 import type { LockService } from "../lock/LockService.js";
 import { withLock, type LockContext } from "../lock/withLock.js";
 import type { Blueprints } from "./Blueprint.js";
-import type { CommandQueue } from "./CommandQueue.js";
+import type { CommandQueue } from "../registry/CommandQueue.js";
 import { VersionConflictError } from "./errors.js";
-import { describeRef, objectLockName, sameRef, type ObjectRef } from "./keys.js";
+import { describeRef, objectLockName, sameRef, type ObjectRef } from "../registry/keys.js";
 import { applyToLease } from "./leaseCommands.js";
-import type { CommandRecord } from "./records.js";
-import type { Registry } from "./Registry.js";
+import type { CommandRecord } from "../registry/records.js";
+import type { Registry } from "../registry/Registry.js";
 import { applyToResource } from "./resourceCommands.js";
 import { defaultWorkerSettings, type Applied, type Transition, type UpdateWorkerSettings, type WorkContext } from "./WorkContext.js";
 

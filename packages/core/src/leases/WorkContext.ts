@@ -1,10 +1,10 @@
 import type { Clock } from "../clock.js";
 import type { Fence } from "../lock/fence.js";
 import type { Blueprints, DestroyResult } from "./Blueprint.js";
-import type { CommandQueue } from "./CommandQueue.js";
+import type { CommandQueue } from "../registry/CommandQueue.js";
 import { VersionConflictError } from "./errors.js";
-import type { ObjectKind, ObjectRef } from "./keys.js";
-import type { Registry, Written } from "./Registry.js";
+import type { ObjectKind, ObjectRef } from "../registry/keys.js";
+import type { Registry, Written } from "../registry/Registry.js";
 
 export interface UpdateWorkerSettings {
   /** Lease of the object's lock while a worker consumes its queue (ms). */

@@ -1,7 +1,7 @@
 import { sleep } from "../lock/sleep.js";
 import { PermanentDestroyError, TransientDestroyError, UnknownBlueprintError } from "./errors.js";
-import type { ResourceRecord } from "./records.js";
-import type { ResourceStatus } from "./resourceStatus.js";
+import type { ResourceRecord } from "../registry/records.js";
+import type { ResourceStatus } from "../registry/resourceStatus.js";
 import { transitionResource } from "./transitions.js";
 import { done, written, type Applied, type WorkContext } from "./WorkContext.js";
 

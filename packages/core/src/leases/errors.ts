@@ -1,5 +1,5 @@
 import { ScytheError, UnknownIdError } from "../errors.js";
-import type { ObjectKind } from "./keys.js";
+import type { ObjectKind } from "../registry/keys.js";
 
 /** A status change the transition table does not allow; refused before anything is written. */
 export class IllegalTransitionError extends ScytheError {
@@ -34,15 +34,6 @@ export class RecordNotFoundError extends UnknownIdError {
   }
 }
 
-export class RecordExistsError extends ScytheError {
-  constructor(
-    readonly kind: ObjectKind,
-    readonly id: string,
-  ) {
-    super(`${kind} ${id} already exists`);
-  }
-}
-
 /** The resource cannot be leased: not active, or marked for deletion. */
 export class ResourceUnavailableError extends ScytheError {
   constructor(
@@ -69,19 +60,5 @@ export class PermanentDestroyError extends ScytheError {}
 export class UnknownBlueprintError extends ScytheError {
   constructor(readonly blueprint: string) {
     super(`no blueprint named "${blueprint}" is registered`);
-  }
-}
-
-/** Appending to a queue kept losing its slot to a worker filling gaps; safe to retry. */
-export class QueueContentionError extends ScytheError {}
-
-/** A new resource may not reference this one: it does not exist, is destroyed, or is marked for deletion. */
-export class ReferenceRefusedError extends ScytheError {
-  constructor(
-    readonly index: number,
-    readonly resourceId: string,
-    readonly reason: string,
-  ) {
-    super(`references.${index}: ${reason}`);
   }
 }

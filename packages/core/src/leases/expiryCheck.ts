@@ -1,5 +1,5 @@
 import type { ExpiryTarget } from "./Blueprint.js";
-import type { CommandRecord } from "./records.js";
+import type { CommandRecord } from "../registry/records.js";
 import type { WorkContext } from "./WorkContext.js";
 
 /**

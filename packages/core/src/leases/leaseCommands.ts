@@ -1,7 +1,7 @@
 import { expiryStillApplies } from "./expiryCheck.js";
-import type { LeaseStatus } from "./leaseStatus.js";
-import { releasableLeaseStatuses, liveLeaseStatuses } from "./leaseStatus.js";
-import type { CommandRecord, LeaseRecord } from "./records.js";
+import type { LeaseStatus } from "../registry/leaseStatus.js";
+import { releasableLeaseStatuses, liveLeaseStatuses } from "../registry/leaseStatus.js";
+import type { CommandRecord, LeaseRecord } from "../registry/records.js";
 import { transitionLease } from "./transitions.js";
 import { done, written, type Applied, type WorkContext } from "./WorkContext.js";
 

@@ -1,8 +1,8 @@
-import { deallocationRefusal } from "../deallocator/usage.js";
+import { deallocationRefusal } from "../registry/usage.js";
 import { destroyResource } from "./destroyResource.js";
 import { expiryStillApplies } from "./expiryCheck.js";
-import type { CommandRecord, ResourceRecord } from "./records.js";
-import { liveResourceStatuses, releasableResourceStatuses } from "./resourceStatus.js";
+import type { CommandRecord, ResourceRecord } from "../registry/records.js";
+import { liveResourceStatuses, releasableResourceStatuses } from "../registry/resourceStatus.js";
 import { transitionResource } from "./transitions.js";
 import { done, written, type Applied, type WorkContext } from "./WorkContext.js";
 

@@ -1,9 +1,9 @@
 import type { Fence } from "../lock/fence.js";
 import { IllegalTransitionError } from "./errors.js";
-import { leaseTransitions, type LeaseStatus } from "./leaseStatus.js";
-import type { LeaseRecord, ResourceRecord } from "./records.js";
-import type { LeaseChanges, Registry, ResourceChanges, Written } from "./Registry.js";
-import { resourceTransitions, type ResourceStatus } from "./resourceStatus.js";
+import { leaseTransitions, type LeaseStatus } from "../registry/leaseStatus.js";
+import type { LeaseRecord, ResourceRecord } from "../registry/records.js";
+import type { LeaseChanges, Registry, ResourceChanges, Written } from "../registry/Registry.js";
+import { resourceTransitions, type ResourceStatus } from "../registry/resourceStatus.js";
 
 /**
  * Moves a lease to `to` if the transition table allows it (else throws before any

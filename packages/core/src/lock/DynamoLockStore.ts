@@ -1,9 +1,6 @@
-import {
-  ConditionalCheckFailedException,
-  type ReturnConsumedCapacity,
-} from "@aws-sdk/client-dynamodb";
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { ReturnConsumedCapacity } from "@aws-sdk/client-dynamodb";
+import { GetCommand, type UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { write } from "../aws/dynamo/gateway.js";
 import { StorageUnavailableError } from "../errors.js";
 import type { AcquireOutcome, LockRecord, LockStore } from "./LockStore.js";
 
@@ -67,25 +64,22 @@ export class DynamoLockStore implements LockStore {
     name: string,
     expr: Pick<UpdateCommand["input"], "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues">,
   ): Promise<{ ok: boolean; item: Item }> {
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
+    const out = await write(
+      this.client,
+      {
+        update: {
           TableName: this.options.tableName,
           Key: { pk: name },
           ...expr,
           ReturnValues: "ALL_NEW",
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           ReturnConsumedCapacity: this.options.returnConsumedCapacity,
-        }),
-      );
-      return { ok: true, item: out.Attributes ?? { pk: name } };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        // The document client does not unmarshall the item carried by a failed condition.
-        return { ok: false, item: error.Item ? unmarshall(error.Item) : { pk: name } };
-      }
-      throw unavailable(this.options.tableName, error);
-    }
+        },
+      },
+      `lock table ${this.options.tableName}`,
+    );
+    if (out.ok) return { ok: true, item: out.attributes ?? { pk: name } };
+    return { ok: false, item: out.item ?? { pk: name } };
   }
 }
 

@@ -1,7 +1,9 @@
 import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { systemClock, type Clock } from "../clock.js";
 import { StorageUnavailableError } from "../errors.js";
-import { sendFenced, type Fence } from "../lock/fence.js";
+import { absent, attr, cond } from "../aws/dynamo/expression.js";
+import { sendFenced } from "../aws/dynamo/fencedWrite.js";
+import type { Fence } from "../lock/fence.js";
 import type { ReapReport } from "./report.js";
 
 /** What is kept of one pass: the counts, and a few names, so the item stays small. */
@@ -94,11 +96,11 @@ export class ReaperReportLog {
           put: {
             TableName: this.options.tableName,
             Item: { pk: reportLogKey(lockName), reports, version: current.version + 1, ttl },
-            ConditionExpression: current.version === 0 ? "attribute_not_exists(pk)" : "#version = :version",
-            ...(current.version > 0 && { ExpressionAttributeNames: { "#version": "version" }, ExpressionAttributeValues: { ":version": current.version } }),
+            condition: current.version === 0 ? absent : cond`${attr("version")} = ${current.version}`,
           },
         },
         fence,
+        "reaper report log",
       );
       if (out.ok) return;
     }

@@ -7,7 +7,9 @@ import {
   LockService,
   StaleTokenError,
   StorageUnavailableError,
+  Update,
   ValidationError,
+  absent,
   fenceOf,
   sendFenced,
   type TableNames,
@@ -80,7 +82,7 @@ describe("Class: LockService on DynamoDB Local", () => {
       await sendFenced(doc, { put: { TableName: names.registry, Item: { ...key, value: "new-1" } } }, fenceOf(successor));
       const stale = await sendFenced(
         doc,
-        { update: { TableName: names.registry, Key: key, UpdateExpression: "SET #v = :v", ExpressionAttributeNames: { "#v": "value" }, ExpressionAttributeValues: { ":v": "old-2" } } },
+        { update: { TableName: names.registry, Key: key, update: new Update().set("value", "old-2") } },
         fenceOf(old),
       ).catch((e: unknown) => e);
       expect(stale).toBeInstanceOf(StaleTokenError);
@@ -90,7 +92,7 @@ describe("Class: LockService on DynamoDB Local", () => {
 
     it("returns the caller's own failed condition as a value, not a stale-token error", async () => {
       const lease = await service("c").acquire("fence-own", { leaseMs: 10_000 });
-      const put = { TableName: names.registry, Item: { pk: "own", sk: "x" }, ConditionExpression: "attribute_not_exists(pk)" };
+      const put = { TableName: names.registry, Item: { pk: "own", sk: "x" }, condition: absent };
       expect(await sendFenced(doc, { put }, fenceOf(lease))).toEqual({ ok: true });
       expect(await sendFenced(doc, { put }, fenceOf(lease))).toMatchObject({ ok: false, item: { pk: "own" } });
     });

@@ -2,7 +2,7 @@ import { DeleteLoadBalancerCommand, ElasticLoadBalancingClient } from "@aws-sdk/
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { objectPk, recordSk } from "../../src/leases/keys.js";
+import { objectPk, recordSk } from "../../src/registry/keys.js";
 import { ClassicElbInventory } from "../../src/aws/elb/ClassicElbInventory.js";
 import { DynamoOwnerRecords } from "../../src/orphans/adapters/DynamoOwnerRecords.js";
 import { OpsWorksInstanceInventory } from "../../src/aws/opsworks/OpsWorksInstanceInventory.js";

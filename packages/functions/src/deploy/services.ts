@@ -1,5 +1,5 @@
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
-import { DeployJournal } from "@scythe/core/deploy/DeployJournal";
+import { DynamoDeployJournal } from "@scythe/core/aws/dynamo/DynamoDeployJournal";
 import { LoadBalancerClaims } from "@scythe/core/deploy/claims/LoadBalancerClaims";
 import { ClassicElb } from "@scythe/core/aws/elb/ClassicElb";
 import type { DeployServices } from "@scythe/core/deploy/steps/session";
@@ -18,7 +18,7 @@ export function deployServicesFromEnv(env: NodeJS.ProcessEnv = process.env): Dep
   return {
     ...deployTargetFromEnv(),
     loadBalancers: new ClassicElb(new ElasticLoadBalancingClient({})),
-    journal: new DeployJournal(doc, { tableName: tables.registry }),
+    journal: new DynamoDeployJournal(doc, { tableName: tables.registry }),
     lockStore: new DynamoLockStore(doc, { tableName: tables.locks }),
     claims: new LoadBalancerClaims(doc, { tableName: tables.locks }),
   };

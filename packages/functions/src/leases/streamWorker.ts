@@ -1,5 +1,5 @@
 import type { Leases } from "@scythe/core/leases/composeLeases";
-import { commandSkPrefix, refFromPk, sameRef, type ObjectRef } from "@scythe/core/leases/keys";
+import { commandSkPrefix, refFromPk, sameRef, type ObjectRef } from "@scythe/core/registry/keys";
 import { z } from "zod";
 import { lambda } from "../shared/lambda.js";
 import { logger } from "../shared/observability.js";

@@ -1,5 +1,5 @@
 import { ScanCommand, type DynamoDBDocumentClient, type ScanCommandInput } from "@aws-sdk/lib-dynamodb";
-import { DeployJournal, DynamoRegistry, type DeploySummary, type LeaseRecord, type RecordedReapReport, type ResourceRecord, type TableNames } from "@scythe/core";
+import { DynamoDeployJournal, DynamoRegistry, type DeploySummary, type LeaseRecord, type RecordedReapReport, type ResourceRecord, type TableNames } from "@scythe/core";
 import { buildTimeline, type Timeline } from "../report/timeline.js";
 import type { SimEvent } from "../sim/index.js";
 
@@ -63,7 +63,7 @@ const num = (v: unknown) => (typeof v === "number" ? v : 0);
 export async function readSnapshot(source: SnapshotSource, now = Date.now()): Promise<StatusSnapshot> {
   const { doc, tables } = source;
   const registry = new DynamoRegistry(doc, tables.registry);
-  const journal = new DeployJournal(doc, { tableName: tables.registry });
+  const journal = new DynamoDeployJournal(doc, { tableName: tables.registry });
   const [lockItems, leases, resources, summaries, events] = await Promise.all([
     scanAll(doc, { TableName: tables.locks }),
     registry.listLeases(),

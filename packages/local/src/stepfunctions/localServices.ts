@@ -1,7 +1,7 @@
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ClassicElb, DeployJournal, DynamoLockStore, LoadBalancerClaims, OpsWorksStacks, type DeployServices, type TableNames } from "@scythe/core";
+import { ClassicElb, DynamoDeployJournal, DynamoLockStore, LoadBalancerClaims, OpsWorksStacks, type DeployServices, type TableNames } from "@scythe/core";
 import { localCredentials, localRegion } from "../world/clients.js";
 
 /** The deploy services of the local world: the real SDK clients pointed at the fleet simulator. */
@@ -17,7 +17,7 @@ export function localDeployServices(options: {
     // As deployed: no SDK-level retry for OpsWorks, whose CreateDeployment is not idempotent.
     target: new OpsWorksStacks(new OpsWorksClient({ ...config, maxAttempts: 1 })),
     loadBalancers: new ClassicElb(new ElasticLoadBalancingClient(config)),
-    journal: new DeployJournal(options.doc, { tableName: options.tables.registry }),
+    journal: new DynamoDeployJournal(options.doc, { tableName: options.tables.registry }),
     lockStore: new DynamoLockStore(options.doc, { tableName: options.tables.locks }),
     claims: new LoadBalancerClaims(options.doc, { tableName: options.tables.locks }),
   };

@@ -1,6 +1,7 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { StorageUnavailableError } from "../../errors.js";
+import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { dynamoCall } from "../../aws/dynamo/errors.js";
+import { Update, attr, conditionOnly, cond, notExists } from "../../aws/dynamo/expression.js";
+import { transact, write, type TransactItem } from "../../aws/dynamo/gateway.js";
 
 /** One instance a deploy has taken (or is about to take) out of a load balancer. */
 export interface OutClaim {
@@ -36,7 +37,9 @@ export interface LoadBalancerClaimsOptions {
 export const claimKey = (loadBalancer: string) => `lb-out/${loadBalancer}`;
 
 /** A transaction item the caller adds to the claim (the deploy journal's plan record). */
-export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
+export type { TransactItem };
+
+const what = "load balancer claims";
 
 /**
  * Per-load-balancer "out" ledgers in DynamoDB. A deploy decides which instances leave a
@@ -53,13 +56,11 @@ export class LoadBalancerClaims {
   async read(loadBalancers: readonly string[]): Promise<ClaimSheet[]> {
     return Promise.all(
       loadBalancers.map(async (loadBalancer) => {
-        try {
-          const out = await this.doc.send(new GetCommand({ TableName: this.options.tableName, Key: { pk: claimKey(loadBalancer) }, ConsistentRead: true }));
-          const item = out.Item;
-          return { loadBalancer, version: typeof item?.version === "number" ? item.version : 0, out: toClaims(item?.out) };
-        } catch (error) {
-          throw unavailable(error);
-        }
+        const out = await dynamoCall(what, () =>
+          this.doc.send(new GetCommand({ TableName: this.options.tableName, Key: { pk: claimKey(loadBalancer) }, ConsistentRead: true })),
+        );
+        const item = out.Item;
+        return { loadBalancer, version: typeof item?.version === "number" ? item.version : 0, out: toClaims(item?.out) };
       }),
     );
   }
@@ -70,8 +71,7 @@ export class LoadBalancerClaims {
       Put: {
         TableName: this.options.tableName,
         Item: { pk: claimKey(w.loadBalancer), version: w.readVersion + 1, out: w.out },
-        ConditionExpression: w.readVersion === 0 ? "attribute_not_exists(pk)" : "version = :read",
-        ...(w.readVersion !== 0 && { ExpressionAttributeValues: { ":read": w.readVersion } }),
+        ...conditionOnly(w.readVersion === 0 ? notExists(attr("pk")) : cond`${attr("version")} = ${w.readVersion}`),
       },
     }));
   }
@@ -83,16 +83,8 @@ export class LoadBalancerClaims {
   async commit(writes: readonly SheetWrite[], also: readonly TransactItem[]): Promise<boolean> {
     const items = [...this.writeItems(writes), ...also];
     if (items.length > 100) throw new RangeError(`a batch's claim touches ${items.length} items; DynamoDB transactions hold at most 100`);
-    try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return true;
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? "None");
-        if (codes.every((c) => c === "None" || c === "ConditionalCheckFailed" || c === "TransactionConflict")) return false;
-      }
-      throw unavailable(error);
-    }
+    // Refused by a version or by another transaction on the same items: either way, plan again.
+    return (await transact(this.doc, items, what)).ok;
   }
 
   /**
@@ -100,22 +92,17 @@ export class LoadBalancerClaims {
    * so a plan read before cannot write the claim back. False when there was none to drop.
    */
   async release(loadBalancer: string, endpoint: string, executionId: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: { pk: claimKey(loadBalancer) },
-          UpdateExpression: "REMOVE #out.#ep SET version = version + :one",
-          ConditionExpression: "#out.#ep.executionId = :me",
-          ExpressionAttributeNames: { "#out": "out", "#ep": endpoint },
-          ExpressionAttributeValues: { ":me": executionId, ":one": 1 },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw unavailable(error);
-    }
+    const out = await write(this.doc, { update: this.releaseRequest(loadBalancer, endpoint, executionId) }, what);
+    return out.ok;
+  }
+
+  releaseRequest(loadBalancer: string, endpoint: string, executionId: string) {
+    const built = new Update()
+      .remove(attr("out", endpoint))
+      .increment("version", 1)
+      .when(cond`${attr("out", endpoint, "executionId")} = ${executionId}`)
+      .build();
+    return { TableName: this.options.tableName, Key: { pk: claimKey(loadBalancer) }, ...built };
   }
 }
 
@@ -135,9 +122,4 @@ function toClaims(raw: unknown): Record<string, OutClaim> {
     };
   }
   return out;
-}
-
-function unavailable(error: unknown): StorageUnavailableError {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new StorageUnavailableError(`load balancer claims unavailable (${reason})`, { cause: error });
 }

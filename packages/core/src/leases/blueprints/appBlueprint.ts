@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from "../../clock.js";
 import type { Blueprint, DestroyResult, ExpiryTarget } from "../Blueprint.js";
 import { PermanentDestroyError, TransientDestroyError } from "../errors.js";
-import type { ResourceRecord } from "../records.js";
+import type { ResourceRecord } from "../../registry/records.js";
 import { AppApiError, type AppTeardown } from "./AppTeardown.js";
 import { protectedUntilVeto } from "./protection.js";
 

@@ -3,7 +3,7 @@ import { CloudError } from "../../errors.js";
 import type { InstanceTeardown } from "../../ports/InstanceTeardown.js";
 import type { Blueprint, DestroyResult, ExpiryTarget } from "../Blueprint.js";
 import { PermanentDestroyError, TransientDestroyError } from "../errors.js";
-import type { ResourceRecord } from "../records.js";
+import type { ResourceRecord } from "../../registry/records.js";
 import { protectedUntilVeto } from "./protection.js";
 
 export interface OpsWorksInstanceBlueprintOptions {

@@ -1,6 +1,6 @@
 import { BatchGetCommand, BatchWriteCommand, PutCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { StorageUnavailableError } from "../../errors.js";
-import { recordSk, refFromPk } from "../../leases/keys.js";
+import { recordSk, refFromPk } from "../../registry/keys.js";
 import { ownerIndexCompleteKey, ownerMarkerKey, ownerPrefixOfId } from "../../schema/owners.js";
 import type { OwnerRecords } from "../OwnerRecords.js";
 

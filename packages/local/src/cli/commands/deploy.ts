@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { Command } from "commander";
-import { BadInputError, DeployJournal, ScytheError, ValidationError, checkAgainstFleet, deployInput, parseInput, previewRollout, type DeployInput, type DeployReport, type InstanceProgress } from "@scythe/core";
+import { BadInputError, DynamoDeployJournal, ScytheError, ValidationError, checkAgainstFleet, deployInput, parseInput, previewRollout, type DeployInput, type DeployReport, type InstanceProgress } from "@scythe/core";
 import { followProgress, localDeployServices, startLocalDeploy, type LocalExecutionResult } from "../../stepfunctions/index.js";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import type { Output } from "../output.js";
@@ -122,7 +122,7 @@ async function runOnStage(output: Output, target: Target, input: DeployInput, op
     output.result({ executionArn, status: "RUNNING" }, `started ${executionArn}\nfollow it with --follow, or in the Step Functions console`);
     return;
   }
-  const journal = new DeployJournal(target.doc, { tableName: target.tables.registry });
+  const journal = new DynamoDeployJournal(target.doc, { tableName: target.tables.registry });
   let settle: (value: unknown) => void = () => undefined;
   const done = new Promise((resolve) => (settle = resolve));
   const live = liveDeployLine(output);

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { DeployJournal, ValidationError } from "@scythe/core";
+import { DynamoDeployJournal, ValidationError } from "@scythe/core";
 import { checkReportPath, writeReport } from "../../report/deployReport.js";
 import { SimControl } from "../../sim/index.js";
 import { localAccount } from "../../stepfunctions/index.js";
@@ -28,7 +28,7 @@ export function deployReportCommand(): Command {
         const executionArn = executionArnOf(execution, target, opts.stateMachine ?? cliEnv().SCYTHE_DEPLOY_STATE_MACHINE_ARN);
         const out = opts.out ?? `scythe-deploy-${executionArn.split(":").pop() ?? "rollout"}.html`;
         checkReportPath("--out", out);
-        const journal = new DeployJournal(target.doc, { tableName: target.tables.registry });
+        const journal = new DynamoDeployJournal(target.doc, { tableName: target.tables.registry });
         const simulator = target.world ? new SimControl(target.world.simulator) : undefined;
         const url = await writeReport(output, out, journal, executionArn, simulator);
         output.result({ executionArn, report: url }, url);

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { ScytheError } from "../errors.js";
-import { leaseStatuses } from "./leaseStatus.js";
-import type { CommandRecord, LeaseRecord, ResourceRecord } from "./records.js";
-import { resourceStatuses } from "./resourceStatus.js";
+import { ScytheError } from "../../errors.js";
+import { leaseStatuses } from "../../registry/leaseStatus.js";
+import type { CommandRecord, LeaseRecord, ResourceRecord } from "../../registry/records.js";
+import { resourceStatuses } from "../../registry/resourceStatus.js";
 
 /** A registry item that does not have the shape Scythe writes: a bug or a hand edit, never user input. */
 export class CorruptRecordError extends ScytheError {}

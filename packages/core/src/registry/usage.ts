@@ -1,5 +1,5 @@
-import { liveLeaseStatuses } from "../leases/leaseStatus.js";
-import type { LeaseRecord, ResourceRecord } from "../leases/records.js";
+import { liveLeaseStatuses } from "./leaseStatus.js";
+import type { LeaseRecord, ResourceRecord } from "./records.js";
 
 /** What the decision needs to know about everything else; a snapshot or fresh reads. */
 export interface UsageView {

@@ -1,0 +1,17 @@
+export { documentClient, documentTranslation } from "./client.js";
+export { translateDynamoError, dynamoCall } from "./errors.js";
+export { Update, attr, cond, absent, and, or, exists, notExists, equals, oneOf, conditionOnly, AttributePath, Placeholders, type Condition, type BuiltExpressions } from "./expression.js";
+export {
+  write as conditionalWrite,
+  transact as conditionalTransact,
+  writeCommand,
+  type WriteRequest,
+  type WriteOutcome,
+  type TransactOutcome,
+  type CancellationReason,
+} from "./gateway.js";
+export { sendFenced, fencedRequest, fenceCondition, type FencedRequest, type FencedOutcome } from "./fencedWrite.js";
+export { DynamoDeployJournal, type DeployJournalOptions } from "./DynamoDeployJournal.js";
+export { DynamoRegistry, expireLeaseItems } from "./DynamoRegistry.js";
+export { RegistryRequests, registryItem, type KeyedUpdate } from "./registryRequests.js";
+export { toCommand, toLease, toResource, CorruptRecordError } from "./registryItems.js";

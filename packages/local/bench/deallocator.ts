@@ -1,6 +1,7 @@
+import { documentClient } from "@scythe/core/aws/dynamo/client";
 // `npm run bench -- deallocator`: deallocating one resource in a registry of 1,000 and of BENCH_REGISTRY (100,000) records.
 import { randomUUID } from "node:crypto";
-import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { Deallocator, composeLeases, deletionShardOf, type Blueprint } from "@scythe/core";
 import { localDynamoClient } from "../src/world/clients.js";
 import { meterClient, type MeterReading } from "../src/world/meter.js";
@@ -37,7 +38,7 @@ export async function run(): Promise<void> {
       console.log(`seeded in ${(await seed(world.doc, world.names.registry, [...first.items, ...second.items])).toFixed(1)} s`);
       const client = localDynamoClient(world.endpoint);
       const meter = meterClient(client);
-      const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+      const doc = documentClient(client);
       const { registry: reg, queue, worker } = composeLeases({ doc, tables: world.names, blueprints: [plain], workerId: "bench" });
       const deallocator = new Deallocator({ registry: reg, queue, worker });
 

@@ -1,6 +1,7 @@
+import { documentClient } from "@scythe/core/aws/dynamo/client";
 // `npm run bench -- expiry`: the expiry sweep's cost per expired lease on 100,000 leases of which 1% are due.
 import { randomUUID } from "node:crypto";
-import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { ExpirySweep, composeLeases, expiryShardOf, protectedUntilVeto, type Blueprint } from "@scythe/core";
 import { localDynamoClient } from "../src/world/clients.js";
 import { LocalExpiryQueue } from "../src/world/expiryQueue.js";
@@ -64,7 +65,7 @@ export async function run(): Promise<void> {
     // A metered client of its own, so only the sweep's requests are counted.
     const client = localDynamoClient(world.endpoint);
     const meter = meterClient(client);
-    const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    const doc = documentClient(client);
     const leases = composeLeases({ doc, tables: world.names, blueprints: [plain, vetoing], workerId: "bench", sweepConcurrency: 32, inlineLimit: Number.MAX_SAFE_INTEGER });
 
     const find = await leases.sweep.run({ dryRun: true });
@@ -139,7 +140,7 @@ async function fanOut(world: Awaited<ReturnType<typeof benchDynamo>>, now: numbe
 
   const client = localDynamoClient(world.endpoint);
   const meter = meterClient(client);
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const doc = documentClient(client);
   const consumer = composeLeases({ doc, tables: world.names, blueprints: [plain, vetoing], workerId: "bench-consumer", sweepConcurrency: 16 });
   const handler = makeHandler(() => consumer);
   const queue = new LocalExpiryQueue({ handler: (event, context) => handler(event as never, context) as never, batchSize: 100, concurrency: 8 });

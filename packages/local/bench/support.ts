@@ -1,3 +1,4 @@
+import { documentClient } from "@scythe/core/aws/dynamo/client";
 import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mapLimit, tableNamesWithPrefix } from "@scythe/core";
 import { localDynamoClient } from "../src/world/clients.js";
@@ -15,7 +16,7 @@ export async function benchDynamo(prefix: string) {
   return {
     endpoint: dynamo.endpoint,
     client,
-    doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    doc: documentClient(client),
     names,
     stop: async () => {
       unregister();

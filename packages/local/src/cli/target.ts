@@ -1,4 +1,4 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { documentClient } from "@scythe/core/aws/dynamo/client";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { TableNames } from "@scythe/core";
 import { tableNamesFromEnv } from "@scythe/functions/shared/env";
@@ -18,7 +18,7 @@ export interface Target {
 
 export async function resolveTarget(env: NodeJS.ProcessEnv = cliEnv()): Promise<Target> {
   if (env.SST_Table_tableName_Locks) {
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+    const doc = documentClient();
     return { kind: "stage", description: `stage ${env.SST_STAGE ?? "(bound)"}`, doc, tables: tableNamesFromEnv(env) };
   }
   const world = await findWorld(undefined, env);

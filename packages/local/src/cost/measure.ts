@@ -1,3 +1,4 @@
+import { documentClient } from "@scythe/core/aws/dynamo/client";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
@@ -14,8 +15,7 @@ import {
   sweepInventories,
   type Blueprint,
   type Clock,
-  type TableNames,
-} from "@scythe/core";
+  type TableNames } from "@scythe/core";
 import { localDeployServices, startLocalDeploy } from "../stepfunctions/index.js";
 import { localClientConfig, localDynamoClient } from "../world/clients.js";
 import { meterClient } from "../world/meter.js";
@@ -74,7 +74,7 @@ export async function measureFleet(world: Pick<LocalWorld, "endpoints" | "dynamo
   const tables: TableNames = world.endpoints.tables;
   const client = localDynamoClient(world.endpoints.dynamodb);
   const meter = meterClient(client);
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const doc = documentClient(client);
   const capture = new UsageCapture(meter);
   let offset = 0;
   const clock: Clock = { now: () => Date.now() + offset };

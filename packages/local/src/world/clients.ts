@@ -1,3 +1,4 @@
+import { documentClient } from "@scythe/core/aws/dynamo/client";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
@@ -15,7 +16,5 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
 }
 
 export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(localDynamoClient(endpoint), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  return documentClient(localDynamoClient(endpoint));
 }

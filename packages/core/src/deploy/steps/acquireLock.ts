@@ -1,7 +1,7 @@
 import { systemClock } from "../../clock.js";
 import { LockHeldError } from "../../lock/errors.js";
 import { LockService, type Lease } from "../../lock/LockService.js";
-import { DeployLockError } from "../errors.js";
+import { DeployEndedError, DeployLockError } from "../errors.js";
 import type { DeployConfig } from "../input.js";
 import type { DeployLock } from "../state.js";
 import type { DeployServices } from "./session.js";
@@ -33,19 +33,32 @@ export async function acquireDeployLock(services: DeployServices, config: Deploy
     }
   }
   const lock: DeployLock = { acquired: true, name: lease.name, owner: lease.owner, token: lease.token, leaseMs };
-  await services.journal.begin(
-    {
-      executionId: config.executionId,
-      stackId: config.stackId,
-      layerId: config.layerId,
-      appId: config.appId,
-      batchSize: config.batchSize,
-      lockName: lease.name,
-      owner: lease.owner,
-      token: lease.token,
-      startedAt: new Date(config.startedAt).toISOString(),
-    },
-    { lock: lease.name, token: lease.token },
-  );
+  await begin(services, config, lease, locks);
   return lock;
+}
+
+/**
+ * Records the start. A late redelivery for a deploy that already ended has just taken the
+ * lock again: it lets go before failing, so the next deploy does not wait out the lease.
+ */
+async function begin(services: DeployServices, config: DeployConfig, lease: Lease, locks: LockService): Promise<void> {
+  try {
+    await services.journal.begin(
+      {
+        executionId: config.executionId,
+        stackId: config.stackId,
+        layerId: config.layerId,
+        appId: config.appId,
+        batchSize: config.batchSize,
+        lockName: lease.name,
+        owner: lease.owner,
+        token: lease.token,
+        startedAt: new Date(config.startedAt).toISOString(),
+      },
+      { lock: lease.name, token: lease.token },
+    );
+  } catch (error) {
+    if (error instanceof DeployEndedError) await locks.release(lease).catch(() => undefined);
+    throw error;
+  }
 }

@@ -1,5 +1,5 @@
 import { BatchGetCommand, BatchWriteCommand, PutCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { StorageUnavailableError } from "../../errors.js";
+import { translateDynamoError } from "../../aws/dynamo/errors.js";
 import { recordSk, refFromPk } from "../../registry/keys.js";
 import { ownerIndexCompleteKey, ownerMarkerKey, ownerPrefixOfId } from "../../schema/owners.js";
 import type { OwnerRecords } from "../OwnerRecords.js";
@@ -27,9 +27,7 @@ export class DynamoOwnerRecords implements OwnerRecords {
       if (!found.has(ownerIndexCompleteKey.pk)) return await this.backfill();
       return new Set([...candidates].filter((p) => found.has(ownerMarkerKey(p).pk)));
     } catch (error) {
-      if (error instanceof StorageUnavailableError) throw error;
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new StorageUnavailableError(`registry ${this.tableName} unavailable (${reason})`, { cause: error });
+      throw translateDynamoError(error, `registry ${this.tableName}`);
     }
   }
 

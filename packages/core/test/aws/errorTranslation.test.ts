@@ -8,7 +8,7 @@ import { throttlingErrorNames, translateSdkError } from "../../src/aws/sdkErrors
 import { CloudError, CloudRequestError, CloudResourceNotFoundError, CloudUnavailableError, ThrottledError } from "../../src/errors.js";
 import { OpsWorksInstanceBlueprint } from "../../src/leases/blueprints/opsworksInstanceBlueprint.js";
 import { PermanentDestroyError, TransientDestroyError } from "../../src/leases/errors.js";
-import type { ResourceRecord } from "../../src/leases/records.js";
+import type { ResourceRecord } from "../../src/registry/records.js";
 import { elbFailure, networkFailure, offline, opsworksFailure } from "./support.js";
 
 const opsworksClient = new OpsWorksClient(offline);

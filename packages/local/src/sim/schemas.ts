@@ -91,6 +91,22 @@ export const SeedSchema = z.strictObject({
       }),
     )
     .optional(),
+  /** EC2 instances DescribeInstances answers (also registrable with load balancers and target groups). */
+  ec2Instances: z
+    .array(
+      z.strictObject({
+        InstanceId: z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/).optional(),
+        State: z.enum(["pending", "running", "shutting-down", "terminated", "stopping", "stopped"]).optional(),
+        InstanceType: name.optional(),
+        ImageId: name.optional(),
+        AvailabilityZone: name.optional(),
+        Tags: z.array(z.strictObject({ Key: z.string().min(1).max(128), Value: z.string().max(256) })).optional(),
+        /** Shorthand for the `aws:autoscaling:groupName` tag. */
+        AutoScalingGroupName: name.optional(),
+        LaunchTime: z.iso.datetime().optional(),
+      }),
+    )
+    .optional(),
   /** Bare EC2 instance ids that exist (so they can be registered) without an OpsWorks instance. */
   ec2InstanceIds: z.array(name).optional(),
   herokuApps: z
@@ -117,6 +133,7 @@ export interface SeedResult {
   appIds: string[];
   loadBalancers: string[];
   herokuApps: { id: string; name: string }[];
+  ec2InstanceIds?: string[];
 }
 
 export type Outcome = "ok" | "error" | "dropped";
@@ -130,7 +147,7 @@ export interface SimEvent {
   /** Real wall-clock time the event was logged (ISO 8601): lines events up with records written by real clocks (the deploy journal). */
   realAt: string;
   kind: "call" | "transition";
-  service: "opsworks" | "elb" | "heroku";
+  service: "opsworks" | "elb" | "heroku" | "ec2" | "elbv2" | "ssm";
   action: string;
   params: unknown;
   outcome: Outcome;

@@ -1,4 +1,5 @@
 /** POST /_sim/seed: adds stacks, layers, instances, apps, load balancers and Heroku apps atomically. */
+import { applyEc2Seed, planEc2Seed } from "./ec2Seed.js";
 import type { ParsedSeed, SeedResult } from "./schemas.js";
 import { herokuTime, opsworksTime, type HerokuApp, type LoadBalancer, type OpsApp, type OpsInstance, type OpsLayer, type OpsStack } from "./state.js";
 import type { World } from "./world.js";
@@ -7,6 +8,10 @@ export class SeedError extends Error {}
 
 function check(condition: boolean, message: string): void {
   if (!condition) throw new SeedError(message);
+}
+
+function fail(message: string): never {
+  throw new SeedError(message);
 }
 
 function shortname(name: string): string {
@@ -32,6 +37,7 @@ export function applySeed(world: World, seed: ParsedSeed): SeedResult {
   });
   const layerStacks = new Map<string, string>([...state.layers.values(), ...layers].map((l) => [l.LayerId, l.StackId]));
   check(layerStacks.size === state.layers.size + layers.length, "duplicate LayerId");
+  const ec2Instances = planEc2Seed(world, seed, now, fail);
   const ec2Ids = new Set([...state.ec2InstanceIds, ...(seed.ec2InstanceIds ?? [])]);
   const instances: OpsInstance[] = (seed.instances ?? []).map((i) => {
     check(stackIds.has(i.StackId), `instance ${i.Hostname}: unknown StackId ${i.StackId}`);
@@ -94,6 +100,7 @@ export function applySeed(world: World, seed: ParsedSeed): SeedResult {
   for (const id of ec2Ids) state.ec2InstanceIds.add(id);
   for (const lb of lbs) state.loadBalancers.set(lb.name, lb);
   for (const h of herokuApps) state.herokuApps.set(h.id, h);
+  applyEc2Seed(world, ec2Instances);
   world.rebaseline();
   return {
     stackIds: stacks.map((s) => s.StackId),
@@ -102,5 +109,6 @@ export function applySeed(world: World, seed: ParsedSeed): SeedResult {
     appIds: apps.map((a) => a.AppId),
     loadBalancers: lbs.map((l) => l.name),
     herokuApps: herokuApps.map((h) => ({ id: h.id, name: h.name })),
+    ...(ec2Instances.length > 0 ? { ec2InstanceIds: ec2Instances.map((i) => i.InstanceId) } : {}),
   };
 }

@@ -3,8 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { handleElb, handleOpsWorks } from "./aws.js";
 import { handleControl } from "./controlRoutes.js";
+import { ec2Service, EC2_VERSION } from "./ec2.js";
 import { handleHeroku } from "./heroku.js";
 import { BodyTooLarge, header, jsonReply, readBody, send } from "./http.js";
+import { handleQueryService, queryVersion } from "./queryService.js";
 import type { World } from "./world.js";
 
 async function dispatch(world: World, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -21,7 +23,9 @@ async function dispatch(world: World, req: IncomingMessage, res: ServerResponse)
   }
   if (path === "/" && req.method === "POST") {
     const target = header(req, "x-amz-target");
+    const version = target === undefined ? queryVersion(body) : undefined;
     if (target !== undefined) await handleOpsWorks(world, req, res, body, target);
+    else if (version === EC2_VERSION) await handleQueryService(ec2Service, world, req, res, body);
     else await handleElb(world, req, res, body);
     return;
   }

@@ -1,4 +1,5 @@
-/** The simulated fleet: OpsWorks entities, classic load balancers, Heroku apps. */
+/** The simulated fleet: OpsWorks entities, classic load balancers, Heroku apps, EC2 instances. */
+import type { Ec2Instance } from "./ec2State.js";
 
 export interface OpsStack {
   StackId: string;
@@ -99,6 +100,8 @@ export class FleetState {
   readonly herokuApps = new Map<string, HerokuApp>();
   /** EC2 instance ids that exist (OpsWorks-backed or bare). */
   readonly ec2InstanceIds = new Set<string>();
+  /** EC2 instances DescribeInstances knows (seeded with `ec2Instances`), by id. */
+  readonly ec2Instances = new Map<string, Ec2Instance>();
 
   clear(): void {
     this.stacks.clear();
@@ -109,6 +112,7 @@ export class FleetState {
     this.loadBalancers.clear();
     this.herokuApps.clear();
     this.ec2InstanceIds.clear();
+    this.ec2Instances.clear();
   }
 
   opsInstanceByEc2Id(ec2InstanceId: string): OpsInstance | undefined {

@@ -1,4 +1,4 @@
-import { DescribeInstancesCommand, DescribeTagsCommand, EC2Client, EC2ServiceException, paginateDescribeInstances, paginateDescribeTags } from "@aws-sdk/client-ec2";
+import { DescribeInstancesCommand, DescribeTagsCommand, type DescribeInstancesCommandInput, EC2Client, EC2ServiceException, paginateDescribeInstances, paginateDescribeTags } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFleetSimulator, type FleetSimulator } from "../../src/sim/index.js";
 import { rawAws } from "./helpers.js";
@@ -30,7 +30,7 @@ beforeEach(async () => {
   });
 });
 
-async function ids(input: ConstructorParameters<typeof DescribeInstancesCommand>[0]): Promise<string[]> {
+async function ids(input: DescribeInstancesCommandInput): Promise<string[]> {
   const out = await ec2.send(new DescribeInstancesCommand(input));
   return (out.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => i.InstanceId ?? ""));
 }
@@ -68,7 +68,7 @@ describe("EC2 through the real SDK", () => {
   });
 
   it("answers EC2's error codes: unknown and malformed ids, unknown filters, bad MaxResults", async () => {
-    const err = async (input: ConstructorParameters<typeof DescribeInstancesCommand>[0]) =>
+    const err = async (input: DescribeInstancesCommandInput) =>
       ec2.send(new DescribeInstancesCommand(input)).then(
         () => undefined,
         (e: unknown) => e,

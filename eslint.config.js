@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".sst/", "cdk.out/", ".scythe/", "packages/*/bin/"] },
+  { ignores: ["node_modules/", ".sst/", "cdk.out/", ".scythe/", "packages/*/bin/", "packages/*/dist/"] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -37,8 +37,16 @@ function configure(command: Command): void {
   command.exitOverride().configureOutput({
     writeOut: (text) => cliRun().stdout.write(text),
     writeErr: (text) => cliRun().stderr.write(text),
+    // Help is wrapped to the run's own terminal (80 columns off a terminal), as commander does for the process's.
+    getOutHelpWidth: () => columnsOf(cliRun().stdout),
+    getErrHelpWidth: () => columnsOf(cliRun().stderr),
   });
   for (const sub of command.commands) configure(sub);
+}
+
+function columnsOf(stream: object): number {
+  const tty = stream as { isTTY?: boolean; columns?: number };
+  return (tty.isTTY ? tty.columns : undefined) ?? 80;
 }
 
 /** The option or argument commander's message names: `'--holder <id>'` gives `--holder`. */

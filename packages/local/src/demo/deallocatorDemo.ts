@@ -1,6 +1,6 @@
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { composeLeases, Deallocator, shippedBlueprints, scytheName } from "@scythe/core";
-import { describeDeallocation } from "../cli/commands/deallocate.js";
+import { describeDeallocation } from "../report/sweepReports.js";
 import { localClientConfig } from "../world/clients.js";
 import type { DemoStep } from "./DemoStep.js";
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { DynamoOwnerRecords, DynamoRegistry, OrphanSweep, scytheName, sweepInventories } from "@scythe/core";
-import { describeSweep } from "../cli/commands/orphans.js";
+import { describeSweep } from "../report/sweepReports.js";
 import { localClientConfig } from "../world/clients.js";
 import type { DemoStep } from "./DemoStep.js";
 

@@ -1,7 +1,6 @@
 import pc from "picocolors";
-import type { Output } from "../cli/output.js";
 import { startLocalWorld } from "../world/world.js";
-import type { DemoStep } from "./DemoStep.js";
+import type { DemoStep, Narrator } from "./DemoStep.js";
 import { leasesDemo } from "./leasesDemo.js";
 import { lockDemo } from "./lockDemo.js";
 import { orphansDemo } from "./orphansDemo.js";
@@ -18,7 +17,7 @@ export interface DemoReport {
   readonly summary: string;
 }
 
-export async function runDemo(output: Output, steps: readonly DemoStep[] = demoSteps): Promise<DemoReport> {
+export async function runDemo(output: Narrator, steps: readonly DemoStep[] = demoSteps): Promise<DemoReport> {
   output.progress("starting the local world (DynamoDB Local + fleet simulator)");
   const world = await startLocalWorld({ timeScale: 1 });
   output.progress(`DynamoDB Local at ${world.endpoints.dynamodb}, fleet simulator at ${world.endpoints.simulator}`);

@@ -1,8 +1,14 @@
 /** Classic load balancer behaviour: registration, health checks, connection draining. */
-import type { InstanceHealthView } from "./schemas.js";
+import type { InstanceHealthView, SimConfig, SimEvent } from "./schemas.js";
 import type { FleetState, LoadBalancer, Registration } from "./state.js";
 import type { LbCount } from "./violations.js";
-import type { World } from "./world.js";
+
+/** What load balancers need of the simulated world (the World is one): its state, its settings, its scheduler. */
+export interface LbWorld {
+  readonly state: FleetState;
+  readonly config: Pick<SimConfig, "healthCheckSeconds">;
+  schedule(at: number, info: { service: SimEvent["service"]; action: string; params: unknown }, apply: (at: number) => boolean): void;
+}
 
 const UNHEALTHY = "Instance has failed at least the UnhealthyThreshold number of health checks consecutively.";
 
@@ -37,7 +43,7 @@ export function inServiceCount(state: FleetState, lb: LoadBalancer): number {
   return n;
 }
 
-export function lbCounts(world: World): Map<string, LbCount> {
+export function lbCounts(world: LbWorld): Map<string, LbCount> {
   const out = new Map<string, LbCount>();
   for (const lb of world.state.loadBalancers.values()) {
     out.set(lb.name, { inService: inServiceCount(world.state, lb), registered: lb.registrations.size });
@@ -50,7 +56,7 @@ export function listedInstances(lb: LoadBalancer): string[] {
   return [...lb.registrations.values()].filter((r) => r.phase !== "draining").map((r) => r.instanceId);
 }
 
-export function registerInstances(world: World, lb: LoadBalancer, ids: readonly string[], now: number): void {
+export function registerInstances(world: LbWorld, lb: LoadBalancer, ids: readonly string[], now: number): void {
   const hc = lb.healthCheckSeconds ?? world.config.healthCheckSeconds;
   for (const id of ids) {
     const existing = lb.registrations.get(id);
@@ -70,7 +76,7 @@ export function registerInstances(world: World, lb: LoadBalancer, ids: readonly 
   }
 }
 
-export function deregisterInstances(world: World, lb: LoadBalancer, ids: readonly string[], now: number): void {
+export function deregisterInstances(world: LbWorld, lb: LoadBalancer, ids: readonly string[], now: number): void {
   for (const id of ids) {
     const reg = lb.registrations.get(id);
     if (reg === undefined || reg.phase === "draining") continue;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { alarmPlan, hoursPerMonth } from "@scythe/core";
 import { freshTables } from "../../../../test/support/dynamo.js";
 import { runScythe } from "../../../../test/support/cli.js";
-import { parseSchedule } from "../../src/cli/commands/cost.js";
+import { parseSchedule } from "../../src/cli/actions/cost.js";
 import { estimateMonthlyCost, monthlyUsage, priceTable, sharedStageSchedules, type FleetMeasurement, type MonthlyUsage } from "../../src/cost/index.js";
 import { startFleetSimulator, type FleetSimulator } from "../../src/sim/index.js";
 import { localDynamoClient } from "../../src/world/clients.js";

@@ -1,0 +1,184 @@
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { BadInputError, DynamoDeployJournal, ScytheError, ValidationError, checkAgainstFleet, deployInput, parseInput, previewRollout, type DeployInput, type DeployReport, type InstanceProgress } from "@scythe/core";
+import { followProgress, localDeployServices, startLocalDeploy, type LocalExecutionResult } from "../../stepfunctions/index.js";
+import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
+import type { Output } from "../output.js";
+import { checkReportPath, writeReport } from "../../report/deployReport.js";
+import { SimControl } from "../../sim/index.js";
+import { cliEnv } from "../context.js";
+import { DeployProgress } from "../../progress/deployProgress.js";
+import { resolveTarget, type Target } from "../target.js";
+
+/** The rollout stopped short: the message says why (deployment id and status, lock holder, ...). */
+export class DeployFailedError extends ScytheError {}
+
+interface DeployOptions {
+  stack?: string;
+  layer?: string;
+  app?: string;
+  report?: string;
+  batch?: string;
+  deployTimeout?: string;
+  lockWait?: string;
+  lockScope?: string;
+  migrate: boolean;
+  comment?: string;
+  follow?: boolean;
+  poll: string;
+  dryRun?: boolean;
+  stateMachine?: string;
+}
+
+const seconds = (field: string, text: string) => Math.max(1, Math.round(parsePositiveDuration(field, text) / 1000));
+
+function inputFrom(opts: DeployOptions): DeployInput {
+  // Checked here rather than by commander, whose required options would also bind `deploy report`.
+  for (const [flag, value] of [["--stack", opts.stack], ["--layer", opts.layer], ["--app", opts.app]] as const) {
+    if (value === undefined) throw new ValidationError(flag, "is required");
+  }
+  const input: DeployInput = {
+    stackId: opts.stack ?? "",
+    layerId: opts.layer ?? "",
+    appId: opts.app ?? "",
+    migrate: opts.migrate,
+    ...(opts.batch !== undefined && { batchSize: parseCount("--batch", opts.batch) }),
+    ...(opts.deployTimeout !== undefined && { deployTimeoutSeconds: seconds("--deploy-timeout", opts.deployTimeout) }),
+    ...(opts.lockWait !== undefined && { lockWaitSeconds: Math.round(parseDuration("--lock-wait", opts.lockWait) / 1000) }),
+    ...(opts.lockScope !== undefined && { lockScope: opts.lockScope as "stack" | "global" }),
+    ...(opts.comment !== undefined && { comment: opts.comment }),
+  };
+  // Refuse bad input here, naming the field, before anything starts.
+  parseInput(deployInput, input);
+  return input;
+}
+
+function summarize(report: DeployReport): string {
+  const lines = [`deployed ${report.deployed.length} instance(s), skipped ${report.skipped.length}`];
+  for (const d of report.deployed) {
+    const out = d.detachedFrom.length > 0 ? `detached from ${d.detachedFrom.join(", ")}` : "deployed in place";
+    lines.push(`  ${d.hostname.padEnd(10)} batch ${d.batch + 1}  ${out}  (deployment ${d.deploymentId ?? "?"})`);
+  }
+  for (const k of report.notDetached) lines.push(`  kept ${k.instanceId} in ${k.loadBalancer}: ${k.reason}`);
+  for (const s of report.skipped) lines.push(`  skipped ${s.hostname}: ${s.reason}`);
+  return lines.join("\n");
+}
+
+async function runLocally(output: Output, target: Target, input: DeployInput, opts: DeployOptions): Promise<void> {
+  const simulator = target.world?.simulator;
+  if (!simulator) throw new ScytheError("the local world has no fleet simulator recorded; restart it with `scythe dev`");
+  // Every option is checked before the fleet is asked anything.
+  const waitMs = parseDuration("--poll", opts.poll);
+  const services = localDeployServices({ doc: target.doc, tables: target.tables, simulator });
+  // Wrong ids or a batch larger than the layer: exit 2 naming the field, before anything starts.
+  await checkAgainstFleet(services.target, parseInput(deployInput, input));
+  if (opts.dryRun) {
+    const request = parseInput(deployInput, input);
+    const preview = await previewRollout(services.target, services.loadBalancers, request);
+    const lines = preview.batches.map((b, i) => {
+      const plan = b.decisions.map((d) => {
+        const out = d.detachFrom.length > 0 ? `leaves ${d.detachFrom.join(", ")}` : "stays in every load balancer";
+        return `    ${d.instanceId}: ${out}${d.keptIn.map((k) => `; kept in ${k.loadBalancer} (${k.reason})`).join("")}`;
+      });
+      return [`  batch ${i + 1}: ${b.hostnames.join(", ")}`, ...plan].join("\n");
+    });
+    const skipped = preview.skipped.map((s) => `  skipped ${s.hostname}: ${s.reason}`);
+    output.result({ dryRun: true, ...preview }, ["dry run: nothing was changed", ...lines, ...skipped].join("\n"));
+    return;
+  }
+  const execution = await startLocalDeploy(input, { services, waitMs });
+  output.progress(`started ${execution.executionArn} on the ${target.description}`);
+  if (target.world?.statusPage) output.progress(`watch its timeline live at ${target.world.statusPage}`);
+  const live = opts.follow ? liveDeployLine(output) : undefined;
+  const follow = live ? followProgress(services.journal, execution.executionArn, execution.result, live.onChange, 50) : undefined;
+  const interrupt = () => {
+    output.progress("stopping: the execution is aborted and its cleanup reattaches what it detached");
+    execution.abort();
+  };
+  process.once("SIGINT", interrupt);
+  let result: LocalExecutionResult;
+  try {
+    result = await execution.result;
+    await follow;
+  } finally {
+    process.off("SIGINT", interrupt);
+    live?.stop();
+  }
+  if (opts.report) await writeReport(output, opts.report, services.journal, result.executionArn, new SimControl(simulator));
+  report(output, { executionArn: result.executionArn, status: result.status, output: result.output, error: result.error, cause: result.cause, transitions: result.transitions, cleanup: result.cleanup });
+}
+
+async function runOnStage(output: Output, target: Target, input: DeployInput, opts: DeployOptions): Promise<void> {
+  const stateMachineArn = opts.stateMachine ?? cliEnv().SCYTHE_DEPLOY_STATE_MACHINE_ARN;
+  if (!stateMachineArn) throw new ValidationError("--state-machine", "is required on a deployed stage (or set SCYTHE_DEPLOY_STATE_MACHINE_ARN; the Deploys stack outputs DeployStateMachineArn)");
+  if (opts.dryRun) throw new ValidationError("--dry-run", "previews run against the local world only");
+  const sfn = new SFNClient({});
+  const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
+  const executionArn = started.executionArn ?? "";
+  output.progress(`started ${executionArn} on ${target.description}`);
+  if (!opts.follow) {
+    output.result({ executionArn, status: "RUNNING" }, `started ${executionArn}\nfollow it with --follow, or in the Step Functions console`);
+    return;
+  }
+  const journal = new DynamoDeployJournal(target.doc, { tableName: target.tables.registry });
+  let settle: (value: unknown) => void = () => undefined;
+  const done = new Promise((resolve) => (settle = resolve));
+  const live = liveDeployLine(output);
+  const following = followProgress(journal, executionArn, done, live.onChange, 2000);
+  let described;
+  for (;;) {
+    described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (described.status !== "RUNNING" && described.status !== "PENDING_REDRIVE") break;
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
+  settle(undefined);
+  await following.finally(() => live.stop());
+  if (opts.report) await writeReport(output, opts.report, journal, executionArn);
+  report(output, {
+    executionArn,
+    status: described.status ?? "UNKNOWN",
+    output: described.output ? (JSON.parse(described.output) as unknown) : undefined,
+    error: described.error,
+    cause: described.cause,
+  });
+}
+
+const badInputErrors = new Set(["BadInputError", "ValidationError", "UnknownIdError"]);
+
+/** `--follow`: each change as a line, and on a terminal a live line under them (done, batch, waiting for, time left). */
+function liveDeployLine(output: Output) {
+  const progress = new DeployProgress();
+  const line = output.live(() => progress.line());
+  return {
+    onChange: (text: string, record: InstanceProgress) => {
+      progress.on(record);
+      output.progress(text);
+    },
+    stop: () => line.stop(),
+  };
+}
+
+function report(output: Output, r: { executionArn: string; status: string; output?: unknown; error?: string; cause?: string; transitions?: number; cleanup?: unknown }): void {
+  if (r.status !== "SUCCEEDED") {
+    let message = r.cause ?? "";
+    try {
+      const parsed = JSON.parse(message) as { errorMessage?: string };
+      message = parsed.errorMessage ?? message;
+    } catch {
+      // a cause that is plain text
+    }
+    // The execution refused its input at its first state (e.g. an id the fleet does not have): bad input, exit 2.
+    const field = /^([A-Za-z]+): /.exec(message)?.[1];
+    if (field && r.error && badInputErrors.has(r.error)) throw new BadInputError(field, message);
+    throw new DeployFailedError(`deploy ${r.executionArn} ${r.status.toLowerCase()}${r.error ? `: ${r.error}` : ""}${message ? `: ${message}` : ""}`);
+  }
+  output.result(r, `${r.executionArn} succeeded\n${summarize(r.output as DeployReport)}`);
+}
+
+/** `scythe deploy` */
+export async function deploy(output: Output, opts: DeployOptions): Promise<void> {
+  const input = inputFrom(opts);
+  if (opts.report !== undefined) checkReportPath("--report", opts.report);
+  const target = await resolveTarget();
+  if (target.kind === "local") await runLocally(output, target, input, opts);
+  else await runOnStage(output, target, input, opts);
+}

@@ -1,0 +1,49 @@
+import { DynamoLockStore, LockService, actor, parseInput } from "@scythe/core";
+import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
+import type { Output } from "../output.js";
+import { resolveTarget } from "../target.js";
+
+async function lockService(owner?: string) {
+  // The owner is written as the holder: refuse an empty or unprintable one before anything is written.
+  if (owner !== undefined) parseInput(actor, owner, "--owner");
+  const target = await resolveTarget();
+  const locks = new LockService({ store: new DynamoLockStore(target.doc, { tableName: target.tables.locks }), ownerId: owner });
+  return { target, locks };
+}
+
+/** `scythe lock status <name>` */
+export async function status(output: Output, name: string): Promise<void> {
+  const { target, locks } = await lockService();
+  const status = await locks.status(name);
+  const human = !status.exists
+    ? `${name}: never acquired (no such lock yet)`
+    : status.held
+      ? `${name}: held by ${status.holder} until ${new Date(status.expiresAt ?? 0).toISOString()} (token ${status.token})`
+      : `${name}: free (latest token ${status.token})`;
+  output.result({ ...status, target: target.description }, human);
+}
+
+/** `scythe lock acquire <name>` */
+export async function acquire(output: Output, name: string, opts: { lease: string; wait: string; permits?: string; owner?: string }): Promise<void> {
+  const leaseMs = parsePositiveDuration("--lease", opts.lease);
+  const waitMs = parseDuration("--wait", opts.wait);
+  const { locks } = await lockService(opts.owner);
+  if (waitMs > 0) output.progress(`waiting up to ${opts.wait} for ${name}`);
+  const lease = opts.permits !== undefined
+    ? await locks.acquirePermit(name, parseCount("--permits", opts.permits), { leaseMs, waitMs })
+    : await locks.acquire(name, { leaseMs, waitMs });
+  const until = new Date(lease.validUntil + locks.skewMs).toISOString();
+  output.result(
+    { name: lease.name, owner: lease.owner, token: lease.token, expiresAt: until },
+    `acquired ${lease.name} as ${lease.owner}, token ${lease.token}, lease until ${until}\n` +
+      `release with: scythe lock release ${lease.name} --owner '${lease.owner}' --token ${lease.token}`,
+  );
+}
+
+/** `scythe lock release <name>` */
+export async function release(output: Output, name: string, opts: { owner: string; token: string }): Promise<void> {
+  const { locks } = await lockService(opts.owner);
+  const token = parseCount("--token", opts.token);
+  await locks.release({ name, owner: opts.owner, token, leaseMs: 1, validUntil: 0 });
+  output.result({ name, released: true, token }, `released ${name} (token ${token})`);
+}

@@ -1,0 +1,49 @@
+import { ValidationError, type ResourceRecord } from "@scythe/core";
+import { parseDuration } from "../durations.js";
+import { leasesOnTarget } from "./leases.js";
+import type { Output } from "../output.js";
+
+function attributes(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new ValidationError("--attr", `"${pair}" is not key=value`);
+    out[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return out;
+}
+
+const describe = (r: ResourceRecord) =>
+  `${r.id}  ${r.status.padEnd(9)} ${r.kind} (${r.blueprint})  leases ${r.leaseIds.length}` +
+  `${r.expiresAt ? `  expires ${new Date(r.expiresAt).toISOString()}` : ""}${r.deleteRequested ? "  delete requested" : ""}${r.brokenReason ? `  broken: ${r.brokenReason}` : ""}`;
+
+/** `scythe resources create` */
+export async function create(output: Output, opts: { kind: string; blueprint: string; id?: string; attr: string[]; expiresIn?: string; expireAfterIdle?: string; ref: string[] }): Promise<void> {
+  const input = {
+    id: opts.id,
+    kind: opts.kind,
+    blueprint: opts.blueprint,
+    attributes: attributes(opts.attr),
+    expiresInMs: opts.expiresIn === undefined ? undefined : parseDuration("--expires-in", opts.expiresIn),
+    expireAfterIdleMs: opts.expireAfterIdle === undefined ? undefined : parseDuration("--expire-after-idle", opts.expireAfterIdle),
+    references: opts.ref,
+  };
+  const { leases } = await leasesOnTarget();
+  const resource = await leases.service.createResource(input);
+  output.result(resource, `created ${describe(resource)}`);
+}
+
+/** `scythe resources list` */
+export async function list(output: Output, opts: { all?: boolean }): Promise<void> {
+  const { leases } = await leasesOnTarget();
+  const found = (await leases.service.listResources()).filter((r) => opts.all || r.status !== "destroyed").sort((a, b) => a.createdAt - b.createdAt);
+  output.result({ resources: found }, found.length ? found.map(describe).join("\n") : "no resources");
+}
+
+/** `scythe resources mark-delete <resource>` */
+export async function markDelete(output: Output, resourceId: string, opts: { dryRun?: boolean }): Promise<void> {
+  const { leases } = await leasesOnTarget();
+  const result = await leases.service.markDelete({ resourceId, dryRun: Boolean(opts.dryRun) });
+  const verb = result.dryRun ? (result.changed ? "would mark" : "would leave") : result.changed ? "marked" : "already marked (or destroyed):";
+  output.result(result, `${verb} ${resourceId} for deletion`);
+}

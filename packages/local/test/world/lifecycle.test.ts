@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { startDynamoDbLocal } from "../../src/world/dynamodbLocal.js";
 import { checkJava, JavaMissingError } from "../../src/world/java.js";
 import { isAlive as alive } from "../../src/world/worldFile.js";
 
@@ -58,4 +60,28 @@ describe("DynamoDB Local lifecycle", () => {
     expect((error as Error).message).toMatch(/needs Java 17 or newer.*install/);
     expect((error as Error).message).not.toContain("\n");
   });
+
+  it("says what to install when Java is missing at start, without waiting out the start timeout", async () => {
+    const path = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      await expect(startDynamoDbLocal({ readyTimeoutMs: 600_000 })).rejects.toBeInstanceOf(JavaMissingError);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it("starts the JVM with its first JIT tier only when asked for a quick start, and leaves this process's environment as it was", async () => {
+    const before = process.env.JDK_JAVA_OPTIONS;
+    const environOf = async (pid: number | undefined) => (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0");
+    const quick = await startDynamoDbLocal({ quickStart: true });
+    const plain = await startDynamoDbLocal();
+    try {
+      expect(await environOf(quick.pid)).toContain("JDK_JAVA_OPTIONS=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
+      expect((await environOf(plain.pid)).filter((v) => v.startsWith("JDK_JAVA_OPTIONS="))).toEqual(before === undefined ? [] : [`JDK_JAVA_OPTIONS=${before}`]);
+      expect(process.env.JDK_JAVA_OPTIONS).toBe(before);
+    } finally {
+      await Promise.all([quick.stop(), plain.stop()]);
+    }
+  }, 120_000);
 });

@@ -22,6 +22,7 @@ export async function dev(output: Output, opts: { timeScale: string; dynamodbPor
   output.progress("starting DynamoDB Local and the fleet simulator");
   const world = await startLocalWorld({
     timeScale: parseScale(opts.timeScale),
+    quickStart: true,
     dynamoPort: opts.dynamodbPort !== undefined ? parseCount("--dynamodb-port", opts.dynamodbPort) : undefined,
     simulatorPort: opts.simulatorPort !== undefined ? parseCount("--simulator-port", opts.simulatorPort) : undefined,
   });

@@ -25,7 +25,8 @@ const bin = fileURLToPath(new URL("../bin/scythe.js", import.meta.url));
 const eager = fileURLToPath(new URL("./fixtures/eagerCli.ts", import.meta.url));
 /** How each path starts `scythe`: node's arguments before the CLI's, and its environment. */
 const paths = {
-  "before (tsx, every command loaded)": { node: ["--import", "tsx", eager], env: {} },
+  // tsx by its resolved URL: `scythe dev` runs in a directory of its own, where the name would not resolve.
+  "before (tsx, every command loaded)": { node: ["--import", import.meta.resolve("tsx"), eager], env: {} },
   "tsx, on demand": { node: [bin], env: { SCYTHE_FROM_SOURCE: "1" } },
   built: { node: [bin], env: { SCYTHE_FROM_SOURCE: "" } },
 } as const;
@@ -44,14 +45,17 @@ interface Run {
   readonly exited: Promise<number | null>;
   readonly kill: (signal: NodeJS.Signals) => void;
   readonly stdout: () => string;
+  readonly stderr: () => string;
 }
 
 function scythe(path: PathName, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Run {
   const how = paths[path];
-  const child = spawn(process.execPath, [...how.node, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...how.env, ...env }, stdio: ["ignore", "pipe", "ignore"] });
+  const child = spawn(process.execPath, [...how.node, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...how.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
+  let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  return { exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))), kill: (signal) => child.kill(signal), stdout: () => stdout };
+  child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  return { exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))), kill: (signal) => child.kill(signal), stdout: () => stdout, stderr: () => stderr };
 }
 
 /** Runs `measure` for each path in turn, `runs` times, after one warm-up of each (which also brings the build up to date). */
@@ -78,7 +82,7 @@ function helpTime(path: PathName): Promise<number> {
   const started = performance.now();
   const run = scythe(path, ["--help"]);
   return run.exited.then((code) => {
-    if (code !== 0) throw new Error(`scythe --help exited ${code}`);
+    if (code !== 0) throw new Error(`scythe --help (${path}) exited ${code}:\n${run.stderr()}`);
     return performance.now() - started;
   });
 }
@@ -119,7 +123,7 @@ async function devTime(path: PathName, cwd: string): Promise<number> {
     }, 5);
     void run.exited.then((code) => {
       clearInterval(timer);
-      reject(new Error(`scythe dev exited ${code} before printing its endpoints`));
+      reject(new Error(`scythe dev (${path}) exited ${code} before printing its endpoints:\n${run.stderr()}`));
     });
   });
   run.kill("SIGINT");
@@ -142,9 +146,10 @@ export async function run(): Promise<void> {
     const firstRequest = await paired(async (path) => {
       proxy.reset();
       const started = performance.now();
-      const code = await scythe(path, ["lock", "status", "bench/cli"], { SCYTHE_WORLD: world }).exited;
+      const status = scythe(path, ["lock", "status", "bench/cli"], { SCYTHE_WORLD: world });
+      const code = await status.exited;
       const at = proxy.firstAt();
-      if (code !== 0 || at === undefined) throw new Error(`scythe lock status exited ${code}${at === undefined ? " without a request" : ""}`);
+      if (code !== 0 || at === undefined) throw new Error(`scythe lock status (${path}) exited ${code}${at === undefined ? " without a request" : ""}:\n${status.stderr()}`);
       return at - started;
     });
     rows.push(report("scythe lock status (spawn to first request)", firstRequest));

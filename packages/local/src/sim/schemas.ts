@@ -107,6 +107,28 @@ export const SeedSchema = z.strictObject({
       }),
     )
     .optional(),
+  /** ELBv2 load balancers (target groups name them in `LoadBalancerNames`). */
+  loadBalancersV2: z
+    .array(z.strictObject({ LoadBalancerName: z.string().regex(/^[a-zA-Z0-9-]{1,32}$/), Type: z.enum(["application", "network"]).optional() }))
+    .optional(),
+  targetGroups: z
+    .array(
+      z.strictObject({
+        TargetGroupName: z.string().regex(/^[a-zA-Z0-9-]{1,32}$/),
+        Protocol: z.enum(["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP"]).optional(),
+        Port: z.number().int().min(1).max(65535).optional(),
+        /** The ELBv2 load balancers it serves; a group with none reports its targets `unused`. */
+        LoadBalancerNames: z.array(name).optional(),
+        HealthCheckIntervalSeconds: z.number().int().min(5).max(300).optional(),
+        HealthCheckTimeoutSeconds: z.number().int().min(2).max(120).optional(),
+        HealthyThresholdCount: z.number().int().min(2).max(10).optional(),
+        UnhealthyThresholdCount: z.number().int().min(2).max(10).optional(),
+        DeregistrationDelaySeconds: z.number().int().min(0).max(3600).optional(),
+        /** EC2 ids registered and healthy from the start (port defaults to the group's). */
+        targets: z.array(z.union([name, z.strictObject({ Id: name, Port: z.number().int().min(1).max(65535).optional() })])).optional(),
+      }),
+    )
+    .optional(),
   /** Bare EC2 instance ids that exist (so they can be registered) without an OpsWorks instance. */
   ec2InstanceIds: z.array(name).optional(),
   herokuApps: z
@@ -134,6 +156,8 @@ export interface SeedResult {
   loadBalancers: string[];
   herokuApps: { id: string; name: string }[];
   ec2InstanceIds?: string[];
+  loadBalancerV2Arns?: string[];
+  targetGroupArns?: string[];
 }
 
 export type Outcome = "ok" | "error" | "dropped";

@@ -1,5 +1,6 @@
 /** POST /_sim/seed: adds stacks, layers, instances, apps, load balancers and Heroku apps atomically. */
 import { applyEc2Seed, planEc2Seed } from "./ec2Seed.js";
+import { applyElbv2Seed, planElbv2Seed } from "./elbv2Seed.js";
 import type { ParsedSeed, SeedResult } from "./schemas.js";
 import { herokuTime, opsworksTime, type HerokuApp, type LoadBalancer, type OpsApp, type OpsInstance, type OpsLayer, type OpsStack } from "./state.js";
 import type { World } from "./world.js";
@@ -76,6 +77,8 @@ export function applySeed(world: World, seed: ParsedSeed): SeedResult {
     return lb;
   });
   check(new Set(lbs.map((l) => l.name)).size === lbs.length, "duplicate LoadBalancerName in seed");
+  for (const i of ec2Instances) ec2Ids.add(i.InstanceId);
+  const elbv2 = planElbv2Seed(world, seed, now, ec2Ids, fail);
   const stamp = herokuTime(world.clock.iso(now));
   const herokuApps: HerokuApp[] = (seed.herokuApps ?? []).map((h) => {
     const id = h.id ?? ids.uuid();
@@ -101,6 +104,7 @@ export function applySeed(world: World, seed: ParsedSeed): SeedResult {
   for (const lb of lbs) state.loadBalancers.set(lb.name, lb);
   for (const h of herokuApps) state.herokuApps.set(h.id, h);
   applyEc2Seed(world, ec2Instances);
+  applyElbv2Seed(world, elbv2);
   world.rebaseline();
   return {
     stackIds: stacks.map((s) => s.StackId),
@@ -110,5 +114,7 @@ export function applySeed(world: World, seed: ParsedSeed): SeedResult {
     loadBalancers: lbs.map((l) => l.name),
     herokuApps: herokuApps.map((h) => ({ id: h.id, name: h.name })),
     ...(ec2Instances.length > 0 ? { ec2InstanceIds: ec2Instances.map((i) => i.InstanceId) } : {}),
+    ...(elbv2.loadBalancers.length > 0 ? { loadBalancerV2Arns: elbv2.loadBalancers.map((l) => l.arn) } : {}),
+    ...(elbv2.targetGroups.length > 0 ? { targetGroupArns: elbv2.targetGroups.map((t) => t.arn) } : {}),
   };
 }

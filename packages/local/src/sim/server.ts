@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { handleElb, handleOpsWorks } from "./aws.js";
 import { handleControl } from "./controlRoutes.js";
 import { ec2Service, EC2_VERSION } from "./ec2.js";
+import { elbv2Service, ELBV2_VERSION } from "./elbv2.js";
 import { handleHeroku } from "./heroku.js";
 import { BodyTooLarge, header, jsonReply, readBody, send } from "./http.js";
 import { handleQueryService, queryVersion } from "./queryService.js";
@@ -26,6 +27,7 @@ async function dispatch(world: World, req: IncomingMessage, res: ServerResponse)
     const version = target === undefined ? queryVersion(body) : undefined;
     if (target !== undefined) await handleOpsWorks(world, req, res, body, target);
     else if (version === EC2_VERSION) await handleQueryService(ec2Service, world, req, res, body);
+    else if (version === ELBV2_VERSION) await handleQueryService(elbv2Service, world, req, res, body);
     else await handleElb(world, req, res, body);
     return;
   }

@@ -2,6 +2,8 @@
 import { renderApp } from "./herokuApps.js";
 import { healthOf, inServiceCount } from "./lb.js";
 import type { ClockInfo, InstanceHealthView, SimConfig } from "./schemas.js";
+import type { Ec2Instance } from "./ec2State.js";
+import { targetHealth, type TargetHealthView } from "./targetGroups.js";
 import type { OpsApp, OpsDeployment, OpsInstance, OpsLayer, OpsStack } from "./state.js";
 import type { World } from "./world.js";
 
@@ -23,7 +25,18 @@ export interface StateSnapshot {
   deployments: Omit<OpsDeployment, "createdTime">[];
   loadBalancers: LoadBalancerSnapshot[];
   herokuApps: (Record<string, unknown> & { deleting: boolean })[];
+  ec2Instances: Ec2Instance[];
+  targetGroups: TargetGroupSnapshot[];
   pendingTransitions: number;
+}
+
+export interface TargetGroupSnapshot {
+  arn: string;
+  name: string;
+  deregistrationDelaySeconds: number;
+  initialSeconds: number;
+  healthy: number;
+  targets: (TargetHealthView & { phase: "initial" | "healthy" | "draining"; since: number })[];
 }
 
 export function clockInfo(world: World, now: number): ClockInfo {
@@ -49,6 +62,18 @@ export function snapshot(world: World): StateSnapshot {
       instances: [...lb.registrations.values()].map((r) => ({ ...healthOf(state, r), phase: r.phase, since: r.since })),
     })),
     herokuApps: [...state.herokuApps.values()].map((a) => ({ ...renderApp(a), deleting: a.deletingUntil !== undefined })),
+    ec2Instances: [...state.ec2Instances.values()],
+    targetGroups: [...state.targetGroups.values()].map((tg) => {
+      const targets = [...tg.targets.values()].map((r) => ({ ...targetHealth(state, tg, r, now), phase: r.phase, since: r.since }));
+      return {
+        arn: tg.arn,
+        name: tg.name,
+        deregistrationDelaySeconds: tg.deregistrationDelaySeconds,
+        initialSeconds: tg.healthCheckIntervalSeconds * tg.healthyThresholdCount,
+        healthy: targets.filter((t) => t.State === "healthy").length,
+        targets,
+      };
+    }),
     pendingTransitions: world.pendingTransitions,
   };
 }

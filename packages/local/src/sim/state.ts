@@ -1,5 +1,6 @@
 /** The simulated fleet: OpsWorks entities, classic load balancers, Heroku apps, EC2 instances. */
 import type { Ec2Instance } from "./ec2State.js";
+import type { LoadBalancerV2, TargetGroup } from "./targetGroups.js";
 
 export interface OpsStack {
   StackId: string;
@@ -102,6 +103,11 @@ export class FleetState {
   readonly ec2InstanceIds = new Set<string>();
   /** EC2 instances DescribeInstances knows (seeded with `ec2Instances`), by id. */
   readonly ec2Instances = new Map<string, Ec2Instance>();
+  /** ELBv2 load balancers and target groups, by ARN (creation order). */
+  readonly loadBalancersV2 = new Map<string, LoadBalancerV2>();
+  readonly targetGroups = new Map<string, TargetGroup>();
+  /** EC2 ids whose target-group health checks fail (POST /_sim/targets/health). */
+  readonly failingTargets = new Set<string>();
 
   clear(): void {
     this.stacks.clear();
@@ -113,6 +119,9 @@ export class FleetState {
     this.herokuApps.clear();
     this.ec2InstanceIds.clear();
     this.ec2Instances.clear();
+    this.loadBalancersV2.clear();
+    this.targetGroups.clear();
+    this.failingTargets.clear();
   }
 
   opsInstanceByEc2Id(ec2InstanceId: string): OpsInstance | undefined {

@@ -13,6 +13,7 @@ import { IdGen } from "./rng.js";
 import { Scheduler } from "./scheduler.js";
 import type { SimConfig, SimEvent } from "./schemas.js";
 import { FleetState } from "./state.js";
+import { targetGroupCounts } from "./targetGroups.js";
 import { ViolationDetector } from "./violations.js";
 
 export interface WorldOptions {
@@ -74,7 +75,7 @@ export class World {
   }
 
   private log(event: Omit<SimEvent, "seq" | "time" | "at" | "realAt" | "inService">, time: number, cause: string): SimEvent {
-    const counts = lbCounts(this);
+    const counts = new Map([...lbCounts(this), ...targetGroupCounts(this.state, time)]);
     const inService: Record<string, number> = {};
     for (const [name, c] of counts) inService[name] = c.inService;
     const at = this.clock.iso(time);
@@ -85,7 +86,7 @@ export class World {
 
   /** Re-baselines the detector after out-of-band changes (seeding). */
   rebaseline(): void {
-    this.detector.baseline(lbCounts(this));
+    this.detector.baseline(new Map([...lbCounts(this), ...targetGroupCounts(this.state, this.clock.now())]));
   }
 
   setTimeScale(timeScale: number): void {

@@ -13,6 +13,10 @@ export function defaultConfig(timeScale: number): SimConfig {
     elbPageSize: 400,
     // Heroku's real budget: 4500 requests per hour.
     herokuRateLimit: { perSecond: 4500 / 3600, max: 4500 },
+    ssmPendingSeconds: 1,
+    ssmRunSeconds: 10,
+    ssmEventMaxDelaySeconds: 5,
+    ssmEventDuplicateProbability: 0.1,
   };
 }
 
@@ -26,6 +30,10 @@ export function applyConfigPatch(config: SimConfig, patch: ConfigPatch): SimConf
     defaultDrainSeconds: patch.defaultDrainSeconds ?? config.defaultDrainSeconds,
     herokuDeleteSeconds: patch.herokuDeleteSeconds ?? config.herokuDeleteSeconds,
     elbPageSize: patch.elbPageSize ?? config.elbPageSize,
+    ssmPendingSeconds: patch.ssmPendingSeconds ?? config.ssmPendingSeconds,
+    ssmRunSeconds: patch.ssmRunSeconds ?? config.ssmRunSeconds,
+    ssmEventMaxDelaySeconds: patch.ssmEventMaxDelaySeconds ?? config.ssmEventMaxDelaySeconds,
+    ssmEventDuplicateProbability: patch.ssmEventDuplicateProbability ?? config.ssmEventDuplicateProbability,
     herokuRateLimit: {
       perSecond: patch.herokuRateLimit?.perSecond ?? config.herokuRateLimit.perSecond,
       max: patch.herokuRateLimit?.max ?? config.herokuRateLimit.max,

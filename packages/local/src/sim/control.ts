@@ -62,6 +62,11 @@ export class SimControl {
     await this.call("POST", "targets/health", { instanceIds, healthy });
   }
 
+  /** The next `times` (default 1) SSM command invocations on each of these instances end Failed. */
+  async failSsmInvocations(instanceIds: string[], times?: number): Promise<void> {
+    await this.call("POST", "ssm/failures", { instanceIds, ...(times !== undefined ? { times } : {}) });
+  }
+
   /** Injects one or more faults; returns their ids. */
   async addFaults(...specs: FaultSpec[]): Promise<number[]> {
     const out = await this.json<{ ids: number[] }>("POST", "faults", { faults: specs });

@@ -6,10 +6,12 @@ import { jsonReply, parseJson, type Reply } from "./http.js";
 import { ConfigPatchSchema, FaultBodySchema, SeedSchema } from "./schemas.js";
 import { setTargetsFailing } from "./elbv2.js";
 import { applySeed, SeedError } from "./seed.js";
+import { failInvocations } from "./ssm.js";
 import { clockInfo, snapshot } from "./snapshot.js";
 import type { World } from "./world.js";
 
 const AdvanceSchema = z.strictObject({ seconds: z.number().min(0).max(10_000_000) });
+const SsmFailSchema = z.strictObject({ instanceIds: z.array(z.string().min(1)).min(1), times: z.number().int().min(1).max(1_000_000).optional() });
 const TargetHealthSchema = z.strictObject({ instanceIds: z.array(z.string().min(1)).min(1), healthy: z.boolean() });
 
 function bad(message: string): Reply {
@@ -89,6 +91,12 @@ export function handleControl(world: World, req: IncomingMessage, url: URL, text
       const patch = body(TargetHealthSchema, text);
       if (!patch.ok) return patch.reply;
       setTargetsFailing(world, patch.value.instanceIds, !patch.value.healthy);
+      return jsonReply(200, { ok: true });
+    }
+    case "POST /_sim/ssm/failures": {
+      const fail = body(SsmFailSchema, text);
+      if (!fail.ok) return fail.reply;
+      failInvocations(world, fail.value.instanceIds, fail.value.times ?? 1);
       return jsonReply(200, { ok: true });
     }
     case "GET /_sim/clock":

@@ -5,12 +5,14 @@
  */
 import { SimControl } from "./control.js";
 import { closeServer, createSimServer, listen } from "./server.js";
+import { subscribeSsmEvents, type SsmEventHandler } from "./ssmEvents.js";
 import { World } from "./world.js";
 
 export { SimControl } from "./control.js";
 export type { StateSnapshot, LoadBalancerSnapshot, TargetGroupSnapshot } from "./snapshot.js";
 export type { FaultView } from "./faults.js";
 export { SimControlError } from "./control.js";
+export type { SsmEventHandler, SsmStatusEvent } from "./ssmEvents.js";
 export type {
   ClockInfo,
   ConfigPatch,
@@ -39,6 +41,8 @@ export interface FleetSimulator {
   /** e.g. http://127.0.0.1:PORT — for OpsWorks, ELB and (with /heroku) Heroku alike. */
   endpoint: string;
   control: SimControl;
+  /** Attaches a handler for SSM "EC2 Command Invocation Status-change Notification" events (EventBridge-style delivery); returns a detach function. */
+  onSsmEvent(handler: SsmEventHandler): () => void;
   close(): Promise<void>;
 }
 
@@ -54,6 +58,7 @@ export async function startFleetSimulator(opts: SimulatorOptions = {}): Promise<
   return {
     endpoint,
     control: new SimControl(endpoint),
+    onSsmEvent: (handler) => subscribeSsmEvents(world, handler),
     close: () => {
       closing ??= (async () => {
         world.close();

@@ -43,6 +43,12 @@ export const ConfigPatchSchema = z.strictObject({
   /** Most load balancers one DescribeLoadBalancers page holds (AWS: PageSize 1-400, default 400). */
   elbPageSize: z.number().int().min(1).max(400).optional(),
   herokuRateLimit: z.strictObject({ perSecond: z.number().min(0).optional(), max: z.number().int().min(0).optional() }).optional(),
+  /** SSM: simulated seconds an invocation stays Pending, then runs (InProgress) before it ends. */
+  ssmPendingSeconds: seconds.optional(),
+  ssmRunSeconds: seconds.optional(),
+  /** SSM status events: each copy is delivered up to this many simulated seconds late; this share is delivered twice. */
+  ssmEventMaxDelaySeconds: seconds.optional(),
+  ssmEventDuplicateProbability: z.number().min(0).max(1).optional(),
 });
 export type ConfigPatch = z.input<typeof ConfigPatchSchema>;
 
@@ -56,6 +62,10 @@ export interface SimConfig {
   herokuDeleteSeconds: number;
   elbPageSize: number;
   herokuRateLimit: { perSecond: number; max: number };
+  ssmPendingSeconds: number;
+  ssmRunSeconds: number;
+  ssmEventMaxDelaySeconds: number;
+  ssmEventDuplicateProbability: number;
 }
 
 const name = z.string().min(1).max(255);
@@ -129,6 +139,8 @@ export const SeedSchema = z.strictObject({
       }),
     )
     .optional(),
+  /** SSM document names SendCommand accepts besides AWS-RunShellScript. */
+  ssmDocuments: z.array(z.string().regex(/^[a-zA-Z0-9_.:/-]{3,128}$/)).optional(),
   /** Bare EC2 instance ids that exist (so they can be registered) without an OpsWorks instance. */
   ec2InstanceIds: z.array(name).optional(),
   herokuApps: z

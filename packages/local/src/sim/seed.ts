@@ -105,6 +105,7 @@ export function applySeed(world: World, seed: ParsedSeed): SeedResult {
   for (const h of herokuApps) state.herokuApps.set(h.id, h);
   applyEc2Seed(world, ec2Instances);
   applyElbv2Seed(world, elbv2);
+  for (const d of seed.ssmDocuments ?? []) state.ssmDocuments.add(d);
   world.rebaseline();
   return {
     stackIds: stacks.map((s) => s.StackId),

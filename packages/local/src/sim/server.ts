@@ -8,6 +8,7 @@ import { elbv2Service, ELBV2_VERSION } from "./elbv2.js";
 import { handleHeroku } from "./heroku.js";
 import { BodyTooLarge, header, jsonReply, readBody, send } from "./http.js";
 import { handleQueryService, queryVersion } from "./queryService.js";
+import { handleSsm, isSsmTarget } from "./ssm.js";
 import type { World } from "./world.js";
 
 async function dispatch(world: World, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -25,7 +26,8 @@ async function dispatch(world: World, req: IncomingMessage, res: ServerResponse)
   if (path === "/" && req.method === "POST") {
     const target = header(req, "x-amz-target");
     const version = target === undefined ? queryVersion(body) : undefined;
-    if (target !== undefined) await handleOpsWorks(world, req, res, body, target);
+    if (target !== undefined && isSsmTarget(target)) await handleSsm(world, req, res, body, target);
+    else if (target !== undefined) await handleOpsWorks(world, req, res, body, target);
     else if (version === EC2_VERSION) await handleQueryService(ec2Service, world, req, res, body);
     else if (version === ELBV2_VERSION) await handleQueryService(elbv2Service, world, req, res, body);
     else await handleElb(world, req, res, body);

@@ -1,5 +1,6 @@
 /** The simulated fleet: OpsWorks entities, classic load balancers, Heroku apps, EC2 instances. */
 import type { Ec2Instance } from "./ec2State.js";
+import type { SsmCommand } from "./ssmState.js";
 import type { LoadBalancerV2, TargetGroup } from "./targetGroups.js";
 
 export interface OpsStack {
@@ -108,6 +109,10 @@ export class FleetState {
   readonly targetGroups = new Map<string, TargetGroup>();
   /** EC2 ids whose target-group health checks fail (POST /_sim/targets/health). */
   readonly failingTargets = new Set<string>();
+  /** SSM commands by id (send order), extra document names, and invocations to fail per instance. */
+  readonly ssmCommands = new Map<string, SsmCommand>();
+  readonly ssmDocuments = new Set<string>();
+  readonly ssmFailures = new Map<string, number>();
 
   clear(): void {
     this.stacks.clear();
@@ -122,6 +127,9 @@ export class FleetState {
     this.loadBalancersV2.clear();
     this.targetGroups.clear();
     this.failingTargets.clear();
+    this.ssmCommands.clear();
+    this.ssmDocuments.clear();
+    this.ssmFailures.clear();
   }
 
   opsInstanceByEc2Id(ec2InstanceId: string): OpsInstance | undefined {

@@ -1,0 +1,71 @@
+/**
+ * SSM status-change events delivered as EventBridge delivers them: at least once, each
+ * copy after a random delay on the simulated clock (so possibly late and out of order),
+ * and sometimes twice (same event id). Subscribers attach in-process.
+ */
+import { mulberry32, type Rng } from "./rng.js";
+import type { World } from "./world.js";
+
+export interface SsmStatusEvent {
+  version: "0";
+  id: string;
+  "detail-type": "EC2 Command Invocation Status-change Notification";
+  source: "aws.ssm";
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: {
+    "command-id": string;
+    "document-name": string;
+    "instance-id": string;
+    "requested-date-time": string;
+    status: string;
+  };
+}
+
+export type SsmEventHandler = (event: SsmStatusEvent) => void | Promise<void>;
+
+interface Bus {
+  handlers: Set<SsmEventHandler>;
+  rng: Rng;
+}
+
+const buses = new WeakMap<World, Bus>();
+
+function bus(world: World): Bus {
+  let b = buses.get(world);
+  if (b === undefined) {
+    b = { handlers: new Set(), rng: mulberry32(world.seed * 31 + 17) };
+    buses.set(world, b);
+  }
+  return b;
+}
+
+/** Attaches a handler; returns a function that detaches it. */
+export function subscribeSsmEvents(world: World, handler: SsmEventHandler): () => void {
+  const b = bus(world);
+  b.handlers.add(handler);
+  return () => b.handlers.delete(handler);
+}
+
+/** Publishes one status change; each delivery is a logged transition. */
+export function publishSsmEvent(world: World, now: number, event: SsmStatusEvent): void {
+  const b = bus(world);
+  const { ssmEventMaxDelaySeconds: maxDelay, ssmEventDuplicateProbability: dup } = world.config;
+  const copies = b.rng() < dup ? 2 : 1;
+  for (let copy = 1; copy <= copies; copy++) {
+    const at = now + b.rng() * maxDelay;
+    const info = { service: "ssm" as const, action: "EventDelivered", params: { id: event.id, instanceId: event.detail["instance-id"], status: event.detail.status, copy } };
+    world.schedule(at, info, () => {
+      for (const handler of b.handlers) {
+        try {
+          void Promise.resolve(handler(event)).catch(() => undefined);
+        } catch {
+          // a subscriber's failure is its own; delivery goes on
+        }
+      }
+      return true;
+    });
+  }
+}

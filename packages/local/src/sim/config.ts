@@ -15,6 +15,7 @@ export function defaultConfig(timeScale: number): SimConfig {
     herokuRateLimit: { perSecond: 4500 / 3600, max: 4500 },
     ssmPendingSeconds: 1,
     ssmRunSeconds: 10,
+    ssmInvocationVisibleSeconds: 0,
     ssmEventMaxDelaySeconds: 5,
     ssmEventDuplicateProbability: 0.1,
   };
@@ -32,6 +33,7 @@ export function applyConfigPatch(config: SimConfig, patch: ConfigPatch): SimConf
     elbPageSize: patch.elbPageSize ?? config.elbPageSize,
     ssmPendingSeconds: patch.ssmPendingSeconds ?? config.ssmPendingSeconds,
     ssmRunSeconds: patch.ssmRunSeconds ?? config.ssmRunSeconds,
+    ssmInvocationVisibleSeconds: patch.ssmInvocationVisibleSeconds ?? config.ssmInvocationVisibleSeconds,
     ssmEventMaxDelaySeconds: patch.ssmEventMaxDelaySeconds ?? config.ssmEventMaxDelaySeconds,
     ssmEventDuplicateProbability: patch.ssmEventDuplicateProbability ?? config.ssmEventDuplicateProbability,
     herokuRateLimit: {

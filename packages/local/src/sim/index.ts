@@ -12,7 +12,7 @@ export { SimControl } from "./control.js";
 export type { StateSnapshot, LoadBalancerSnapshot, TargetGroupSnapshot } from "./snapshot.js";
 export type { FaultView } from "./faults.js";
 export { SimControlError } from "./control.js";
-export type { SsmEventHandler, SsmStatusEvent } from "./ssmEvents.js";
+export type { SsmEventHandler, SsmStatusDetail, SsmStatusEvent } from "./ssmEvents.js";
 export type {
   ClockInfo,
   ConfigPatch,

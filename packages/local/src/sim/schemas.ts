@@ -46,6 +46,8 @@ export const ConfigPatchSchema = z.strictObject({
   /** SSM: simulated seconds an invocation stays Pending, then runs (InProgress) before it ends. */
   ssmPendingSeconds: seconds.optional(),
   ssmRunSeconds: seconds.optional(),
+  /** SSM: for this long after SendCommand, GetCommandInvocation answers InvocationDoesNotExist (AWS's eventual consistency). */
+  ssmInvocationVisibleSeconds: seconds.optional(),
   /** SSM status events: each copy is delivered up to this many simulated seconds late; this share is delivered twice. */
   ssmEventMaxDelaySeconds: seconds.optional(),
   ssmEventDuplicateProbability: z.number().min(0).max(1).optional(),
@@ -64,6 +66,7 @@ export interface SimConfig {
   herokuRateLimit: { perSecond: number; max: number };
   ssmPendingSeconds: number;
   ssmRunSeconds: number;
+  ssmInvocationVisibleSeconds: number;
   ssmEventMaxDelaySeconds: number;
   ssmEventDuplicateProbability: number;
 }

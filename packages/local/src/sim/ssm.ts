@@ -200,7 +200,9 @@ const getCommandInvocation: SsmAction = (world, input, ctx) => {
   const instanceId = reqString(input, "InstanceId");
   const command = world.state.ssmCommands.get(commandId);
   const inv = command?.invocations.get(instanceId);
-  if (command === undefined || inv === undefined) throw new AwsError("InvocationDoesNotExist", "");
+  if (command === undefined || inv === undefined || ctx.now - command.requestedTime < world.config.ssmInvocationVisibleSeconds) {
+    throw new AwsError("InvocationDoesNotExist", "");
+  }
   const plugin = optString(input, "PluginName");
   if (plugin !== undefined && plugin !== "aws:runShellScript") throw new AwsError("InvalidPluginName", "");
   const elapsed = inv.startTime === undefined ? 0 : (inv.endTime ?? ctx.now) - inv.startTime;

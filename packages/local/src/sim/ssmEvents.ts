@@ -3,26 +3,20 @@
  * copy after a random delay on the simulated clock (so possibly late and out of order),
  * and sometimes twice (same event id). Subscribers attach in-process.
  */
+import type { EventBridgeEvent } from "aws-lambda";
 import { mulberry32, type Rng } from "./rng.js";
 import type { World } from "./world.js";
 
-export interface SsmStatusEvent {
-  version: "0";
-  id: string;
-  "detail-type": "EC2 Command Invocation Status-change Notification";
-  source: "aws.ssm";
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: {
-    "command-id": string;
-    "document-name": string;
-    "instance-id": string;
-    "requested-date-time": string;
-    status: string;
-  };
+export interface SsmStatusDetail {
+  "command-id": string;
+  "document-name": string;
+  "instance-id": string;
+  "requested-date-time": string;
+  status: string;
 }
+
+/** The EventBridge envelope a rule's Lambda target receives (so a handler typed for Lambda takes it as is). */
+export type SsmStatusEvent = EventBridgeEvent<"EC2 Command Invocation Status-change Notification", SsmStatusDetail>;
 
 export type SsmEventHandler = (event: SsmStatusEvent) => void | Promise<void>;
 

@@ -102,6 +102,11 @@ describe("SSM Run Command through the real SDK", () => {
     expect(await failure(ssm.send(new SendCommandCommand({ DocumentName: "Nope", InstanceIds: [ONE] })))).toMatchObject({ name: "InvalidDocument" });
     expect(await failure(send([ONE], []))).toMatchObject({ name: "InvalidParameters" });
     expect(await failure(invocation("00000000-0000-4000-8000-000000000000", ONE))).toMatchObject({ name: "InvocationDoesNotExist" });
+    await sim.control.config({ ssmInvocationVisibleSeconds: 1 });
+    const fresh = (await send([ONE])).Command?.CommandId ?? "";
+    expect(await failure(invocation(fresh, ONE))).toMatchObject({ name: "InvocationDoesNotExist" });
+    await sim.control.advance(1);
+    expect((await invocation(fresh, ONE)).Status).toBe("Pending");
     expect(await failure(ssm.send(new ListCommandInvocationsCommand({ CommandId: "00000000-0000-4000-8000-000000000000" })))).toMatchObject({ name: "InvalidCommandId" });
     expect(await failure(ssm.send(new ListCommandInvocationsCommand({ NextToken: "garbage" })))).toMatchObject({ name: "InvalidNextToken" });
     const named = await ssm.send(new SendCommandCommand({ DocumentName: "Scythe-Deploy", InstanceIds: [ONE], Parameters: { version: ["42"] } }));
@@ -159,12 +164,13 @@ describe("SSM Run Command through the real SDK", () => {
 });
 
 describe("SSM waiter on a running clock", () => {
-  it("waitUntilCommandExecuted succeeds on Success and fails on Failed", async () => {
+  it("waitUntilCommandExecuted rides out InvocationDoesNotExist, succeeds on Success and fails on Failed", async () => {
     const live = await startFleetSimulator({ timeScale: 2 });
     const client = new SSMClient({ endpoint: live.endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
     try {
       await live.control.seed({ ec2Instances: [{ InstanceId: ONE }, { InstanceId: TWO }] });
       await live.control.failSsmInvocations([TWO]);
+      await live.control.config({ ssmInvocationVisibleSeconds: 3 });
       const sent = await client.send(new SendCommandCommand({ DocumentName: "AWS-RunShellScript", InstanceIds: [ONE, TWO], Parameters: { commands: ["true"] } }));
       const CommandId = sent.Command?.CommandId ?? "";
       const ok = await waitUntilCommandExecuted({ client, ...ssmWaiter }, { CommandId, InstanceId: ONE });

@@ -1,23 +1,16 @@
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { z } from "zod";
+import { DynamoDBStreamSchema } from "@aws-lambda-powertools/parser/schemas/dynamodb";
+import type { DynamoDBStreamRecord } from "@aws-lambda-powertools/parser/types";
 import type { Deallocator } from "@scythe/core/deallocator/Deallocator";
 import { affectedResources, type RegistryChange } from "@scythe/core/deallocator/affected";
 import { lambda } from "../shared/lambda.js";
 import { logger, metrics } from "../shared/observability.js";
 import { deallocatorFromEnv } from "./deps.js";
 
-const image = z.record(z.string(), z.unknown()).optional();
-const streamRecord = z.looseObject({ dynamodb: z.looseObject({ OldImage: image, NewImage: image }).optional() });
+/** A batch of the registry table's stream (NEW_AND_OLD_IMAGES); Powertools' parser unmarshalls the images. */
+export const deallocatorStreamEvent = DynamoDBStreamSchema;
 
-/** A batch of the registry table's stream (NEW_AND_OLD_IMAGES). */
-export const deallocatorStreamEvent = z.looseObject({ Records: z.array(streamRecord) });
-
-const toChange = (record: z.infer<typeof streamRecord>): RegistryChange => ({
-  oldImage: record.dynamodb?.OldImage ? unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>) : undefined,
-  newImage: record.dynamodb?.NewImage ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>) : undefined,
-});
+const toChange = (record: DynamoDBStreamRecord): RegistryChange => ({ oldImage: record.dynamodb.OldImage, newImage: record.dynamodb.NewImage });
 
 /**
  * Reacts to registry changes: a lease ended, a resource marked or destroyed. A resource

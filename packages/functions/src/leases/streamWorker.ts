@@ -1,62 +1,58 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { DynamoDBStreamSchema } from "@aws-lambda-powertools/parser/schemas/dynamodb";
+import type { DynamoDBStreamRecord } from "@aws-lambda-powertools/parser/types";
 import type { Leases } from "@scythe/core/leases/composeLeases";
-import { commandSkPrefix, refFromPk, sameRef, type ObjectRef } from "@scythe/core/registry/keys";
-import { z } from "zod";
+import { commandSkPrefix, refFromPk, type ObjectRef } from "@scythe/core/registry/keys";
 import { lambda } from "../shared/lambda.js";
 import { logger } from "../shared/observability.js";
 import { leasesFromEnv } from "../shared/leases.js";
 import { once } from "../shared/once.js";
 
-const stringAttribute = z.looseObject({ S: z.string() });
-const streamRecord = z.looseObject({
-  eventName: z.string().optional(),
-  dynamodb: z
-    .looseObject({
-      Keys: z.looseObject({ pk: stringAttribute, sk: stringAttribute }).optional(),
-      SequenceNumber: z.string().optional(),
-    })
-    .optional(),
-});
+/** A batch of the registry table's stream (DynamoDB Streams event source), keys unmarshalled by Powertools' parser. */
+export const streamEvent = DynamoDBStreamSchema;
 
-/** A batch of the registry table's stream (DynamoDB Streams event source). */
-export const streamEvent = z.object({ Records: z.array(streamRecord) });
-
-/** The objects that got a new command in this batch, each once, with the records that named it. */
-export function commandedObjects(records: z.infer<typeof streamEvent>["Records"]): { ref: ObjectRef; sequenceNumbers: string[] }[] {
-  const found: { ref: ObjectRef; sequenceNumbers: string[] }[] = [];
-  for (const record of records) {
-    const keys = record.dynamodb?.Keys;
-    if (record.eventName !== "INSERT" || !keys?.sk.S.startsWith(commandSkPrefix)) continue;
-    const ref = refFromPk(keys.pk.S);
-    if (!ref) continue;
-    const entry = found.find((f) => sameRef(f.ref, ref)) ?? found[found.push({ ref, sequenceNumbers: [] }) - 1];
-    if (entry && record.dynamodb?.SequenceNumber) entry.sequenceNumbers.push(record.dynamodb.SequenceNumber);
-  }
-  return found;
+/** The object a record gave a new command to, if it did (a command row inserted under it). */
+export function commandedObject(record: Pick<DynamoDBStreamRecord, "eventName" | "dynamodb">): ObjectRef | undefined {
+  const keys: Record<string, unknown> = record.dynamodb.Keys;
+  const { pk, sk } = keys;
+  if (record.eventName !== "INSERT" || typeof pk !== "string" || typeof sk !== "string" || !sk.startsWith(commandSkPrefix)) return undefined;
+  return refFromPk(pk);
 }
 
 /**
  * Runs the update worker of every object that got a command, so releases act within
- * seconds. A failed object is reported as a batch item failure, so Lambda retries from
- * it; a busy object needs nothing: its worker looks at the queue again before letting go.
+ * seconds: each object once per batch, however many of its commands the batch holds.
+ * Records go in order; every record of an object whose worker failed is reported as a
+ * batch item failure, so Lambda retries from the first of them; a busy object needs
+ * nothing: its worker looks at the queue again before letting go.
  */
 export function makeHandler(deps: () => Leases) {
   return lambda({
     job: "lease-stream",
     schema: streamEvent,
-    fn: async (event) => {
+    fn: async (event, context) => {
       const { worker } = deps();
-      const failures: { itemIdentifier: string }[] = [];
-      let consumed = 0;
-      for (const { ref, sequenceNumbers } of commandedObjects(event.Records)) {
+      const drained = new Map<string, Promise<number>>();
+      const drain = async (ref: ObjectRef) => {
         try {
-          for (const report of await worker.drainAll([ref])) consumed += report.consumed.length;
+          return (await worker.drainAll([ref])).reduce((n, report) => n + report.consumed.length, 0);
         } catch (error) {
-          logger.warn("update worker failed; the batch will be retried from this record", { ref, error: error instanceof Error ? error : String(error) });
-          const first = sequenceNumbers.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))[0];
-          if (first) failures.push({ itemIdentifier: first });
+          logger.warn("update worker failed; the batch will be retried from this object's first record", { ref, error: error instanceof Error ? error : String(error) });
+          throw error;
         }
-      }
-      return { consumed, batchItemFailures: failures };
+      };
+      const handle = async (record: DynamoDBStreamRecord) => {
+        const ref = commandedObject(record);
+        if (!ref) return;
+        const key = `${ref.kind}#${ref.id}`;
+        if (!drained.has(key)) drained.set(key, drain(ref));
+        await drained.get(key);
+      };
+      const processor = new BatchProcessor(EventType.DynamoDBStreams);
+      // In order, and a batch whose every record failed is reported, not thrown: Lambda retries from the first failure either way.
+      const response = await processPartialResponse(event, handle, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
+      const consumed = (await Promise.all([...drained.values()].map((p) => p.catch(() => 0)))).reduce((a, b) => a + b, 0);
+      return { consumed, ...response };
     },
   });
 }

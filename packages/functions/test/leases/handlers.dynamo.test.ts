@@ -5,7 +5,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { composeLeases, ValidationError, type Blueprint, type Leases, type TableNames } from "@scythe/core";
 import { makeHandler as makeLeasesHandler } from "../../src/leases/leases.js";
 import { makeHandler as makeSweepHandler } from "../../src/leases/expirySweep.js";
-import { commandedObjects, makeHandler as makeStreamHandler } from "../../src/leases/streamWorker.js";
+import { makeHandler as makeStreamHandler } from "../../src/leases/streamWorker.js";
 import { freshTables } from "../../../../test/support/dynamo.js";
 import { localDynamoClient } from "../../../local/src/world/clients.js";
 import { startStreamPoller } from "../../../local/src/world/registryStream.js";
@@ -86,20 +86,45 @@ describe("Handler: lease expiry sweep", () => {
 });
 
 describe("Handler: lease stream worker", () => {
-  it("picks the objects that got a command out of a batch, once each", () => {
-    const record = (eventName: string, pk: string, sk: string, seq: string) => ({ eventName, dynamodb: { Keys: { pk: { S: pk }, sk: { S: sk } }, SequenceNumber: seq } });
-    expect(
-      commandedObjects([
-        record("INSERT", "lease#a", "cmd#000000000001", "10"),
-        record("INSERT", "lease#a", "cmd#000000000002", "11"),
-        record("MODIFY", "lease#b", "cmd#000000000001", "12"),
-        record("INSERT", "lease#c", "record", "13"),
-        record("INSERT", "resource#d", "cmd#000000000001", "14"),
-      ]),
-    ).toEqual([
-      { ref: { kind: "lease", id: "a" }, sequenceNumbers: ["10", "11"] },
-      { ref: { kind: "resource", id: "d" }, sequenceNumbers: ["14"] },
-    ]);
+  const record = (eventName: "INSERT" | "MODIFY", pk: string, sk: string, seq: string) => ({
+    eventID: seq,
+    eventName,
+    eventVersion: "1.1",
+    eventSource: "aws:dynamodb",
+    awsRegion: "us-east-1",
+    eventSourceARN: "arn:aws:dynamodb:us-east-1:1:table/registry/stream/x",
+    dynamodb: { Keys: { pk: { S: pk }, sk: { S: sk } }, SequenceNumber: seq, SizeBytes: 10, StreamViewType: "NEW_AND_OLD_IMAGES" },
+  });
+  const batch = {
+    Records: [
+      record("INSERT", "lease#a", "cmd#000000000001", "10"),
+      record("INSERT", "lease#a", "cmd#000000000002", "11"),
+      record("MODIFY", "lease#b", "cmd#000000000001", "12"),
+      record("INSERT", "lease#c", "record", "13"),
+      record("INSERT", "resource#d", "cmd#000000000001", "14"),
+    ],
+  };
+
+  it("runs each object that got a command in the batch once, whatever its number of commands", async () => {
+    const drained: string[] = [];
+    const worker = { drainAll: async ([ref]: { kind: string; id: string }[]) => (drained.push(`${ref?.kind}#${ref?.id}`), [{ consumed: [1] }]) };
+    const result = await makeStreamHandler(() => ({ worker }) as unknown as typeof leases)(batch as never, context);
+    expect(drained).toEqual(["lease#a", "resource#d"]);
+    expect(result).toEqual({ consumed: 2, batchItemFailures: [] });
+  });
+
+  it("reports every record of an object whose worker failed, so Lambda retries from its first; the others are done", async () => {
+    const drained: string[] = [];
+    const worker = {
+      drainAll: async ([ref]: { kind: string; id: string }[]) => {
+        if (ref?.id === "a") throw new Error("throttled");
+        drained.push(`${ref?.kind}#${ref?.id}`);
+        return [{ consumed: [1] }];
+      },
+    };
+    const result = await makeStreamHandler(() => ({ worker }) as unknown as typeof leases)(batch as never, context);
+    expect(drained).toEqual(["resource#d"]);
+    expect(result).toEqual({ consumed: 1, batchItemFailures: [{ itemIdentifier: "10" }, { itemIdentifier: "11" }] });
   });
 
   it("runs from the table's stream: a release a holder appends acts within seconds, with no sweep", async () => {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { BatchMember, DetachDecision } from "./detachPlan.js";
 import { deployConfigSchema } from "./input.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { systemClock, type Clock } from "../clock.js";
 import type { ProgressListener } from "../progress.js";
 import type { Blueprints } from "./Blueprint.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Lock names: printable, no `#` (reserved for semaphore permits), short enough for a key. */
 export const lockName = z

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * What Lambda puts in an on-failure destination: for an asynchronous invocation the

@@ -1,5 +1,5 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { z } from "zod";
+import * as z from "zod";
 import type { Deallocator } from "@scythe/core/deallocator/Deallocator";
 import { scheduledJobMetrics } from "@scythe/core/operations/metrics";
 import { lambda } from "../shared/lambda.js";

@@ -1,6 +1,6 @@
 import { deployConfigSchema } from "@scythe/core/deploy/input";
 import { acquireDeployLock } from "@scythe/core/deploy/steps/acquireLock";
-import { z } from "zod";
+import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
 import { once } from "../shared/once.js";
 import { deployServicesFromEnv } from "./services.js";

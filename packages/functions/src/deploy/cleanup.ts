@@ -1,7 +1,7 @@
 import { cleanUpDeploy, type CleanupRequest } from "@scythe/core/deploy/cleanup";
 import { deployInput, deployLockName } from "@scythe/core/deploy/input";
 import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
-import { z } from "zod";
+import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
 import { logger } from "../shared/observability.js";
 import { once } from "../shared/once.js";

@@ -1,6 +1,6 @@
 import { cleanUpDeploy } from "@scythe/core/deploy/cleanup";
 import { caughtError } from "@scythe/core/deploy/state";
-import { z } from "zod";
+import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
 import { once } from "../shared/once.js";
 import { errorFromCause } from "./cause.js";

@@ -1,7 +1,7 @@
 import { checkAgainstFleet } from "@scythe/core/deploy/fleetCheck";
 import { deployConfig } from "@scythe/core/deploy/input";
 import type { DeployServices } from "@scythe/core/deploy/steps/session";
-import { z } from "zod";
+import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
 import { once } from "../shared/once.js";
 import { deployTargetFromEnv } from "./target.js";

@@ -1,7 +1,7 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Leases } from "@scythe/core/leases/composeLeases";
 import { expiryBacklogMetric, expiryLagMetric, itemErrorMetrics, deletionMetrics, scheduledJobMetrics } from "@scythe/core/operations/metrics";
-import { z } from "zod";
+import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
 import { metrics } from "../shared/observability.js";
 import { leasesFromEnv } from "../shared/leases.js";

@@ -1,6 +1,6 @@
 import type { Leases } from "@scythe/core/leases/composeLeases";
 import { acquireLeaseInput, extendLeaseInput, releaseLeaseInput } from "@scythe/core/leases/inputs";
-import { z } from "zod";
+import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
 import { leasesFromEnv } from "../shared/leases.js";
 import { once } from "../shared/once.js";

@@ -1,7 +1,7 @@
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { z } from "zod";
+import * as z from "zod";
 import { DynamoLockStore } from "@scythe/core/lock/DynamoLockStore";
 import { LockService } from "@scythe/core/lock/LockService";
 import { scheduledJobMetrics } from "@scythe/core/operations/metrics";

@@ -1,6 +1,6 @@
 import { herokuApiUrl } from "@scythe/core/aws/heroku/requests";
 import { parseInput } from "@scythe/core/validation";
-import { z } from "zod";
+import * as z from "zod";
 import { tableNameFromEnv } from "./env.js";
 
 /** Set but empty counts as not set: a stack that passes "" means "use the default". */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ScytheError } from "../../errors.js";
 import { leaseStatuses } from "../../registry/leaseStatus.js";
 import type { CommandRecord, LeaseRecord, ResourceRecord } from "../../registry/records.js";

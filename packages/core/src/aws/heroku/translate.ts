@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { DeleteOutcome, PlatformApp } from "../../ports/AppPlatform.js";
 import { PlatformError, PlatformUnavailableError, RateLimitedError } from "../../ports/platformErrors.js";
 

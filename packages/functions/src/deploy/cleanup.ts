@@ -1,6 +1,5 @@
 import { cleanUpDeploy, type CleanupRequest } from "@scythe/core/deploy/cleanup";
 import { deployInput, deployLockName } from "@scythe/core/deploy/input";
-import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
 import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
 import { logger } from "../shared/observability.js";
@@ -11,8 +10,8 @@ import type { Services } from "./task.js";
 
 const outcomes = { ABORTED: "aborted", TIMED_OUT: "timed_out", FAILED: "failed" } as const satisfies Record<string, CleanupRequest["outcome"]>;
 
-/** The EventBridge event "Step Functions Execution Status Change" for a stopped execution (Powertools' EventBridge envelope). */
-export const statusChangeEvent = EventBridgeSchema.extend({
+/** The EventBridge event "Step Functions Execution Status Change" for a stopped execution. */
+export const statusChangeEvent = z.object({
   source: z.literal("aws.states"),
   "detail-type": z.literal("Step Functions Execution Status Change"),
   detail: z.object({

@@ -85,19 +85,6 @@ describe("Handler: deploy validate, against the fleet", () => {
   });
 });
 
-/** The event EventBridge delivers for an execution's status change (every field it sends). */
-const statusChange = (detail: { executionArn: string; status: string; input?: string }) => ({
-  version: "0",
-  id: "e-1",
-  source: "aws.states",
-  "detail-type": "Step Functions Execution Status Change",
-  account: "123456789012",
-  time: "2026-11-30T12:00:00Z",
-  region: "us-east-1",
-  resources: [detail.executionArn],
-  detail,
-});
-
 describe("Handler: deploy cleanup (the status-change rule's target)", () => {
   it("releases the lock of an execution that failed before recording anything, found from its input", async () => {
     const { doc, names } = await freshTables();
@@ -106,7 +93,11 @@ describe("Handler: deploy cleanup (the status-change rule's target)", () => {
     const executionArn = "arn:aws:states:us-east-1:1:execution:deploy:early";
     await new LockService({ store: lockStore, ownerId: executionArn }).acquire("deploy/stack/s-9", { leaseMs: 60_000 });
     const report = await cleanup(() => services)(
-      statusChange({ executionArn, status: "TIMED_OUT", input: JSON.stringify({ stackId: "s-9", layerId: "l", appId: "a" }) }) as never,
+      {
+        source: "aws.states",
+        "detail-type": "Step Functions Execution Status Change",
+        detail: { executionArn, status: "TIMED_OUT", input: JSON.stringify({ stackId: "s-9", layerId: "l", appId: "a" }) },
+      },
       context,
     );
     expect(report).toEqual({ executionId: executionArn, status: "unknown", reattached: [], failures: [], lockReleased: true });
@@ -115,7 +106,7 @@ describe("Handler: deploy cleanup (the status-change rule's target)", () => {
 
   it("refuses an event that is not a stopped execution's status change", async () => {
     const error = await cleanup(() => ({}) as DeployServices)(
-      statusChange({ executionArn: "x", status: "SUCCEEDED" }) as never,
+      { source: "aws.states", "detail-type": "Step Functions Execution Status Change", detail: { executionArn: "x", status: "SUCCEEDED" } } as never,
       context,
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);

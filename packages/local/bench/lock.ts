@@ -96,6 +96,8 @@ interface Contention {
 
 async function throughput(make: (owner: string) => Acquire, contenders: number, name: string, meter: ReturnType<typeof meterClient>): Promise<Contention> {
   const served = Array.from({ length: contenders }, () => 0);
+  // Every acquisition, also those finished after the window (their requests are metered too).
+  let acquisitions = 0;
   const waits: number[] = [];
   const deadline = Date.now() + windowMs;
   const started = Date.now();
@@ -106,6 +108,7 @@ async function throughput(make: (owner: string) => Acquire, contenders: number, 
       while (Date.now() < deadline) {
         const asked = Date.now();
         const release = await acquire(name);
+        acquisitions += 1;
         if (Date.now() <= deadline) {
           served[i] = (served[i] ?? 0) + 1;
           waits.push(Date.now() - asked);
@@ -124,8 +127,8 @@ async function throughput(make: (owner: string) => Acquire, contenders: number, 
     served,
     p99WaitMs: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0,
     maxWaitMs: sorted[sorted.length - 1] ?? 0,
-    // Every request in the window (acquire attempts, tickets, claims, releases) over the acquisitions.
-    requestsPerAcquisition: total === 0 ? Number.POSITIVE_INFINITY : reading.requests / total,
+    // Every request (acquire attempts, tickets, claims, releases) over every acquisition.
+    requestsPerAcquisition: acquisitions === 0 ? Number.POSITIVE_INFINITY : reading.requests / acquisitions,
   };
 }
 

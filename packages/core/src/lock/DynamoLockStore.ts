@@ -1,32 +1,91 @@
+import { randomUUID } from "node:crypto";
 import type { ReturnConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import { GetCommand, type UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { write } from "../aws/dynamo/gateway.js";
+import { systemClock, type Clock } from "../clock.js";
 import { StorageUnavailableError } from "../errors.js";
-import type { AcquireOutcome, LockRecord, LockStore } from "./LockStore.js";
+import type { AcquireOutcome, LockRecord, LockStore, Ticket } from "./LockStore.js";
 
 export interface DynamoLockStoreOptions {
   readonly tableName: string;
   readonly returnConsumedCapacity?: ReturnConsumedCapacity;
+  /** Stamps when the lock changes hands (waiters time their turn from it); default the system clock. */
+  readonly clock?: Clock;
 }
 
 type Item = Record<string, unknown>;
+type Expression = Pick<UpdateCommand["input"], "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues">;
 
-/** LockStore on one DynamoDB table keyed by `pk`; every change is one conditional UpdateItem. */
+// Taking the lock: the holder, a higher token, the write's own id (to recognise it when an
+// SDK retry of it finds it already applied), and when (with the spacing since the last take).
+const take =
+  "holder = :owner, expiresAt = :exp, #token = if_not_exists(#token, :zero) + :one, claimId = :claim, " +
+  "changedAt = :now, turnMs = :now - if_not_exists(acquiredAt, :now), acquiredAt = :now";
+const free = "(attribute_not_exists(holder) OR expiresAt < :expiredBefore)";
+
+/**
+ * LockStore on one DynamoDB table keyed by `pk`; every change is one conditional UpdateItem.
+ * The lock item also carries a waiting line (a ticket lock): `nextTicket` tickets handed out,
+ * `serving` the lowest that may still take the lock. Taking a free lock with nobody in line
+ * is one write, as is giving it back; a waiter takes a ticket (one write) and claims its turn.
+ */
 export class DynamoLockStore implements LockStore {
+  private readonly clock: Clock;
+  /** Held here (name#token): when the take was sent and the hold average it found, for the release's update. */
+  private readonly held = new Map<string, { at: number; avg?: number }>();
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly options: DynamoLockStoreOptions,
-  ) {}
+  ) {
+    this.clock = options.clock ?? systemClock;
+  }
 
-  async acquire(name: string, owner: string, expiresAt: number, expiredBefore: number): Promise<AcquireOutcome> {
+  async acquire(name: string, owner: string, expiresAt: number, expiredBefore: number, lineStaleBefore = expiredBefore): Promise<AcquireOutcome> {
+    const claim = randomUUID();
+    const now = this.clock.now();
+    // Nobody in line, or a line that stood still since `lineStaleBefore` (its waiters are gone):
+    // then the line is emptied (`serving` catches up with the tickets handed out).
     const out = await this.update(name, {
-      UpdateExpression: "SET holder = :owner, expiresAt = :exp, #token = if_not_exists(#token, :zero) + :one",
-      ConditionExpression: "attribute_not_exists(holder) OR expiresAt < :expiredBefore",
+      UpdateExpression: `SET ${take}, serving = if_not_exists(nextTicket, :zero)`,
+      ConditionExpression: `${free} AND (attribute_not_exists(nextTicket) OR serving >= nextTicket OR changedAt < :lineStale)`,
       ExpressionAttributeNames: { "#token": "token" },
-      ExpressionAttributeValues: { ":owner": owner, ":exp": expiresAt, ":zero": 0, ":one": 1, ":expiredBefore": expiredBefore },
+      ExpressionAttributeValues: {
+        ":owner": owner, ":exp": expiresAt, ":zero": 0, ":one": 1, ":expiredBefore": expiredBefore,
+        ":claim": claim, ":now": now, ":lineStale": lineStaleBefore,
+      },
     });
-    if (out.ok) return { acquired: true, lock: toRecord(out.item) };
-    return { acquired: false, current: toRecord(out.item) };
+    return this.outcome(out, owner, claim, now);
+  }
+
+  async takeTicket(name: string): Promise<Ticket> {
+    const join = randomUUID();
+    // Conditional only so that an SDK retry of an applied join does not take a second ticket.
+    const out = await this.update(name, {
+      UpdateExpression: "SET lastJoin = :join, serving = if_not_exists(serving, :zero), changedAt = if_not_exists(changedAt, :now) ADD nextTicket :one",
+      ConditionExpression: "attribute_not_exists(lastJoin) OR lastJoin <> :join",
+      ExpressionAttributeValues: { ":join": join, ":zero": 0, ":one": 1, ":now": this.clock.now() },
+    });
+    if (!out.ok && out.item.lastJoin !== join) throw new StorageUnavailableError(`lock table ${this.options.tableName}: ticket for ${name} refused`);
+    const lock = toRecord(out.item);
+    return { ticket: (lock.nextTicket ?? 1) - 1, lock };
+  }
+
+  async claim(name: string, owner: string, ticket: number, expiresAt: number, expiredBefore: number, skipBefore: number): Promise<AcquireOutcome> {
+    const claim = randomUUID();
+    const now = this.clock.now();
+    const out = await this.update(name, {
+      UpdateExpression: `SET ${take}, serving = :next`,
+      ConditionExpression:
+        `${free} AND serving <= :ticket AND ` +
+        "(serving = :ticket OR (changedAt < :skipBefore AND (attribute_not_exists(holder) OR expiresAt < :skipBefore)))",
+      ExpressionAttributeNames: { "#token": "token" },
+      ExpressionAttributeValues: {
+        ":owner": owner, ":exp": expiresAt, ":zero": 0, ":one": 1, ":expiredBefore": expiredBefore,
+        ":claim": claim, ":now": now, ":ticket": ticket, ":next": ticket + 1, ":skipBefore": skipBefore,
+      },
+    });
+    return this.outcome(out, owner, claim, now);
   }
 
   async extend(name: string, owner: string, token: number, expiresAt: number): Promise<LockRecord | null> {
@@ -40,11 +99,17 @@ export class DynamoLockStore implements LockStore {
   }
 
   async release(name: string, owner: string, token: number): Promise<boolean> {
+    const now = this.clock.now();
+    const key = `${name}#${token}`;
+    const took = this.held.get(key);
+    this.held.delete(key);
+    // How long holders hold, smoothed (7/8 of the last average): waiters time their turn from it.
+    const heldMs = took ? Math.round(took.avg === undefined ? now - took.at : (7 * took.avg + (now - took.at)) / 8) : undefined;
     const out = await this.update(name, {
-      UpdateExpression: "REMOVE holder SET expiresAt = :zero",
+      UpdateExpression: `REMOVE holder SET expiresAt = :zero, changedAt = :now${heldMs === undefined ? "" : ", heldMs = :held"}`,
       ConditionExpression: "holder = :owner AND #token = :token",
       ExpressionAttributeNames: { "#token": "token" },
-      ExpressionAttributeValues: { ":owner": owner, ":token": token, ":zero": 0 },
+      ExpressionAttributeValues: { ":owner": owner, ":token": token, ":zero": 0, ":now": now, ...(heldMs === undefined ? {} : { ":held": Math.max(0, heldMs) }) },
     });
     return out.ok;
   }
@@ -60,10 +125,17 @@ export class DynamoLockStore implements LockStore {
     }
   }
 
-  private async update(
-    name: string,
-    expr: Pick<UpdateCommand["input"], "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues">,
-  ): Promise<{ ok: boolean; item: Item }> {
+  /** A refused take whose refusal shows this very write (an SDK retry after a lost response) is a take. */
+  private outcome(out: { ok: boolean; item: Item }, owner: string, claim: string, at: number): AcquireOutcome {
+    if (out.ok || (out.item.claimId === claim && out.item.holder === owner)) {
+      const lock = toRecord(out.item);
+      this.held.set(`${lock.name}#${lock.token}`, { at, avg: lock.heldMs });
+      return { acquired: true, lock };
+    }
+    return { acquired: false, current: toRecord(out.item) };
+  }
+
+  private async update(name: string, expr: Expression): Promise<{ ok: boolean; item: Item }> {
     const out = await write(
       this.client,
       {
@@ -88,11 +160,19 @@ function unavailable(table: string, error: unknown): StorageUnavailableError {
   return new StorageUnavailableError(`lock table ${table} unavailable (${reason})`, { cause: error });
 }
 
+const num = (value: unknown) => (typeof value === "number" ? value : undefined);
+
 function toRecord(item: Item): LockRecord {
   return {
     name: String(item.pk),
     holder: typeof item.holder === "string" ? item.holder : undefined,
-    token: typeof item.token === "number" ? item.token : 0,
-    expiresAt: typeof item.expiresAt === "number" ? item.expiresAt : 0,
+    token: num(item.token) ?? 0,
+    expiresAt: num(item.expiresAt) ?? 0,
+    nextTicket: num(item.nextTicket),
+    serving: num(item.serving),
+    changedAt: num(item.changedAt),
+    acquiredAt: num(item.acquiredAt),
+    heldMs: num(item.heldMs),
+    turnMs: num(item.turnMs),
   };
 }

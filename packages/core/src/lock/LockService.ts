@@ -18,6 +18,13 @@ export interface Lease {
   readonly validUntil: number;
 }
 
+/** What a waiter in line last saw, to time its turn. */
+interface View {
+  readonly lock: LockRecord;
+  /** Refused claims in a row while first in line. */
+  readonly misses: number;
+}
+
 export interface LockStatus {
   readonly name: string;
   /** False when the lock has never been acquired (no item yet); its token is then 0. */
@@ -41,6 +48,13 @@ export interface LockServiceOptions {
   readonly ownerId?: string;
   /** Longest pause between attempts while waiting for a held lock (ms, default 500). */
   readonly maxPollMs?: number;
+  /**
+   * How long a free lock waits for the ticket whose turn it is before the next in line may
+   * take it (ms, default 250): a waiter that died or gave up holds the line up this long,
+   * the k-th behind it k times as long. A line that has not moved for 8 times this (plus
+   * `skewMs`) is considered abandoned by a contender that does not wait.
+   */
+  readonly queueGraceMs?: number;
 }
 
 export interface AcquireOptions {
@@ -61,19 +75,113 @@ export class LockService {
   private readonly store: LockStore;
   private readonly clock: Clock;
   private readonly maxPollMs: number;
+  private readonly queueGraceMs: number;
+  /** Locks this service last found with others waiting: its next acquire joins the line at once. */
+  private readonly contended = new Set<string>();
 
   constructor(options: LockServiceOptions) {
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
     this.skewMs = options.skewMs ?? 1000;
     this.maxPollMs = options.maxPollMs ?? 500;
+    this.queueGraceMs = options.queueGraceMs ?? 250;
     this.ownerId = options.ownerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
   /** Acquires `name`, waiting up to `waitMs` for a holder to release or expire. */
   async acquire(name: string, options: AcquireOptions): Promise<Lease> {
     const input = parseInput(acquireInput, { name, leaseMs: options.leaseMs, waitMs: options.waitMs });
-    return this.acquireAny([input.name], input.leaseMs, input.waitMs, options.signal);
+    // Without waiting there is no line to join (a ticket nobody claims would hold the line up).
+    if (input.waitMs === 0 || !this.store.takeTicket || !this.store.claim) {
+      return this.acquireAny([input.name], input.leaseMs, input.waitMs, options.signal);
+    }
+    return this.acquireInLine(input.name, input.leaseMs, input.waitMs, options.signal);
+  }
+
+  /**
+   * Waiting in line (a ticket lock on the lock item), so that every waiter is served in
+   * turn and none waits for ever: first one conditional write that takes a free lock
+   * nobody waits for; otherwise a ticket (one write), a sleep until about this ticket's
+   * turn (from how long holders hold and how fast turns go by, as stamped on the item),
+   * and a claim, which is also the look: a refused claim returns the lock as it is.
+   */
+  private async acquireInLine(name: string, leaseMs: number, waitMs: number, signal?: AbortSignal): Promise<Lease> {
+    const deadline = this.clock.now() + waitMs;
+    const claim = this.store.claim?.bind(this.store);
+    const takeTicket = this.store.takeTicket?.bind(this.store);
+    if (!claim || !takeTicket) throw new Error("LockStore without a waiting line");
+    if (!this.contended.has(name)) {
+      const now = this.clock.now();
+      const outcome = await this.store.acquire(name, this.ownerId, now + leaseMs, now - this.skewMs, this.lineStaleBefore(now));
+      if (outcome.acquired) return this.took(name, outcome.lock, leaseMs, now);
+    }
+    let { ticket, lock } = await takeTicket(name);
+    let view: View = { lock, misses: 0 };
+    for (;;) {
+      let now = this.clock.now();
+      const serving = view.lock.serving ?? 0;
+      if (serving > ticket) {
+        // Skipped (this waiter let its turn pass): the line has moved on, join it again.
+        if (now >= deadline || signal?.aborted) throw this.held(name, view.lock);
+        ({ ticket, lock } = await takeTicket(name));
+        view = { lock, misses: 0 };
+        continue;
+      }
+      const pause = this.untilTurn(view, ticket, now);
+      if (pause > 0) {
+        if (now >= deadline || signal?.aborted) throw this.held(name, view.lock);
+        await sleep(Math.min(pause, deadline - now), signal);
+        now = this.clock.now();
+      }
+      const ahead = ticket - serving;
+      const outcome = await claim(name, this.ownerId, ticket, now + leaseMs, now - this.skewMs, now - this.skewMs - this.queueGraceMs * Math.max(1, ahead));
+      if (outcome.acquired) return this.took(name, outcome.lock, leaseMs, now);
+      const stillFirst = (outcome.current.serving ?? 0) === ticket && ahead === 0;
+      view = { lock: outcome.current, misses: stillFirst ? view.misses + 1 : 0 };
+    }
+  }
+
+  /**
+   * How long to sleep before claiming: 0 when it is this ticket's turn (or the tickets
+   * before it let theirs pass); otherwise the holder's expected remaining hold plus one
+   * turn per ticket ahead. First in line, a refused claim means the holder holds longer
+   * than usual: look again after growing pauses, never past its lease.
+   */
+  private untilTurn(view: View, ticket: number, now: number): number {
+    const lock = view.lock;
+    const ahead = ticket - (lock.serving ?? 0);
+    const isFree = lock.holder === undefined || lock.expiresAt < now - this.skewMs;
+    // How long the lock has stood free (given up, or its lease over), as the claim's condition counts it.
+    const idleFor = now - this.skewMs - (lock.holder !== undefined ? lock.expiresAt : (lock.changedAt ?? now));
+    if (isFree && (ahead === 0 || idleFor > this.queueGraceMs * ahead + 1)) return 0;
+    // A turn lasts about as long as holders hold (stamped by each release; it includes the take's round trip).
+    const turn = clamp(lock.heldMs ?? 10, 1, this.maxPollMs);
+    if (isFree) return clamp(Math.min(turn * ahead, this.queueGraceMs * ahead + 2 - idleFor), 1, this.maxPollMs);
+    const untilExpiry = lock.expiresAt + this.skewMs - now + 1;
+    const remaining = Math.max(0, (lock.acquiredAt ?? now) + (lock.heldMs ?? turn) - now);
+    if (ahead === 0) {
+      const pause = view.misses === 0 ? remaining + 1 : Math.min(this.maxPollMs, 2 ** Math.min(view.misses, 10));
+      return clamp(Math.min(pause, untilExpiry), 1, this.maxPollMs);
+    }
+    // Wake while the ticket just before this one holds the lock: the refused claim then shows
+    // when it took the lock, and the last sleep is timed from that.
+    return clamp(Math.min(remaining + (ahead - 0.5) * turn, untilExpiry + (ahead - 1) * turn), 1, this.maxPollMs);
+  }
+
+  private took(name: string, lock: LockRecord, leaseMs: number, now: number): Lease {
+    // Others still in line: this service's next acquire of the lock joins the line at once.
+    if ((lock.nextTicket ?? 0) > (lock.serving ?? 0)) this.contended.add(name);
+    else this.contended.delete(name);
+    return { name, owner: this.ownerId, token: lock.token, leaseMs, validUntil: now + leaseMs - this.skewMs };
+  }
+
+  private held(name: string, lock: LockRecord): LockHeldError {
+    return new LockHeldError(name, lock.holder ?? "the waiting line", lock.expiresAt);
+  }
+
+  /** A line that has not moved since this is considered abandoned by a contender that does not wait. */
+  private lineStaleBefore(now: number): number {
+    return now - this.skewMs - 8 * this.queueGraceMs;
   }
 
   /**
@@ -139,7 +247,7 @@ export class LockService {
       let soonest: LockRecord | undefined;
       for (const item of items) {
         const now = this.clock.now();
-        const outcome = await this.store.acquire(item, this.ownerId, now + leaseMs, now - this.skewMs);
+        const outcome = await this.store.acquire(item, this.ownerId, now + leaseMs, now - this.skewMs, this.lineStaleBefore(now));
         if (outcome.acquired) {
           return { name: item, owner: this.ownerId, token: outcome.lock.token, leaseMs, validUntil: now + leaseMs - this.skewMs };
         }
@@ -157,3 +265,5 @@ export class LockService {
     }
   }
 }
+
+const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));

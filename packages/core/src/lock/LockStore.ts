@@ -7,22 +7,49 @@ export interface LockRecord {
   readonly token: number;
   /** Epoch ms, written by the holder's clock. 0 after release. */
   readonly expiresAt: number;
+  /** The waiting line (a ticket lock): how many tickets have been handed out... */
+  readonly nextTicket?: number;
+  /** ...and the lowest ticket that may still take the lock (tickets below it are served or skipped). */
+  readonly serving?: number;
+  /** When the lock last changed hands or was given up (epoch ms): how long the line has stood still. */
+  readonly changedAt?: number;
+  /** When the latest holder took the lock, how long the one before held it, and the spacing of the last two takes (ms). */
+  readonly acquiredAt?: number;
+  readonly heldMs?: number;
+  readonly turnMs?: number;
 }
 
 export type AcquireOutcome =
   | { readonly acquired: true; readonly lock: LockRecord }
   | { readonly acquired: false; readonly current: LockRecord };
 
+/** A place in the lock's waiting line, and the lock as it was when the ticket was taken. */
+export interface Ticket {
+  readonly ticket: number;
+  readonly lock: LockRecord;
+}
+
 /**
  * Storage port for leases with fencing tokens. Each method is one conditional write
  * (or one read for `get`); an expected condition failure comes back as a value.
  */
 export interface LockStore {
-  /** Take `name` for `owner` if it is free, released, or its lease ended before `expiredBefore`. */
-  acquire(name: string, owner: string, expiresAt: number, expiredBefore: number): Promise<AcquireOutcome>;
+  /**
+   * Take `name` for `owner` if it is free, released, or its lease ended before `expiredBefore`,
+   * and nobody is waiting in its line (or the line has not moved since `lineStaleBefore`).
+   */
+  acquire(name: string, owner: string, expiresAt: number, expiredBefore: number, lineStaleBefore?: number): Promise<AcquireOutcome>;
   /** Move the expiry if `owner` still holds `name` at `token`; null otherwise. */
   extend(name: string, owner: string, token: number, expiresAt: number): Promise<LockRecord | null>;
   /** Give `name` up if `owner` still holds it at `token`; false otherwise. Keeps the token. */
   release(name: string, owner: string, token: number): Promise<boolean>;
   get(name: string): Promise<LockRecord | null>;
+  /** Joins `name`'s waiting line: one write, whatever the lock's state. Optional: without it waiters poll. */
+  takeTicket?(name: string): Promise<Ticket>;
+  /**
+   * Takes `name` for `ticket` if it is free (or its lease ended before `expiredBefore`) and it
+   * is that ticket's turn, or the tickets before it let their turn pass: the lock has been
+   * free (or its lease over) since before `skipBefore`. Moves the line past `ticket`.
+   */
+  claim?(name: string, owner: string, ticket: number, expiresAt: number, expiredBefore: number, skipBefore: number): Promise<AcquireOutcome>;
 }

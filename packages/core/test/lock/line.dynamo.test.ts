@@ -1,0 +1,248 @@
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DynamoLockStore, LockHeldError, LockService, fenceOf, sendFenced, type TableNames } from "../../src/index.js";
+import { localDocumentClient } from "../../../local/src/world/clients.js";
+import { meterClient } from "../../../local/src/world/meter.js";
+import { freshTables } from "../../../../test/support/dynamo.js";
+
+let names: TableNames;
+let endpoint: string;
+let doc: Awaited<ReturnType<typeof freshTables>>["doc"];
+
+beforeAll(async () => {
+  ({ names, doc, endpoint } = await freshTables());
+});
+
+type Doc = typeof doc;
+
+/**
+ * A document client whose UpdateItem responses are lost after DynamoDB applied the write
+ * (as when a connection drops on the way back): the SDK sends the very same request again.
+ * `lose(i)` says whether the i-th UpdateItem loses its first response.
+ */
+function lossyClient(lose: (i: number) => boolean) {
+  const lossy = localDocumentClient(endpoint);
+  const lost = new WeakSet<object>();
+  let updates = 0;
+  let losses = 0;
+  lossy.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (context.commandName === "UpdateItemCommand" && !lost.has(args.input as object) && lose(updates++)) {
+        lost.add(args.input as object);
+        losses += 1;
+        throw Object.assign(new Error("response lost on the way back"), { name: "TimeoutError", $metadata: {} });
+      }
+      return result;
+    },
+    { step: "deserialize", name: "loseResponses" },
+  );
+  return { doc: lossy, losses: () => losses };
+}
+
+interface Run {
+  final: unknown;
+  maxInside: number;
+  tokens: number[];
+  served: number[];
+  /** For each acquisition: how many acquisitions by others happened while its caller waited. */
+  overtaken: number[];
+}
+
+/**
+ * Real concurrent contenders on one lock, each a LockService of its own. Every holder does a
+ * fenced read-modify-write of a counter: two holders at once would lose an update.
+ */
+async function contend(lockName: string, contenders: number, rounds: number, options: { client?: Doc; queueGraceMs?: number } = {}): Promise<Run> {
+  const client = options.client ?? doc;
+  const key = { pk: `counter#${lockName}`, sk: "value" };
+  let inside = 0;
+  let maxInside = 0;
+  let acquisitions = 0;
+  const tokens: number[] = [];
+  const served = Array.from({ length: contenders }, () => 0);
+  const overtaken: number[] = [];
+  await Promise.all(
+    Array.from({ length: contenders }, async (_, id) => {
+      const locks = new LockService({
+        store: new DynamoLockStore(client, { tableName: names.locks }),
+        ownerId: `w${id}`,
+        skewMs: 0,
+        queueGraceMs: options.queueGraceMs ?? 60_000,
+      });
+      for (let round = 0; round < rounds; round++) {
+        const before = acquisitions;
+        const lease = await locks.acquire(lockName, { leaseMs: 60_000, waitMs: 120_000 });
+        overtaken.push(acquisitions - before);
+        acquisitions += 1;
+        inside++;
+        maxInside = Math.max(maxInside, inside);
+        const current = await client.send(new GetCommand({ TableName: names.registry, Key: key, ConsistentRead: true }));
+        const value = typeof current.Item?.value === "number" ? current.Item.value : 0;
+        const write = await sendFenced(client, { put: { TableName: names.registry, Item: { ...key, value: value + 1 } } }, fenceOf(lease));
+        expect(write.ok).toBe(true);
+        tokens.push(lease.token);
+        served[id] = (served[id] ?? 0) + 1;
+        inside--;
+        await locks.release(lease);
+      }
+    }),
+  );
+  const final = await doc.send(new GetCommand({ TableName: names.registry, Key: key, ConsistentRead: true }));
+  return { final: final.Item?.value, maxInside, tokens, served, overtaken };
+}
+
+const strictlyIncreasing = (tokens: number[]) => tokens.every((t, i) => i === 0 || t > tokens[i - 1]!);
+
+describe("Waiting line on the lock item, on DynamoDB Local", () => {
+  it("serves every contender in turn: none is overtaken by more than two acquisitions per other contender (property)", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 2, max: 5 }), async (contenders, rounds) => {
+        const r = await contend(`fair${run++}`, contenders, rounds);
+        expect(r.maxInside).toBe(1);
+        expect(r.final).toBe(contenders * rounds);
+        expect(r.served).toEqual(Array.from({ length: contenders }, () => rounds));
+        expect(strictlyIncreasing(r.tokens)).toBe(true);
+        // Others ahead in line when it joined, and those that rejoined while its ticket was on its way.
+        expect(Math.max(...r.overtaken)).toBeLessThanOrEqual(2 * (contenders - 1));
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it("32 contenders: all served, one holder at a time, tokens strictly increasing, bounded overtaking", async () => {
+    const r = await contend("fair32", 32, 3);
+    expect(r.maxInside).toBe(1);
+    expect(r.final).toBe(96);
+    expect(r.served.every((n) => n === 3)).toBe(true);
+    expect(strictlyIncreasing(r.tokens)).toBe(true);
+    expect(Math.max(...r.overtaken)).toBeLessThanOrEqual(2 * 31);
+  });
+
+  it("takes a free lock nobody waits for in one write, and gives it back in one", async () => {
+    const { names: own, client } = await freshTables();
+    const meter = meterClient(client);
+    const { DynamoDBDocumentClient } = await import("@aws-sdk/lib-dynamodb");
+    const locks = new LockService({ store: new DynamoLockStore(DynamoDBDocumentClient.from(client), { tableName: own.locks }) });
+    for (let i = 0; i < 3; i++) {
+      meter.reset();
+      const lease = await locks.acquire("solo", { leaseMs: 10_000, waitMs: 5_000 });
+      expect(meter.reading().byCommand).toEqual({ UpdateItemCommand: 1 });
+      meter.reset();
+      await locks.release(lease);
+      expect(meter.reading().byCommand).toEqual({ UpdateItemCommand: 1 });
+    }
+  });
+
+  it("skips a ticket whose waiter died: the line behind it is served, and a waiter arriving later too", async () => {
+    const store = new DynamoLockStore(doc, { tableName: names.locks });
+    const holder = new LockService({ store, ownerId: "holder", skewMs: 0, queueGraceMs: 50 });
+    const lease = await holder.acquire("dead-ticket", { leaseMs: 60_000 });
+    // Two waiters take tickets and die before their turn.
+    await store.takeTicket("dead-ticket");
+    await store.takeTicket("dead-ticket");
+    const waiters = ["a", "b", "c"].map((id) => new LockService({ store, ownerId: id, skewMs: 0, queueGraceMs: 50 }));
+    const waiting = waiters.map(async (w) => {
+      const l = await w.acquire("dead-ticket", { leaseMs: 60_000, waitMs: 60_000 });
+      await w.release(l);
+      return l.token;
+    });
+    await holder.release(lease);
+    const tokens = await Promise.all(waiting);
+    expect(new Set(tokens).size).toBe(3);
+    expect(Math.min(...tokens)).toBeGreaterThan(lease.token);
+    // The dead tickets are behind us: the next acquire does not wait for them again.
+    const later = await new LockService({ store, ownerId: "late", skewMs: 0, queueGraceMs: 50 }).acquire("dead-ticket", { leaseMs: 1000, waitMs: 60_000 });
+    expect(later.token).toBe(Math.max(...tokens) + 1);
+  });
+
+  it("a contender that does not wait takes a free lock whose line was abandoned, once the line stood still long enough", async () => {
+    const store = new DynamoLockStore(doc, { tableName: names.locks });
+    const locks = new LockService({ store, ownerId: "impatient", skewMs: 0, queueGraceMs: 20 });
+    await store.takeTicket("abandoned");
+    await expect(locks.acquire("abandoned", { leaseMs: 1000 })).rejects.toBeInstanceOf(LockHeldError);
+    await new Promise((resolve) => setTimeout(resolve, 8 * 20 + 50));
+    const lease = await locks.acquire("abandoned", { leaseMs: 1000 });
+    expect(lease.token).toBe(1);
+    const record = await store.get("abandoned");
+    expect(record?.serving).toBe(record?.nextTicket);
+  });
+
+  it("takes over from a holder that crashed, in line order, after its lease", async () => {
+    const store = new DynamoLockStore(doc, { tableName: names.locks });
+    const crashed = await new LockService({ store, ownerId: "crashed", skewMs: 0 }).acquire("crashed-holder", { leaseMs: 300 });
+    const results = await Promise.all(
+      ["x", "y", "z"].map(async (id) => {
+        const w = new LockService({ store, ownerId: id, skewMs: 0, queueGraceMs: 5_000 });
+        const l = await w.acquire("crashed-holder", { leaseMs: 60_000, waitMs: 60_000 });
+        const at = Date.now();
+        await w.release(l);
+        return { token: l.token, at };
+      }),
+    );
+    expect(Math.min(...results.map((r) => r.at))).toBeGreaterThanOrEqual(crashed.validUntil);
+    expect(results.map((r) => r.token).sort()).toEqual([crashed.token + 1, crashed.token + 2, crashed.token + 3]);
+  });
+
+  it("recognises its own take when the SDK retries it after a lost response (no wait for its own lease)", async () => {
+    const lossy = lossyClient((i) => i === 0);
+    const locks = new LockService({ store: new DynamoLockStore(lossy.doc, { tableName: names.locks }), ownerId: "lossy", skewMs: 0 });
+    const lease = await locks.acquire("lost-take", { leaseMs: 60_000 });
+    expect(lossy.losses()).toBe(1);
+    expect(lease.token).toBe(1);
+    await locks.release(lease);
+    expect(await locks.status("lost-take")).toMatchObject({ held: false, token: 1 });
+  });
+
+  it("holds every invariant when responses to takes, tickets, claims and releases are lost and retried (property)", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 6 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 8 }),
+        async (contenders, rounds, lostAt) => {
+          const lossy = lossyClient((i) => lostAt.includes(i));
+          // A lost release response is refused on retry (already released): count it, as the caller would see it.
+          const r = await contendTolerant(`lossy${run++}`, contenders, rounds, lossy.doc);
+          expect(r.maxInside).toBe(1);
+          expect(r.final).toBe(contenders * rounds);
+          expect(strictlyIncreasing(r.tokens)).toBe(true);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+});
+
+/** Like `contend`, but a release whose lost response made its retry look refused is not an error. */
+async function contendTolerant(lockName: string, contenders: number, rounds: number, client: Doc) {
+  const key = { pk: `counter#${lockName}`, sk: "value" };
+  let inside = 0;
+  let maxInside = 0;
+  const tokens: number[] = [];
+  await Promise.all(
+    Array.from({ length: contenders }, async (_, id) => {
+      const locks = new LockService({ store: new DynamoLockStore(client, { tableName: names.locks }), ownerId: `l${id}`, skewMs: 0, queueGraceMs: 40 });
+      for (let round = 0; round < rounds; round++) {
+        const lease = await locks.acquire(lockName, { leaseMs: 60_000, waitMs: 120_000 });
+        inside++;
+        maxInside = Math.max(maxInside, inside);
+        const current = await client.send(new GetCommand({ TableName: names.registry, Key: key, ConsistentRead: true }));
+        const value = typeof current.Item?.value === "number" ? current.Item.value : 0;
+        expect((await sendFenced(client, { put: { TableName: names.registry, Item: { ...key, value: value + 1 } } }, fenceOf(lease))).ok).toBe(true);
+        tokens.push(lease.token);
+        inside--;
+        await locks.release(lease).catch(async (error: unknown) => {
+          // Released by the first send: the lock is free at our token, or already someone else's.
+          const status = await locks.status(lockName);
+          if (status.holder === lease.owner && status.token === lease.token) throw error;
+        });
+      }
+    }),
+  );
+  const final = await doc.send(new GetCommand({ TableName: names.registry, Key: key, ConsistentRead: true }));
+  return { final: final.Item?.value, maxInside, tokens };
+}

@@ -4,7 +4,7 @@ import type { ProgressListener } from "../progress.js";
 import type { Blueprints } from "./Blueprint.js";
 import type { CommandQueue } from "../registry/CommandQueue.js";
 import { expiryShards } from "../registry/expiryIndex.js";
-import type { ExpiryFanOut } from "./ExpiryFanOut.js";
+import { inlineShare, type ExpiryFanOut } from "./ExpiryFanOut.js";
 import { describeRef, sameRef, type ObjectRef } from "../registry/keys.js";
 import { mapLimit } from "./mapLimit.js";
 import type { Registry } from "../registry/Registry.js";
@@ -64,8 +64,26 @@ export interface ExpirySweepOptions {
   readonly author?: string;
   /** Where work goes when there is more than `inlineLimit` of it (an SQS queue and its consumer). */
   readonly fanOut?: ExpiryFanOut;
-  /** Most work one invocation does itself before fanning out (default 500). */
+  /** Most work one invocation does itself before fanning out (default 500): the ceiling. */
   readonly inlineLimit?: number;
+  /**
+   * With the invocation's remaining time known: work done here first to measure the pace,
+   * and never sent when that is all there is (default 32): the floor.
+   */
+  readonly minInline?: number;
+  /** Time kept free at the end of an invocation, for the report and the metrics (ms, default 5000). */
+  readonly reserveMs?: number;
+}
+
+export interface SweepRunOptions {
+  dryRun?: boolean;
+  onProgress?: ProgressListener;
+  /**
+   * The invocation's time left (Lambda's `context.getRemainingTimeInMillis`). With it, the
+   * sweep does what fits at the pace it measures and fans out the rest; without it, it fans
+   * everything out when more than `inlineLimit` is due.
+   */
+  remainingMs?: () => number;
 }
 
 /** A fanned-out message's body, checked before any work is done on it. */
@@ -98,7 +116,7 @@ export class ExpirySweep {
     this.inlineLimit = options.inlineLimit ?? 500;
   }
 
-  async run(options: { dryRun?: boolean; onProgress?: ProgressListener } = {}): Promise<SweepReport> {
+  async run(options: SweepRunOptions = {}): Promise<SweepReport> {
     const dryRun = options.dryRun ?? false;
     const now = this.clock.now();
     const expired: DueWork[] = [];
@@ -116,6 +134,10 @@ export class ExpirySweep {
 
     const work: DueWork[] = [...expired, ...stalled.filter((r) => !expired.some((e) => sameRef(e.ref, r))).map((ref) => ({ ref }))];
     let here = work;
+    if (this.options.fanOut && options.remainingMs) {
+      await this.expireInTime(work, report, options.remainingMs, options.onProgress);
+      return report;
+    }
     if (this.options.fanOut && work.length > this.inlineLimit) {
       const unsent = await this.options.fanOut.send(work);
       report.fannedOut = work.length - unsent.length;
@@ -124,6 +146,25 @@ export class ExpirySweep {
     }
     await this.expire(here, report, options.onProgress);
     return report;
+  }
+
+  /** Does the floor here, measuring the pace; fans out what would not fit in the time left; does the rest. */
+  private async expireInTime(work: readonly DueWork[], report: SweepReport, remainingMs: () => number, onProgress?: ProgressListener): Promise<void> {
+    const fanOut = this.options.fanOut;
+    const limits = { minInline: this.options.minInline ?? 32, maxInline: this.inlineLimit };
+    const budget = () => remainingMs() - (this.options.reserveMs ?? 5_000);
+    // The pace is measured in real time (the clock may be a test's frozen one).
+    const started = performance.now();
+    const first = work.slice(0, inlineShare({ pending: work.length, done: 0, elapsedMs: 0, budgetMs: budget(), ...limits }));
+    await this.expire(first, report, onProgress);
+    const rest = work.slice(first.length);
+    if (rest.length === 0 || !fanOut) return;
+    const share = inlineShare({ pending: rest.length, done: first.length, elapsedMs: performance.now() - started, budgetMs: budget(), ...limits });
+    const unsent = share < rest.length ? await fanOut.send(rest.slice(share)) : [];
+    report.fannedOut = rest.length - share - unsent.length;
+    // What could not be queued is done here as far as the ceiling allows; the next sweep finds the rest.
+    const here = [...rest.slice(0, share), ...unsent].slice(0, Math.max(0, this.inlineLimit - first.length));
+    await this.expire(here, report, onProgress);
   }
 
   /** Does the given work (a sweep's own share, or a fanned-out batch); failures are reported per object. */

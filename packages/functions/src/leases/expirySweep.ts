@@ -23,8 +23,9 @@ export function makeHandler(deps: () => Leases) {
     job,
     scheduled: true,
     schema: sweepEvent,
-    fn: async (event) => {
-      const report = await deps().sweep.run({ dryRun: event.dryRun ?? false });
+    fn: async (event, context) => {
+      // What fits in this invocation's time is done here, the rest fanned out.
+      const report = await deps().sweep.run({ dryRun: event.dryRun ?? false, remainingMs: () => context.getRemainingTimeInMillis() });
       // Backlog: what was due when the sweep looked; lag: how long the oldest of it had waited.
       metrics.addMetric(expiryBacklogMetric, MetricUnit.Count, report.expired.length + report.stalled.length);
       metrics.addMetric(expiryLagMetric, MetricUnit.Seconds, report.oldestDueAt === undefined ? 0 : Math.max(0, (report.now - report.oldestDueAt) / 1000));

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LockService, type DeployReport } from "@scythe/core";
+import { type DeployReport } from "@scythe/core/deploy";
+import { LockService } from "@scythe/core/lock";
 import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
 import { appliedCall, auditRollout, membership, startLocalDeploy } from "../../packages/local/src/stepfunctions/index.js";
 import { deployServices, fastDeploy, startDeployWorld, type DeployTables } from "../support/deployWorld.js";

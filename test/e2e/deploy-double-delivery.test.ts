@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDeployJournal, DynamoLockStore, LoadBalancerClaims, LockService, deployTasks, type DeployTaskState } from "@scythe/core";
+import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
+import { LoadBalancerClaims } from "@scythe/core/aws/dynamo";
+import { deployTasks, type DeployTaskState } from "@scythe/core/deploy";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
 import type { FleetSimulator, SimEvent } from "../../packages/local/src/sim/index.js";
 import {
   appliedCall,

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDeployJournal, DynamoLockStore, LockService, type CleanupReport } from "@scythe/core";
+import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
+import { type CleanupReport } from "@scythe/core/deploy";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
 import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
 import {
   LambdaFunctionError,

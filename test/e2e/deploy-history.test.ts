@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoLockStore, LockService } from "@scythe/core";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
 import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
 import { auditRollout, historyLimitError, localDeployDefinition, membership, startLocalDeploy, type LocalDeployOptions } from "../../packages/local/src/stepfunctions/index.js";
 import { seedFleet } from "../../packages/core/test/deploy/support.js";

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDeployJournal, DynamoLockStore, LockService, type DeployReport } from "@scythe/core";
+import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
+import { type DeployReport } from "@scythe/core/deploy";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
 import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
 import { auditRollout, membership, startLocalDeploy } from "../../packages/local/src/stepfunctions/index.js";
 import { seedFleet } from "../../packages/core/test/deploy/support.js";

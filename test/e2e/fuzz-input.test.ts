@@ -3,25 +3,22 @@ import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import type { Context } from "aws-lambda";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  BadInputError,
-  Deallocator,
-  DynamoLockStore,
-  DynamoOwnerRecords,
-  HerokuPlatform,
-  LockService,
-  OpsWorksStacks,
-  composeLeases,
-  sweepInventories,
-  type Leases,
-} from "@scythe/core";
+import { HerokuPlatform } from "@scythe/core/aws/heroku";
+import { OpsWorksStacks } from "@scythe/core/aws/opsworks";
+import { Deallocator } from "@scythe/core/deallocator";
+import { BadInputError } from "@scythe/core/errors";
+import { composeLeases, type Leases } from "@scythe/core/aws/dynamo";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
+import { DynamoOwnerRecords } from "@scythe/core/aws/dynamo";
+import { sweepInventories } from "@scythe/core/orphans";
 import { makeHandler as makeReconcile } from "../../packages/functions/src/deallocator/reconcile.js";
 import { makeHandler as makeValidate } from "../../packages/functions/src/deploy/validate.js";
 import { makeHandler as makeSweep } from "../../packages/functions/src/leases/expirySweep.js";
 import { makeHandler as makeLeases } from "../../packages/functions/src/leases/leases.js";
 import { makeHandler as makeOrphans } from "../../packages/functions/src/orphans/handler.js";
 import { makeHandler as makeReaper } from "../../packages/functions/src/reaper/makeHandler.js";
-import { shippedBlueprints } from "@scythe/core";
+import { shippedBlueprints } from "@scythe/core/leases";
 import { localClientConfig } from "../../packages/local/src/world/clients.js";
 import { startFleetSimulator, type FleetSimulator } from "../../packages/local/src/sim/index.js";
 import { runScythe } from "../support/cli.js";

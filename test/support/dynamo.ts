@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
-import { tableNamesWithPrefix, type TableNames } from "@scythe/core";
+import { tableNamesWithPrefix, type TableNames } from "@scythe/core/schema";
 import { localDocumentClient, localDynamoClient } from "../../packages/local/src/world/clients.js";
 import { createTables } from "../../packages/local/src/world/tables.js";
 

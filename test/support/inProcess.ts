@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { TableNames } from "@scythe/core";
+import type { TableNames } from "@scythe/core/schema";
 import { runCli } from "../../packages/local/src/cli/runCli.js";
 import type { CliResult } from "./cli.js";
 

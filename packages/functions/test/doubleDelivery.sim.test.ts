@@ -3,18 +3,14 @@ import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balanci
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import type { Context, DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import {
-  composeLeases,
-  DynamoLockStore,
-  DynamoOwnerRecords,
-  HerokuPlatform,
-  LockService,
-  PlatformAppInventory,
-  shippedBlueprints,
-  sweepInventories,
-  type Leases,
-  type TableNames,
-} from "@scythe/core";
+import { HerokuPlatform } from "@scythe/core/aws/heroku";
+import { composeLeases, type Leases } from "@scythe/core/aws/dynamo";
+import { shippedBlueprints } from "@scythe/core/leases";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
+import { DynamoOwnerRecords } from "@scythe/core/aws/dynamo";
+import { PlatformAppInventory, sweepInventories } from "@scythe/core/orphans";
+import { type TableNames } from "@scythe/core/schema";
 import { deallocatorFrom } from "../src/deallocator/deps.js";
 import { makeHandler as makeReconcile } from "../src/deallocator/reconcile.js";
 import { makeHandler as makeDeallocatorStream } from "../src/deallocator/stream.js";

@@ -1,7 +1,7 @@
 import type { Context } from "aws-lambda";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { ValidationError } from "@scythe/core";
+import { ValidationError } from "@scythe/core/errors";
 import { lambda } from "../src/shared/lambda.js";
 import { metrics } from "../src/shared/observability.js";
 import { tableNameFromEnv, tableNamesFromEnv } from "../src/shared/env.js";

@@ -1,8 +1,11 @@
-import { documentClient } from "@scythe/core/aws/dynamo/client";
+import { documentClient } from "@scythe/core/aws/dynamo";
 // `npm run bench -- deallocator`: deallocating one resource in a registry of 1,000 and of BENCH_REGISTRY (100,000) records.
 import { randomUUID } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { Deallocator, composeLeases, deletionShardOf, type Blueprint } from "@scythe/core";
+import { Deallocator } from "@scythe/core/deallocator";
+import { composeLeases } from "@scythe/core/aws/dynamo";
+import { type Blueprint } from "@scythe/core/leases";
+import { deletionShardOf } from "@scythe/core/registry";
 import { localDynamoClient } from "../src/world/clients.js";
 import { meterClient, type MeterReading } from "../src/world/meter.js";
 import { benchDynamo, ratio, seed, table } from "./support.js";

@@ -1,8 +1,10 @@
-import { documentClient } from "@scythe/core/aws/dynamo/client";
+import { documentClient } from "@scythe/core/aws/dynamo";
 // `npm run bench -- expiry`: the expiry sweep's cost per expired lease on 100,000 leases of which 1% are due.
 import { randomUUID } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { ExpirySweep, composeLeases, expiryShardOf, protectedUntilVeto, type Blueprint } from "@scythe/core";
+import { composeLeases } from "@scythe/core/aws/dynamo";
+import { ExpirySweep, protectedUntilVeto, type Blueprint } from "@scythe/core/leases";
+import { expiryShardOf } from "@scythe/core/registry";
 import { localDynamoClient } from "../src/world/clients.js";
 import { LocalExpiryQueue } from "../src/world/expiryQueue.js";
 import { meterClient, type MeterReading } from "../src/world/meter.js";

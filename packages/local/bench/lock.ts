@@ -8,7 +8,8 @@ import {
   type PutCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import LockClient from "dynamodb-lock-client";
-import { DynamoLockStore, LockService } from "@scythe/core";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
 import { meterClient } from "../src/world/meter.js";
 import { benchDynamo, ratio, table } from "./support.js";
 

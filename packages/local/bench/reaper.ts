@@ -1,4 +1,7 @@
-import { DynamoLockStore, HerokuPlatform, LockService, Reaper, parseReapInput, reapWithLock, type ReapReport } from "@scythe/core";
+import { HerokuPlatform } from "@scythe/core/aws/heroku";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
+import { Reaper, parseReapInput, reapWithLock, type ReapReport } from "@scythe/core/reaper";
 import { startFleetSimulator } from "../src/sim/index.js";
 import { benchDynamo, ratio, table } from "./support.js";
 

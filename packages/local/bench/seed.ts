@@ -1,6 +1,6 @@
 // `npm run bench -- seed`: how long filling the registry with BENCH_SEED (100,000) leases takes, as the benchmarks do it.
 import { execFileSync } from "node:child_process";
-import { expiryShardOf } from "@scythe/core";
+import { expiryShardOf } from "@scythe/core/registry";
 import { benchJvmFlags } from "../src/world/dynamodbLocal.js";
 import { benchDynamo, ratio, seed, table } from "./support.js";
 

@@ -1,7 +1,8 @@
 import { DescribeTableCommand, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
-import { documentClient } from "@scythe/core/aws/dynamo/client";
+import { documentClient } from "@scythe/core/aws/dynamo";
 import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { mapLimit, tableNamesWithPrefix } from "@scythe/core";
+import { mapLimit } from "@scythe/core/leases";
+import { tableNamesWithPrefix } from "@scythe/core/schema";
 import { localDynamoClient } from "../src/world/clients.js";
 import { benchJvmFlags, startDynamoDbLocal } from "../src/world/dynamodbLocal.js";
 import { onShutdown } from "../src/world/shutdown.js";

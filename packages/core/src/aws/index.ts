@@ -1,4 +1,6 @@
-export * from "./sdkErrors.js";
-export * from "./opsworks/index.js";
-export * from "./elb/index.js";
-export * from "./heroku/index.js";
+export { throttlingErrorNames, translateSdkError } from "./sdkErrors.js";
+export { OpsWorksInstanceInventory, OpsWorksStacks, opsworksRequests, type StackInstance } from "./opsworks/index.js";
+export { ClassicElb, ClassicElbInventory, elbRequests } from "./elb/index.js";
+export { HerokuPlatform, herokuApiUrl, herokuRequests, type HerokuPlatformOptions, type HerokuRequest } from "./heroku/index.js";
+export { AttributePath, CorruptRecordError, DynamoDeployJournal, DynamoLockStore, DynamoOwnerRecords, DynamoRegistry, LoadBalancerClaims, Placeholders, ReaperReportLog, RegistryRequests, Update, absent, and, attr, claimKey, composeLeases, cond, conditionOnly, conditionalTransact, conditionalWrite, documentClient, documentTranslation, dynamoCall, equals, exists, expireLeaseItems, fenceCondition, fencedRequest, notExists, oneOf, or, recordOf, registryItem, reportLogKey, sendFenced, toCommand, toLease, toResource, translateDynamoError, writeCommand, type BuiltExpressions, type CancellationReason, type ClaimSheet, type Condition, type DeployJournalOptions, type DynamoLockStoreOptions, type FencedOutcome, type FencedRequest, type KeyedUpdate, type Leases, type LeasesOptions, type LoadBalancerClaimsOptions, type OutClaim, type RecordedReapReport, type ReportLogOptions, type SheetWrite, type TransactItem, type TransactOutcome, type WriteOutcome, type WriteRequest } from "./dynamo/index.js";
+export { SqsExpiryQueue, type SqsExpiryQueueOptions } from "./sqs/index.js";

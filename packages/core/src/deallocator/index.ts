@@ -1,2 +1,2 @@
-export * from "./Deallocator.js";
-export * from "./affected.js";
+export { Deallocator, type DeallocationReport, type DeallocatorOptions } from "./Deallocator.js";
+export { affectedResources, type RegistryChange } from "./affected.js";

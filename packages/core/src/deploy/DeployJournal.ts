@@ -1,4 +1,4 @@
-import type { TransactItem } from "./claims/LoadBalancerClaims.js";
+import type { TransactItem } from "../aws/dynamo/LoadBalancerClaims.js";
 import type { DetachDecision } from "./detachPlan.js";
 import type { Fence } from "../lock/fence.js";
 import type { DeployStatus, DeploySummary, InstancePatch, InstancePhase, InstanceProgress } from "./progress.js";

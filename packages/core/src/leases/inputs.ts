@@ -1,4 +1,7 @@
 import * as z from "zod";
+import { actor } from "../lock/inputs.js";
+
+export { actor };
 
 const day = 24 * 60 * 60 * 1000;
 
@@ -8,14 +11,6 @@ export const objectId = z
   .min(1, "must not be empty")
   .max(100, "must be at most 100 characters")
   .regex(/^[A-Za-z0-9._:-]+$/, "may contain only letters, digits and . _ : -");
-
-/** Who holds or asks: a person, a CI job, a service. Recorded, never parsed. */
-export const actor = z
-  .string()
-  .trim()
-  .min(1, "must not be empty")
-  .max(200, "must be at most 200 characters")
-  .regex(/^[\x21-\x7e][\x20-\x7e]*$/, "must be printable ASCII");
 
 export const durationMs = z
   .number()

@@ -1,6 +1,6 @@
-export * from "./errors.js";
-export * from "./LockStore.js";
-export * from "./DynamoLockStore.js";
-export * from "./LockService.js";
-export * from "./withLock.js";
-export * from "./fence.js";
+export { LockHeldError, LockLostError, StaleTokenError } from "./errors.js";
+export { type AcquireOutcome, type LockRecord, type LockStore, type Ticket } from "./LockStore.js";
+export { LockService, type AcquireOptions, type Lease, type LockServiceOptions, type LockStatus } from "./LockService.js";
+export { withLock, type LockContext, type WithLockOptions } from "./withLock.js";
+export { fenceOf, type Fence } from "./fence.js";
+export { actor } from "./inputs.js";

@@ -1,5 +1,14 @@
 import * as z from "zod";
 
+/** Who holds or asks: a person, a CI job, a service. Recorded, never parsed. */
+export const actor = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(200, "must be at most 200 characters")
+  .regex(/^[\x21-\x7e][\x20-\x7e]*$/, "must be printable ASCII");
+
+
 /** Lock names: printable, no `#` (reserved for semaphore permits), short enough for a key. */
 export const lockName = z
   .string()

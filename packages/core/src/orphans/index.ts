@@ -1,8 +1,7 @@
-export * from "./naming.js";
-export * from "./Inventory.js";
-export * from "./OwnerRecords.js";
-export * from "./report.js";
-export * from "./OrphanSweep.js";
-export * from "./adapters/DynamoOwnerRecords.js";
-export * from "./adapters/PlatformAppInventory.js";
-export * from "./inventories.js";
+export { namePrefix, ownerPrefixOfId, ownerPrefixOfName, scytheName } from "./naming.js";
+export { type CloudResource, type Inventory, type RemoveOutcome } from "./Inventory.js";
+export { type OwnerRecords } from "./OwnerRecords.js";
+export { type OrphanSweepReport, type SweepError } from "./report.js";
+export { OrphanSweep, type OrphanSweepLock, type OrphanSweepOptions } from "./OrphanSweep.js";
+export { PlatformAppInventory } from "./adapters/PlatformAppInventory.js";
+export { sweepInventories } from "./inventories.js";

@@ -2,7 +2,7 @@ import { LockHeldError } from "../lock/errors.js";
 import type { LockService } from "../lock/LockService.js";
 import { withLock } from "../lock/withLock.js";
 import { fenceOf } from "../lock/fence.js";
-import type { ReaperReportLog } from "./ReportLog.js";
+import type { ReaperReportLog } from "../aws/dynamo/ReportLog.js";
 import type { ReapSettings } from "./inputs.js";
 import type { PassControl } from "./ReapPass.js";
 import type { Reaper } from "./Reaper.js";

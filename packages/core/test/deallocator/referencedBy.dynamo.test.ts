@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Deallocator } from "../../src/deallocator/Deallocator.js";
-import { DynamoRegistry } from "../../src/index.js";
+import { DynamoRegistry } from "../../src/aws/dynamo/index.js";
 import { meterClient } from "../../../local/src/world/meter.js";
 import { localDocumentClient } from "../../../local/src/world/clients.js";
 import { leaseHarness, type Harness } from "../leases/support/harness.js";

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { freshTables } from "../../../../test/support/dynamo.js";
 import { transact } from "../../src/aws/dynamo/gateway.js";
-import { DeployEndedError, DynamoDeployJournal, StaleTokenError, type DeployJournal, type DetachDecision } from "../../src/index.js";
+import { DynamoDeployJournal } from "../../src/aws/dynamo/index.js";
+import { DeployEndedError, type DeployJournal, type DetachDecision } from "../../src/deploy/index.js";
+import { StaleTokenError } from "../../src/lock/index.js";
 import { MemoryDeployJournal } from "../support/MemoryDeployJournal.js";
 
 /** A journal and a way to commit a plan item as the claims transaction does. */

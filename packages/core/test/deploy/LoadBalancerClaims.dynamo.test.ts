@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { LoadBalancerClaims, type OutClaim, type TableNames } from "../../src/index.js";
+import { LoadBalancerClaims, type OutClaim } from "../../src/aws/dynamo/index.js";
+import { type TableNames } from "../../src/schema/index.js";
 import { freshTables } from "../../../../test/support/dynamo.js";
 
 let names: TableNames;

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { localDeployDefinition } from "../../../local/src/stepfunctions/runDeploy.js";
 import { LambdaFunctionError } from "../../../local/src/stepfunctions/lambdaInvoke.js";
 import { freshTables } from "../../../../test/support/dynamo.js";
-import { DynamoDeployJournal, retryableDeployErrors } from "../../src/index.js";
+import { DynamoDeployJournal } from "../../src/aws/dynamo/index.js";
+import { retryableDeployErrors } from "../../src/deploy/index.js";
 
 const fence = { lock: "deploy/stack/s-1", token: 1 };
 const summary = (executionId: string) => ({

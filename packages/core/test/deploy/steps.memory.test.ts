@@ -1,22 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  DeployEndedError,
-  DeploySession,
-  DeploymentPendingError,
-  LockService,
-  StaleTokenError,
-  acquireDeployLock,
-  cleanUpDeploy,
-  deployBatch,
-  deployConfig,
-  finishRollout,
-  type DeployServices,
-  type DeployTarget,
-  type Deployment,
-  type DeploymentRequest,
-  type DetachDecision,
-  type Rollout,
-} from "../../src/index.js";
+import { DeployEndedError, DeploySession, DeploymentPendingError, acquireDeployLock, cleanUpDeploy, deployBatch, deployConfig, finishRollout, type DeployServices, type DeployTarget, type Deployment, type DeploymentRequest, type DetachDecision, type Rollout } from "../../src/deploy/index.js";
+import { LockService, StaleTokenError } from "../../src/lock/index.js";
 import { MemoryDeployJournal } from "../support/MemoryDeployJournal.js";
 import { MemoryLockStore } from "../support/MemoryLockStore.js";
 

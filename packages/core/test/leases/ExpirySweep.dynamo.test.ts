@@ -1,7 +1,8 @@
 import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { expiryShardCount, expiryShardOf, DynamoRegistry, type ObjectRef } from "../../src/index.js";
+import { DynamoRegistry } from "../../src/aws/dynamo/index.js";
+import { expiryShardCount, expiryShardOf, type ObjectRef } from "../../src/registry/index.js";
 import { meterClient } from "../../../local/src/world/meter.js";
 import { localDocumentClient } from "../../../local/src/world/clients.js";
 import { ManualClock, leaseHarness, type Harness } from "./support/harness.js";
@@ -138,7 +139,7 @@ describe("Class: ExpirySweep", () => {
       clock.advance(1_000);
       const doc = localDocumentClient(h.endpoint);
       const meter = meterClient(doc as never);
-      const sweep = new (await import("../../src/index.js")).ExpirySweep({ registry: new DynamoRegistry(doc, h.names.registry), queue: h.queue, worker: h.worker(), clock });
+      const sweep = new (await import("../../src/leases/index.js")).ExpirySweep({ registry: new DynamoRegistry(doc, h.names.registry), queue: h.queue, worker: h.worker(), clock });
       const report = await sweep.run({ dryRun: true });
       const reading = meter.reading();
       expect(report.expired).toEqual([leaseRef(due.id)]);

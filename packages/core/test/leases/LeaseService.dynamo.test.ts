@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { RecordNotFoundError, ResourceUnavailableError, ValidationError } from "../../src/index.js";
+import { ValidationError } from "../../src/errors.js";
+import { RecordNotFoundError, ResourceUnavailableError } from "../../src/leases/index.js";
 import { leaseHarness, type Harness } from "./support/harness.js";
 
 let h: Harness;

@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { freshTables } from "../../../../test/support/dynamo.js";
-import {
-  DynamoRegistry,
-  RecordExistsError,
-  ReferenceRefusedError,
-  StaleTokenError,
-  expiryShardOf,
-  objectPk,
-  type DueItem,
-  type LeaseRecord,
-  type Registry,
-  type ResourceRecord,
-} from "../../src/index.js";
+import { DynamoRegistry } from "../../src/aws/dynamo/index.js";
+import { StaleTokenError } from "../../src/lock/index.js";
+import { RecordExistsError, ReferenceRefusedError, expiryShardOf, objectPk, type DueItem, type LeaseRecord, type Registry, type ResourceRecord } from "../../src/registry/index.js";
 import { MemoryRegistry } from "../support/MemoryRegistry.js";
 
 const implementations: [string, () => Promise<Registry>][] = [

@@ -1,7 +1,8 @@
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
-import { SqsExpiryQueue, type DueWork } from "../../src/index.js";
+import { SqsExpiryQueue } from "../../src/aws/sqs/index.js";
+import { type DueWork } from "../../src/leases/index.js";
 
 const sqs = mockClient(SQSClient);
 afterEach(() => sqs.reset());

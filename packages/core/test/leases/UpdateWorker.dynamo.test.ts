@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { PermanentDestroyError, StaleTokenError, TransientDestroyError, fenceOf, type ObjectRef } from "../../src/index.js";
+import { PermanentDestroyError, TransientDestroyError } from "../../src/leases/index.js";
+import { StaleTokenError, fenceOf } from "../../src/lock/index.js";
+import { type ObjectRef } from "../../src/registry/index.js";
 import { ManualClock, leaseHarness, type Harness } from "./support/harness.js";
 
 const clock = new ManualClock();

@@ -1,15 +1,8 @@
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  AppApiError,
-  AppBlueprint,
-  HerokuAppTeardown,
-  OpsWorksInstanceBlueprint,
-  OpsWorksStacks,
-  PermanentDestroyError,
-  TransientDestroyError,
-  type ResourceRecord,
-} from "../../src/index.js";
+import { OpsWorksStacks } from "../../src/aws/opsworks/index.js";
+import { AppApiError, AppBlueprint, HerokuAppTeardown, OpsWorksInstanceBlueprint, PermanentDestroyError, TransientDestroyError } from "../../src/leases/index.js";
+import { type ResourceRecord } from "../../src/registry/index.js";
 import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
 import { localCredentials, localRegion } from "../../../local/src/world/clients.js";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { LeaseService, type DrainReport } from "../../src/index.js";
+import { LeaseService, type DrainReport } from "../../src/leases/index.js";
 import { ManualClock, leaseHarness, type Harness } from "./support/harness.js";
 
 const clock = new ManualClock();

@@ -1,19 +1,12 @@
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  Blueprints,
-  CommandQueue,
-  DynamoLockStore,
-  DynamoRegistry,
-  LockService,
-  OpsWorksInstanceBlueprint,
-  OpsWorksStacks,
-  UpdateWorker,
-  type Blueprint,
-  type DrainReport,
-  type ObjectRef,
-} from "../../src/index.js";
+import { DynamoRegistry } from "../../src/aws/dynamo/index.js";
+import { OpsWorksStacks } from "../../src/aws/opsworks/index.js";
+import { Blueprints, OpsWorksInstanceBlueprint, UpdateWorker, type Blueprint, type DrainReport } from "../../src/leases/index.js";
+import { DynamoLockStore } from "../../src/aws/dynamo/index.js";
+import { LockService } from "../../src/lock/index.js";
+import { CommandQueue, type ObjectRef } from "../../src/registry/index.js";
 import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
 import { localCredentials, localRegion } from "../../../local/src/world/clients.js";
 import { killableClient, leaseHarness, type Harness } from "./support/harness.js";

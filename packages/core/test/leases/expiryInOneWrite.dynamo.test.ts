@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DynamoRegistry, ExpirySweep, LeaseService, expiryShardCount, type LeaseRecord, type ObjectRef, type SweepReport } from "../../src/index.js";
+import { DynamoRegistry } from "../../src/aws/dynamo/index.js";
+import { ExpirySweep, LeaseService, type SweepReport } from "../../src/leases/index.js";
+import { expiryShardCount, type LeaseRecord, type ObjectRef } from "../../src/registry/index.js";
 import { meterClient } from "../../../local/src/world/meter.js";
 import { localDocumentClient } from "../../../local/src/world/clients.js";
 import { ManualClock, leaseHarness, type Harness } from "./support/harness.js";
@@ -71,7 +73,7 @@ describe("Class: ExpirySweep — a lease ended in one transaction", () => {
     const registry = new DynamoRegistry(doc, h.names.registry);
     // A blueprint without a veto: nothing about the resource needs reading.
     const plain = { name: h.blueprint.name, destroy: h.blueprint.destroy.bind(h.blueprint) };
-    const { Blueprints } = await import("../../src/index.js");
+    const { Blueprints } = await import("../../src/leases/index.js");
     const sweep = new ExpirySweep({ registry, queue: h.queue, worker: h.worker(), blueprints: new Blueprints([plain]), clock });
     const report = await sweep.run();
     expect(report.outcomes).toEqual([{ ref: leaseRef(due.id), path: "transaction", consumed: [], busy: false }]);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { Blueprints, CommandQueue, Deallocator, ExpirySweep, LeaseService, LockService, UpdateWorker, type UpdateWorkerSettings } from "../../src/index.js";
+import { Deallocator } from "../../src/deallocator/index.js";
+import { Blueprints, ExpirySweep, LeaseService, UpdateWorker, type UpdateWorkerSettings } from "../../src/leases/index.js";
+import { LockService } from "../../src/lock/index.js";
+import { CommandQueue } from "../../src/registry/index.js";
 import { MemoryLockStore } from "../support/MemoryLockStore.js";
 import { MemoryRegistry } from "../support/MemoryRegistry.js";
 import { RecordingBlueprint, fastSettings } from "./support/harness.js";

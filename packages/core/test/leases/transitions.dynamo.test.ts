@@ -1,18 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  IllegalTransitionError,
-  leaseStatuses,
-  leaseTransitions,
-  resourceStatuses,
-  resourceTransitions,
-  transitionLease,
-  transitionResource,
-  type LeaseRecord,
-  type LeaseStatus,
-  type ResourceRecord,
-  type ResourceStatus,
-} from "../../src/index.js";
+import { IllegalTransitionError, transitionLease, transitionResource } from "../../src/leases/index.js";
+import { leaseStatuses, leaseTransitions, resourceStatuses, resourceTransitions, type LeaseRecord, type LeaseStatus, type ResourceRecord, type ResourceStatus } from "../../src/registry/index.js";
 import { leaseHarness, type Harness } from "./support/harness.js";
 
 let h: Harness;

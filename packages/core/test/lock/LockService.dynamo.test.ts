@@ -1,19 +1,10 @@
 import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  DynamoLockStore,
-  LockHeldError,
-  LockLostError,
-  LockService,
-  StaleTokenError,
-  StorageUnavailableError,
-  Update,
-  ValidationError,
-  absent,
-  fenceOf,
-  sendFenced,
-  type TableNames,
-} from "../../src/index.js";
+import { Update, absent, sendFenced } from "../../src/aws/dynamo/index.js";
+import { StorageUnavailableError, ValidationError } from "../../src/errors.js";
+import { DynamoLockStore } from "../../src/aws/dynamo/index.js";
+import { LockHeldError, LockLostError, LockService, StaleTokenError, fenceOf } from "../../src/lock/index.js";
+import { type TableNames } from "../../src/schema/index.js";
 import { localDocumentClient } from "../../../local/src/world/clients.js";
 import { meterClient } from "../../../local/src/world/meter.js";
 import { freshTables } from "../../../../test/support/dynamo.js";

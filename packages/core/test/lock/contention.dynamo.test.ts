@@ -1,7 +1,10 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DynamoLockStore, LockService, fenceOf, sendFenced, type TableNames } from "../../src/index.js";
+import { sendFenced } from "../../src/aws/dynamo/index.js";
+import { DynamoLockStore } from "../../src/aws/dynamo/index.js";
+import { LockService, fenceOf } from "../../src/lock/index.js";
+import { type TableNames } from "../../src/schema/index.js";
 import { freshTables } from "../../../../test/support/dynamo.js";
 
 let names: TableNames;

@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { DynamoOwnerRecords, DynamoRegistry, ownerPrefixOfId, type LeaseRecord } from "../../src/index.js";
+import { DynamoRegistry } from "../../src/aws/dynamo/index.js";
+import { DynamoOwnerRecords } from "../../src/aws/dynamo/index.js";
+import { type LeaseRecord } from "../../src/registry/index.js";
+import { ownerPrefixOfId } from "../../src/schema/index.js";
 import { meterClient } from "../../../local/src/world/meter.js";
 import { localDocumentClient } from "../../../local/src/world/clients.js";
 import { freshTables } from "../../../../test/support/dynamo.js";

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { HerokuPlatform, PlatformError, PlatformUnavailableError, RateLimitedError, ValidationError, type PlatformApp } from "../../src/index.js";
+import { HerokuPlatform } from "../../src/aws/heroku/index.js";
+import { ValidationError } from "../../src/errors.js";
+import { PlatformError, PlatformUnavailableError, RateLimitedError, type PlatformApp } from "../../src/ports/index.js";
 import { ManualClock } from "./support.js";
 
 /** Adapter unit tests with a scripted fetch; the same adapter runs against the simulator in reaper.sim.test.ts. */

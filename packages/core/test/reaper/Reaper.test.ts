@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PlatformUnavailableError, Reaper, ValidationError, type PlatformApp } from "../../src/index.js";
+import { ValidationError } from "../../src/errors.js";
+import { PlatformUnavailableError, type PlatformApp } from "../../src/ports/index.js";
+import { Reaper } from "../../src/reaper/index.js";
 import { app, ManualClock, MemoryPlatform, minute, ns } from "./support.js";
 
 const T0 = Date.parse("2025-01-01T12:00:00Z");

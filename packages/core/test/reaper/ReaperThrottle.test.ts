@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ReaperThrottle } from "../../src/index.js";
+import { ReaperThrottle } from "../../src/reaper/index.js";
 
 describe("Class: ReaperThrottle", () => {
   it("doubles while the cap is not reached", () => {

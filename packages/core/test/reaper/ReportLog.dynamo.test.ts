@@ -1,6 +1,9 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DynamoLockStore, LockService, ReaperReportLog, Reaper, StaleTokenError, parseReapInput, reapWithLock, reportLogKey, type ReapReport } from "../../src/index.js";
+import { DynamoLockStore } from "../../src/aws/dynamo/index.js";
+import { LockService, StaleTokenError } from "../../src/lock/index.js";
+import { ReaperReportLog, reportLogKey } from "../../src/aws/dynamo/index.js";
+import { Reaper, parseReapInput, reapWithLock, type ReapReport } from "../../src/reaper/index.js";
 import { freshTables } from "../../../../test/support/dynamo.js";
 import { MemoryPlatform, app } from "./support.js";
 

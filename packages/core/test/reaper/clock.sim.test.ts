@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { HerokuPlatform, Reaper, type Clock } from "../../src/index.js";
+import { HerokuPlatform } from "../../src/aws/heroku/index.js";
+import { type Clock } from "../../src/clock.js";
+import { Reaper } from "../../src/reaper/index.js";
 import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
 
 /**

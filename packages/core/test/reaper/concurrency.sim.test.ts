@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DynamoLockStore, HerokuPlatform, LockService, parseReapInput, reapWithLock, Reaper, type ReapReport, type TableNames } from "../../src/index.js";
+import { HerokuPlatform } from "../../src/aws/heroku/index.js";
+import { DynamoLockStore } from "../../src/aws/dynamo/index.js";
+import { LockService } from "../../src/lock/index.js";
+import { parseReapInput, reapWithLock, Reaper, type ReapReport } from "../../src/reaper/index.js";
+import { type TableNames } from "../../src/schema/index.js";
 import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
 import { freshTables } from "../../../../test/support/dynamo.js";
 import { deleteCalls, herokuCalls, herokuNames, ns, seedApps } from "./support.js";

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { HerokuPlatform, Reaper, type HerokuPlatformOptions } from "../../src/index.js";
+import { HerokuPlatform, type HerokuPlatformOptions } from "../../src/aws/heroku/index.js";
+import { Reaper } from "../../src/reaper/index.js";
 import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
 import { deleteCalls, herokuNames, ns, seedApps } from "./support.js";
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Namespace, ValidationError, productionNames } from "../../src/index.js";
+import { ValidationError } from "../../src/errors.js";
+import { Namespace, productionNames } from "../../src/reaper/index.js";
 
 /** Heroku's rule for app names: 3 to 30 lowercase letters, digits and dashes, starting with a letter. */
 const herokuName = /^[a-z][a-z0-9-]{2,29}$/;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { HerokuPlatform, PlatformAppInventory, Reaper } from "../../src/index.js";
+import { HerokuPlatform } from "../../src/aws/heroku/index.js";
+import { PlatformAppInventory } from "../../src/orphans/index.js";
+import { Reaper } from "../../src/reaper/index.js";
 import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
 import { herokuCalls } from "./support.js";
 

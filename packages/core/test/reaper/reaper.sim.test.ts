@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { HerokuPlatform, Reaper, type AppPlatform, type CallOptions, type PlatformApp } from "../../src/index.js";
+import { HerokuPlatform } from "../../src/aws/heroku/index.js";
+import { type AppPlatform, type CallOptions, type PlatformApp } from "../../src/ports/index.js";
+import { Reaper } from "../../src/reaper/index.js";
 import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
 import { deleteCalls, herokuCalls, herokuNames, ManualClock, ns, seedApps } from "./support.js";
 

@@ -1,4 +1,5 @@
-import type { AppPlatform, Clock, DeleteOutcome, PlatformApp, PlatformUsage } from "../../src/index.js";
+import type { Clock } from "../../src/clock.js";
+import type { AppPlatform, DeleteOutcome, PlatformApp, PlatformUsage } from "../../src/ports/index.js";
 import type { FleetSimulator, SimEvent } from "../../../local/src/sim/index.js";
 
 export const minute = 60_000;

@@ -1,4 +1,4 @@
-import type { TransactItem } from "../../src/deploy/claims/LoadBalancerClaims.js";
+import type { TransactItem } from "../../src/aws/dynamo/LoadBalancerClaims.js";
 import type { BatchPlan, DeployJournal } from "../../src/deploy/DeployJournal.js";
 import type { DetachDecision } from "../../src/deploy/detachPlan.js";
 import { DeployEndedError } from "../../src/deploy/errors.js";

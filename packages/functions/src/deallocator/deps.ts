@@ -1,5 +1,5 @@
-import { Deallocator } from "@scythe/core/deallocator/Deallocator";
-import type { Leases } from "@scythe/core/leases/composeLeases";
+import { Deallocator } from "@scythe/core/deallocator";
+import type { Leases } from "@scythe/core/aws/dynamo";
 import { leasesFromEnv } from "../shared/leases.js";
 import { once } from "../shared/once.js";
 

@@ -1,7 +1,7 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import * as z from "zod";
-import type { Deallocator } from "@scythe/core/deallocator/Deallocator";
-import { scheduledJobMetrics } from "@scythe/core/operations/metrics";
+import type { Deallocator } from "@scythe/core/deallocator";
+import { scheduledJobMetrics } from "@scythe/core/operations";
 import { lambda } from "../shared/lambda.js";
 import { logger, metrics } from "../shared/observability.js";
 import { deallocatorFromEnv } from "./deps.js";

@@ -1,8 +1,8 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { DynamoDBStreamSchema } from "@aws-lambda-powertools/parser/schemas/dynamodb";
 import type { DynamoDBStreamRecord } from "@aws-lambda-powertools/parser/types";
-import type { Deallocator } from "@scythe/core/deallocator/Deallocator";
-import { affectedResources, type RegistryChange } from "@scythe/core/deallocator/affected";
+import type { Deallocator } from "@scythe/core/deallocator";
+import { affectedResources, type RegistryChange } from "@scythe/core/deallocator";
 import { lambda } from "../shared/lambda.js";
 import { logger, metrics } from "../shared/observability.js";
 import { deallocatorFromEnv } from "./deps.js";

@@ -1,5 +1,5 @@
-import { deployConfigSchema } from "@scythe/core/deploy/input";
-import { acquireDeployLock } from "@scythe/core/deploy/steps/acquireLock";
+import { deployConfigSchema } from "@scythe/core/deploy";
+import { acquireDeployLock } from "@scythe/core/deploy";
 import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
 import { once } from "../shared/once.js";

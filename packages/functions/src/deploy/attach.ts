@@ -1,4 +1,4 @@
-import { attachBatch } from "@scythe/core/deploy/steps/attach";
+import { attachBatch } from "@scythe/core/deploy";
 import { once } from "../shared/once.js";
 import { deployServicesFromEnv } from "./services.js";
 import { rolloutTask } from "./task.js";

@@ -1,5 +1,5 @@
-import { cleanUpDeploy, type CleanupRequest } from "@scythe/core/deploy/cleanup";
-import { deployInput, deployLockName } from "@scythe/core/deploy/input";
+import { cleanUpDeploy, type CleanupRequest } from "@scythe/core/deploy";
+import { deployInput, deployLockName } from "@scythe/core/deploy";
 import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
 import { logger } from "../shared/observability.js";

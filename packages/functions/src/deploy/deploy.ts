@@ -1,4 +1,4 @@
-import { deployBatch } from "@scythe/core/deploy/steps/deploy";
+import { deployBatch } from "@scythe/core/deploy";
 import { once } from "../shared/once.js";
 import { deployServicesFromEnv } from "./services.js";
 import { rolloutTask } from "./task.js";

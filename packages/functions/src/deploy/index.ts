@@ -1,4 +1,4 @@
-import type { DeployFunction } from "@scythe/core/deploy/stateMachine";
+import type { DeployFunction } from "@scythe/core/deploy";
 import { makeHandler as acquireLock } from "./acquireLock.js";
 import { makeHandler as attach } from "./attach.js";
 import { makeHandler as checkDeployment } from "./checkDeployment.js";

@@ -1,4 +1,4 @@
-import { prepareRollout } from "@scythe/core/deploy/steps/prepare";
+import { prepareRollout } from "@scythe/core/deploy";
 import { once } from "../shared/once.js";
 import { deployServicesFromEnv } from "./services.js";
 import { lockedTask } from "./task.js";

@@ -1,5 +1,5 @@
-import { cleanUpDeploy } from "@scythe/core/deploy/cleanup";
-import { caughtError } from "@scythe/core/deploy/state";
+import { cleanUpDeploy } from "@scythe/core/deploy";
+import { caughtError } from "@scythe/core/deploy";
 import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
 import { once } from "../shared/once.js";

@@ -1,9 +1,9 @@
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
-import { DynamoDeployJournal } from "@scythe/core/aws/dynamo/DynamoDeployJournal";
-import { LoadBalancerClaims } from "@scythe/core/deploy/claims/LoadBalancerClaims";
-import { ClassicElb } from "@scythe/core/aws/elb/ClassicElb";
-import type { DeployServices } from "@scythe/core/deploy/steps/session";
-import { DynamoLockStore } from "@scythe/core/lock/DynamoLockStore";
+import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
+import { LoadBalancerClaims } from "@scythe/core/aws/dynamo";
+import { ClassicElb } from "@scythe/core/aws/elb";
+import type { DeployServices } from "@scythe/core/deploy";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
 import { documentClient } from "../shared/clients.js";
 import { tableNamesFromEnv } from "../shared/env.js";
 import { deployTargetFromEnv } from "./target.js";

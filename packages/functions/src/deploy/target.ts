@@ -1,6 +1,6 @@
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
-import { OpsWorksStacks } from "@scythe/core/aws/opsworks/OpsWorksStacks";
-import type { DeployServices } from "@scythe/core/deploy/steps/session";
+import { OpsWorksStacks } from "@scythe/core/aws/opsworks";
+import type { DeployServices } from "@scythe/core/deploy";
 
 /**
  * The deploy target alone, for the function that validates before anything else: it

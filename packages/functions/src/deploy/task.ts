@@ -1,7 +1,7 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { lockedTaskInput, rolloutTaskInput, type Rollout } from "@scythe/core/deploy/state";
-import { DeploySession, type DeployServices } from "@scythe/core/deploy/steps/session";
-import { deployDoneMetric, deployPlannedMetric } from "@scythe/core/operations/metrics";
+import { lockedTaskInput, rolloutTaskInput, type Rollout } from "@scythe/core/deploy";
+import { DeploySession, type DeployServices } from "@scythe/core/deploy";
+import { deployDoneMetric, deployPlannedMetric } from "@scythe/core/operations";
 import { lambda } from "../shared/lambda.js";
 import { metrics } from "../shared/observability.js";
 

@@ -1,6 +1,6 @@
-import { checkAgainstFleet } from "@scythe/core/deploy/fleetCheck";
-import { deployConfig } from "@scythe/core/deploy/input";
-import type { DeployServices } from "@scythe/core/deploy/steps/session";
+import { checkAgainstFleet } from "@scythe/core/deploy";
+import { deployConfig } from "@scythe/core/deploy";
+import type { DeployServices } from "@scythe/core/deploy";
 import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
 import { once } from "../shared/once.js";

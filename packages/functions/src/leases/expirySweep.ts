@@ -1,6 +1,6 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { Leases } from "@scythe/core/leases/composeLeases";
-import { expiryBacklogMetric, expiryLagMetric, itemErrorMetrics, deletionMetrics, scheduledJobMetrics } from "@scythe/core/operations/metrics";
+import type { Leases } from "@scythe/core/aws/dynamo";
+import { expiryBacklogMetric, expiryLagMetric, itemErrorMetrics, deletionMetrics, scheduledJobMetrics } from "@scythe/core/operations";
 import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
 import { metrics } from "../shared/observability.js";

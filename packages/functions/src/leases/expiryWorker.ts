@@ -1,8 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { SqsSchema } from "@aws-lambda-powertools/parser/schemas/sqs";
 import type { SqsRecord } from "@aws-lambda-powertools/parser/types";
-import { dueWork } from "@scythe/core/leases/ExpirySweep";
-import type { Leases } from "@scythe/core/leases/composeLeases";
+import { dueWork } from "@scythe/core/leases";
+import type { Leases } from "@scythe/core/aws/dynamo";
 import { lambda } from "../shared/lambda.js";
 import { leasesFromEnv } from "../shared/leases.js";
 import { once } from "../shared/once.js";

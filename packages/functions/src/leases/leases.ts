@@ -1,5 +1,5 @@
-import type { Leases } from "@scythe/core/leases/composeLeases";
-import { acquireLeaseInput, extendLeaseInput, releaseLeaseInput } from "@scythe/core/leases/inputs";
+import type { Leases } from "@scythe/core/aws/dynamo";
+import { acquireLeaseInput, extendLeaseInput, releaseLeaseInput } from "@scythe/core/leases";
 import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
 import { leasesFromEnv } from "../shared/leases.js";

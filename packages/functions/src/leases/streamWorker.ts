@@ -1,8 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { DynamoDBStreamSchema } from "@aws-lambda-powertools/parser/schemas/dynamodb";
 import type { DynamoDBStreamRecord } from "@aws-lambda-powertools/parser/types";
-import type { Leases } from "@scythe/core/leases/composeLeases";
-import { commandSkPrefix, refFromPk, type ObjectRef } from "@scythe/core/registry/keys";
+import type { Leases } from "@scythe/core/aws/dynamo";
+import { commandSkPrefix, refFromPk, type ObjectRef } from "@scythe/core/registry";
 import { lambda } from "../shared/lambda.js";
 import { logger } from "../shared/observability.js";
 import { leasesFromEnv } from "../shared/leases.js";

@@ -1,8 +1,8 @@
-import { LockService } from "@scythe/core/lock/LockService";
-import { DynamoLockStore } from "@scythe/core/lock/DynamoLockStore";
-import { ReaperReportLog } from "@scythe/core/reaper/ReportLog";
-import { HerokuPlatform } from "@scythe/core/aws/heroku/HerokuPlatform";
-import { Namespace } from "@scythe/core/reaper/namespace";
+import { LockService } from "@scythe/core/lock";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { ReaperReportLog } from "@scythe/core/aws/dynamo";
+import { HerokuPlatform } from "@scythe/core/aws/heroku";
+import { Namespace } from "@scythe/core/reaper";
 import { documentClient } from "../shared/clients.js";
 import { readConfig } from "../shared/config.js";
 import { tokenSource } from "../shared/herokuTokenSource.js";

@@ -1,4 +1,4 @@
-import { reapInput } from "@scythe/core/reaper/inputs";
+import { reapInput } from "@scythe/core/reaper";
 
 /**
  * What the reaper Lambda accepts, parsed once here: the cron sends `{}`, an operator may send

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { documentClient as coreDocumentClient } from "@scythe/core/aws/dynamo/client";
+import { documentClient as coreDocumentClient } from "@scythe/core/aws/dynamo";
 
 /**
  * The DynamoDB document client the functions build (once per cold start, by their

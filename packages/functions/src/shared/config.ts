@@ -1,4 +1,4 @@
-import { herokuApiUrl } from "@scythe/core/aws/heroku/requests";
+import { herokuApiUrl } from "@scythe/core/aws/heroku";
 import { parseInput } from "@scythe/core/validation";
 import * as z from "zod";
 import { tableNameFromEnv } from "./env.js";

@@ -1,5 +1,5 @@
 import { ValidationError } from "@scythe/core/errors";
-import { tables, type TableNames } from "@scythe/core/schema/tables";
+import { tables, type TableNames } from "@scythe/core/schema";
 
 /**
  * A table's name as the stack passes it to a function (`SST_Table_tableName_<id>`, the

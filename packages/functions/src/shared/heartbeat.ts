@@ -1,6 +1,6 @@
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import type { MiddlewareObj } from "@middy/core";
-import { jobMetric } from "@scythe/core/operations/metrics";
+import { jobMetric } from "@scythe/core/operations";
 
 /**
  * Middy middleware for scheduled jobs: `<job>.heartbeat` once per run, before anything can

@@ -1,8 +1,8 @@
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { SqsExpiryQueue } from "@scythe/core/leases/SqsExpiryQueue";
-import { shippedBlueprints } from "@scythe/core/leases/blueprints/shippedBlueprints";
-import { composeLeases, type Leases } from "@scythe/core/leases/composeLeases";
+import { SqsExpiryQueue } from "@scythe/core/aws/sqs";
+import { shippedBlueprints } from "@scythe/core/leases";
+import { composeLeases, type Leases } from "@scythe/core/aws/dynamo";
 import { documentClient } from "./clients.js";
 import { readConfig } from "./config.js";
 import { tableNamesFromEnv } from "./env.js";

@@ -1,6 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { metricNamespace, metricService } from "@scythe/core/operations/metrics";
+import { metricNamespace, metricService } from "@scythe/core/operations";
 
 /**
  * One structured JSON logger and one EMF metrics sink per Lambda cold start. Every metric

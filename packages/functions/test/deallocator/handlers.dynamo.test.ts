@@ -1,6 +1,7 @@
 import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { composeLeases, type Blueprint } from "@scythe/core";
+import { composeLeases } from "@scythe/core/aws/dynamo";
+import { type Blueprint } from "@scythe/core/leases";
 import { deallocatorFrom } from "../../src/deallocator/deps.js";
 import { makeHandler as makeReconcile } from "../../src/deallocator/reconcile.js";
 import { makeHandler as makeStream } from "../../src/deallocator/stream.js";

@@ -1,6 +1,10 @@
 import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { BadInputError, DynamoDeployJournal, DynamoLockStore, LockService, ValidationError, type DeployServices, type DeployTarget } from "@scythe/core";
+import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
+import { type DeployServices, type DeployTarget } from "@scythe/core/deploy";
+import { BadInputError, ValidationError } from "@scythe/core/errors";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
 import { freshTables } from "../../../../test/support/dynamo.js";
 import { errorFromCause } from "../../src/deploy/cause.js";
 import { makeHandler as cleanup } from "../../src/deploy/cleanup.js";

@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { ExpirySweep, composeLeases, type Blueprint, type Clock, type Leases, type TableNames } from "@scythe/core";
+import { type Clock } from "@scythe/core/clock";
+import { composeLeases, type Leases } from "@scythe/core/aws/dynamo";
+import { ExpirySweep, type Blueprint } from "@scythe/core/leases";
+import { type TableNames } from "@scythe/core/schema";
 import { makeHandler as makeSweepHandler } from "../../src/leases/expirySweep.js";
 import { makeHandler as makeWorkerHandler } from "../../src/leases/expiryWorker.js";
 import { freshTables } from "../../../../test/support/dynamo.js";

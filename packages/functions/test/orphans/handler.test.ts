@@ -1,6 +1,7 @@
 import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { ValidationError, type Inventory } from "@scythe/core";
+import { ValidationError } from "@scythe/core/errors";
+import { type Inventory } from "@scythe/core/orphans";
 import { makeHandler } from "../../src/orphans/handler.js";
 
 const context = { functionName: "orphans", awsRequestId: "r", getRemainingTimeInMillis: () => 60_000 } as unknown as Context;

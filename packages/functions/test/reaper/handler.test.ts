@@ -1,6 +1,11 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { DynamoLockStore, HerokuPlatform, LockService, Namespace, ValidationError, type ReapReport, type TableNames } from "@scythe/core";
+import { HerokuPlatform } from "@scythe/core/aws/heroku";
+import { ValidationError } from "@scythe/core/errors";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
+import { Namespace, type ReapReport } from "@scythe/core/reaper";
+import { type TableNames } from "@scythe/core/schema";
 import { startFleetSimulator, type FleetSimulator } from "../../../local/src/sim/index.js";
 import { freshTables } from "../../../../test/support/dynamo.js";
 import { metrics } from "../../src/shared/observability.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "@scythe/core";
+import { ValidationError } from "@scythe/core/errors";
 import { readConfig } from "../../src/shared/config.js";
 import { leasesFromEnv } from "../../src/shared/leases.js";
 

@@ -1,6 +1,6 @@
 import { GetParametersCommand, SSMClient, type GetParametersCommandOutput } from "@aws-sdk/client-ssm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ValidationError } from "@scythe/core";
+import { ValidationError } from "@scythe/core/errors";
 import { tokenSource } from "../../src/shared/herokuTokenSource.js";
 import { SecretUnavailableError } from "../../src/shared/herokuToken.js";
 

@@ -1,5 +1,5 @@
 import ms from "ms";
-import { ValidationError } from "@scythe/core";
+import { ValidationError } from "@scythe/core/errors";
 
 const example = "write 7m, 30s or 1h";
 const maxMs = 365 * 24 * 60 * 60 * 1000;

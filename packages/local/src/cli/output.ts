@@ -1,5 +1,5 @@
 import pc from "picocolors";
-import { BadInputError, ScytheError } from "@scythe/core";
+import { BadInputError, ScytheError } from "@scythe/core/errors";
 import { cliRun } from "./context.js";
 import { exitCodes, type ExitCode } from "./exitCodes.js";
 import { LiveStatus, wantsLiveLine, type StatusStream } from "../progress/LiveStatus.js";

@@ -1,6 +1,6 @@
-import { documentClient } from "@scythe/core/aws/dynamo/client";
+import { documentClient } from "@scythe/core/aws/dynamo";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { TableNames } from "@scythe/core";
+import type { TableNames } from "@scythe/core/schema";
 import { tableNamesFromEnv } from "@scythe/functions/shared/env";
 import { localDocumentClient } from "../world/clients.js";
 import { cliEnv } from "./context.js";

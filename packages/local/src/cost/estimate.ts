@@ -1,4 +1,4 @@
-import { hoursPerMonth } from "@scythe/core";
+import { hoursPerMonth } from "@scythe/core/operations";
 import type { PriceTable } from "./prices.js";
 import type { MonthlyUsage } from "./usage.js";
 

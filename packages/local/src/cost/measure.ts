@@ -1,21 +1,18 @@
-import { documentClient } from "@scythe/core/aws/dynamo/client";
+import { documentClient } from "@scythe/core/aws/dynamo";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBStreamEvent } from "aws-lambda";
-import {
-  composeLeases,
-  Deallocator,
-  DynamoLockStore,
-  DynamoOwnerRecords,
-  HerokuPlatform,
-  LockService,
-  PlatformAppInventory,
-  scytheName,
-  sweepInventories,
-  type Blueprint,
-  type Clock,
-  type TableNames } from "@scythe/core";
+import { HerokuPlatform } from "@scythe/core/aws/heroku";
+import { type Clock } from "@scythe/core/clock";
+import { Deallocator } from "@scythe/core/deallocator";
+import { composeLeases } from "@scythe/core/aws/dynamo";
+import { type Blueprint } from "@scythe/core/leases";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
+import { DynamoOwnerRecords } from "@scythe/core/aws/dynamo";
+import { PlatformAppInventory, scytheName, sweepInventories } from "@scythe/core/orphans";
+import { type TableNames } from "@scythe/core/schema";
 import { localDeployServices, startLocalDeploy } from "../stepfunctions/index.js";
 import { localClientConfig, localDynamoClient } from "../world/clients.js";
 import { meterClient } from "../world/meter.js";

@@ -1,4 +1,4 @@
-import { alarmPlan, defaultSchedules, stageDeadLetters, hoursPerMonth, runsPerMonth, type ScheduledJob } from "@scythe/core";
+import { alarmPlan, defaultSchedules, stageDeadLetters, hoursPerMonth, runsPerMonth, type ScheduledJob } from "@scythe/core/operations";
 import type { FleetMeasurement } from "./measure.js";
 import type { MonthlyUsage, WorkloadLine } from "./usage.js";
 

@@ -1,5 +1,8 @@
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
-import { composeLeases, Deallocator, shippedBlueprints, scytheName } from "@scythe/core";
+import { Deallocator } from "@scythe/core/deallocator";
+import { composeLeases } from "@scythe/core/aws/dynamo";
+import { shippedBlueprints } from "@scythe/core/leases";
+import { scytheName } from "@scythe/core/orphans";
 import { describeDeallocation } from "../report/sweepReports.js";
 import { localClientConfig } from "../world/clients.js";
 import type { DemoStep } from "./DemoStep.js";

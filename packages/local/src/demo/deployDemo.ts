@@ -1,4 +1,4 @@
-import type { DeployReport } from "@scythe/core";
+import type { DeployReport } from "@scythe/core/deploy";
 import { auditRollout, followProgress, localDeployServices, membership, startLocalDeploy } from "../stepfunctions/index.js";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";

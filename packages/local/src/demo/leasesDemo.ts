@@ -1,5 +1,6 @@
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
-import { composeLeases, shippedBlueprints } from "@scythe/core";
+import { composeLeases } from "@scythe/core/aws/dynamo";
+import { shippedBlueprints } from "@scythe/core/leases";
 import { localCredentials, localRegion } from "../world/clients.js";
 import type { DemoStep } from "./DemoStep.js";
 

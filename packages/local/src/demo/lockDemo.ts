@@ -1,4 +1,6 @@
-import { DynamoLockStore, LockService, StaleTokenError, fenceOf, sendFenced } from "@scythe/core";
+import { sendFenced } from "@scythe/core/aws/dynamo";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService, StaleTokenError, fenceOf } from "@scythe/core/lock";
 import type { DemoStep } from "./DemoStep.js";
 
 /** Two workers contend for a lock; the holder dies; the other takes over with a higher token. */

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
-import { DynamoOwnerRecords, DynamoRegistry, OrphanSweep, scytheName, sweepInventories } from "@scythe/core";
+import { DynamoRegistry } from "@scythe/core/aws/dynamo";
+import { DynamoOwnerRecords } from "@scythe/core/aws/dynamo";
+import { OrphanSweep, scytheName, sweepInventories } from "@scythe/core/orphans";
 import { describeSweep } from "../report/sweepReports.js";
 import { localClientConfig } from "../world/clients.js";
 import type { DemoStep } from "./DemoStep.js";

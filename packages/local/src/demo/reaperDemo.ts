@@ -1,4 +1,7 @@
-import { DynamoLockStore, HerokuPlatform, LockService, Reaper, describeReport, parseReapInput, reapWithLock } from "@scythe/core";
+import { HerokuPlatform } from "@scythe/core/aws/heroku";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
+import { Reaper, describeReport, parseReapInput, reapWithLock } from "@scythe/core/reaper";
 import type { DemoStep } from "./DemoStep.js";
 
 const minute = 60_000;

@@ -1,4 +1,4 @@
-import type { InstanceProgress } from "@scythe/core";
+import type { InstanceProgress } from "@scythe/core/deploy";
 import { formatSeconds } from "./LiveStatus.js";
 
 const finished = new Set<InstanceProgress["phase"]>(["done", "skipped", "failed", "reattached"]);

@@ -1,4 +1,4 @@
-import type { ReaperEvent } from "@scythe/core";
+import type { ReaperEvent } from "@scythe/core/reaper";
 import { formatSeconds } from "./LiveStatus.js";
 
 /**

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { ValidationError, type DeployJournal } from "@scythe/core";
+import { type DeployJournal } from "@scythe/core/deploy";
+import { ValidationError } from "@scythe/core/errors";
 import type { Output } from "../cli/output.js";
 import type { SimControl } from "../sim/index.js";
 import { loadTimeline, writeTimelineReport } from "./loadTimeline.js";

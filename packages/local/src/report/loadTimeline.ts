@@ -1,7 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { UnknownIdError, type DeployJournal } from "@scythe/core";
+import { type DeployJournal } from "@scythe/core/deploy";
+import { UnknownIdError } from "@scythe/core/errors";
 import type { SimControl } from "../sim/index.js";
 import { renderTimelinePage } from "./renderTimeline.js";
 import { buildTimeline, type Timeline } from "./timeline.js";

@@ -1,4 +1,5 @@
-import type { DeallocationReport, OrphanSweepReport } from "@scythe/core";
+import type { DeallocationReport } from "@scythe/core/deallocator";
+import type { OrphanSweepReport } from "@scythe/core/orphans";
 
 /* The sweeps' reports as text, shared by the CLI's commands and the demo. */
 

@@ -1,4 +1,4 @@
-import type { DeploySummary, InstanceProgress } from "@scythe/core";
+import type { DeploySummary, InstanceProgress } from "@scythe/core/deploy";
 import type { SimEvent } from "../sim/index.js";
 
 /** What an instance is doing during one stretch of the rollout, as the timeline's lanes show it. */

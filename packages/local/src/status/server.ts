@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { TableNames } from "@scythe/core";
+import type { TableNames } from "@scythe/core/schema";
 import { closeServer, listen } from "../sim/server.js";
 import { SimControl, type SimEvent } from "../sim/index.js";
 import { renderStatusMain, renderStatusPage } from "./renderStatus.js";

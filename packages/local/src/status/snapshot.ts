@@ -1,5 +1,9 @@
 import { ScanCommand, type DynamoDBDocumentClient, type ScanCommandInput } from "@aws-sdk/lib-dynamodb";
-import { DynamoDeployJournal, DynamoRegistry, type DeploySummary, type LeaseRecord, type RecordedReapReport, type ResourceRecord, type TableNames } from "@scythe/core";
+import { DynamoDeployJournal, DynamoRegistry } from "@scythe/core/aws/dynamo";
+import { type DeploySummary } from "@scythe/core/deploy";
+import { type RecordedReapReport } from "@scythe/core/aws/dynamo";
+import { type LeaseRecord, type ResourceRecord } from "@scythe/core/registry";
+import { type TableNames } from "@scythe/core/schema";
 import { buildTimeline, type Timeline } from "../report/timeline.js";
 import type { SimEvent } from "../sim/index.js";
 

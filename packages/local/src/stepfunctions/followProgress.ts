@@ -1,4 +1,4 @@
-import type { DeployJournal, InstanceProgress } from "@scythe/core";
+import type { DeployJournal, InstanceProgress } from "@scythe/core/deploy";
 
 /** One line per instance phase change, as a person following a rollout wants to read it. */
 export function describeProgress(r: InstanceProgress): string {

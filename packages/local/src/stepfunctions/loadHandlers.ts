@@ -1,4 +1,4 @@
-import type { DeployFunction, DeployServices } from "@scythe/core";
+import type { DeployFunction, DeployServices } from "@scythe/core/deploy";
 import type { LambdaHandler } from "./lambdaInvoke.js";
 
 /**

@@ -1,7 +1,13 @@
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ClassicElb, DynamoDeployJournal, DynamoLockStore, LoadBalancerClaims, OpsWorksStacks, type DeployServices, type TableNames } from "@scythe/core";
+import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
+import { ClassicElb } from "@scythe/core/aws/elb";
+import { OpsWorksStacks } from "@scythe/core/aws/opsworks";
+import { LoadBalancerClaims } from "@scythe/core/aws/dynamo";
+import { type DeployServices } from "@scythe/core/deploy";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { type TableNames } from "@scythe/core/schema";
 import { localCredentials, localRegion } from "../world/clients.js";
 
 /** The deploy services of the local world: the real SDK clients pointed at the fleet simulator. */

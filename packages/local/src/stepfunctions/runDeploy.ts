@@ -2,16 +2,7 @@ import { randomUUID } from "node:crypto";
 // aws-local-stepfunctions calls Promise.withResolvers (Node 22+); `engines` promises Node 20.
 import "core-js/actual/promise/with-resolvers.js";
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
-import {
-  deployStateMachineDefinition,
-  deploySubstitutions,
-  deployTasks,
-  deployWaits,
-  type DeployFunction,
-  type DeployServices,
-  type DeployTaskState,
-  type DeployWaitState,
-} from "@scythe/core";
+import { deployStateMachineDefinition, deploySubstitutions, deployTasks, deployWaits, type DeployFunction, type DeployServices, type DeployTaskState, type DeployWaitState } from "@scythe/core/deploy";
 import { asLambdaTask, type LambdaHandler } from "./lambdaInvoke.js";
 import { loadDeployHandlers } from "./loadHandlers.js";
 import { HistoryCounter, historyEventLimit, historyLimitCause, historyLimitError } from "./history.js";

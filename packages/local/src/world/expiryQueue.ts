@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { DueWork, ExpiryFanOut } from "@scythe/core";
+import type { DueWork, ExpiryFanOut } from "@scythe/core/leases";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { fakeContext } from "../stepfunctions/lambdaInvoke.js";
 

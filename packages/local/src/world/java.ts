@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { ScytheError } from "@scythe/core";
+import { ScytheError } from "@scythe/core/errors";
 
 export class JavaMissingError extends ScytheError {}
 

@@ -9,7 +9,7 @@ import {
   type _Record as StreamSdkRecord,
 } from "@aws-sdk/client-dynamodb-streams";
 import type { AttributeValue as LambdaAttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { ScytheError } from "@scythe/core";
+import { ScytheError } from "@scythe/core/errors";
 import { localCredentials, localRegion } from "./clients.js";
 
 export interface StreamPollerOptions {

@@ -6,7 +6,7 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
-import { tables, type IndexDefinition, type KeyAttribute, type TableDefinition, type TableNames } from "@scythe/core";
+import { tables, type IndexDefinition, type KeyAttribute, type TableDefinition, type TableNames } from "@scythe/core/schema";
 
 const keySchema = (pk: KeyAttribute, sk?: KeyAttribute) => [
   { AttributeName: pk.name, KeyType: "HASH" as const },

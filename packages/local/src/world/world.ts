@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { tableNamesWithPrefix, type TableNames } from "@scythe/core";
+import { tableNamesWithPrefix, type TableNames } from "@scythe/core/schema";
 import { startFleetSimulator, type FleetSimulator } from "../sim/index.js";
 import { localDocumentClient, localDynamoClient } from "./clients.js";
 import { startDynamoDbLocal } from "./dynamodbLocal.js";

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ScytheError, ValidationError } from "@scythe/core";
+import { ScytheError, ValidationError } from "@scythe/core/errors";
 import { z } from "zod";
 import type { WorldEndpoints } from "./world.js";
 

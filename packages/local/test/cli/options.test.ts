@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { conflictStrategies } from "@scythe/core";
+import { conflictStrategies } from "@scythe/core/reaper";
 import { scytheInProcess } from "../../../../test/support/inProcess.js";
 import { onConflictChoices } from "../../src/cli/commands/reap.js";
 

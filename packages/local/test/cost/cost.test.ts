@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { alarmPlan, hoursPerMonth } from "@scythe/core";
+import { alarmPlan, hoursPerMonth } from "@scythe/core/operations";
 import { freshTables } from "../../../../test/support/dynamo.js";
 import { runScythe } from "../../../../test/support/cli.js";
 import { parseSchedule } from "../../src/cli/actions/cost.js";

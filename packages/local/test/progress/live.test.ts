@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { InstanceProgress } from "@scythe/core";
+import type { InstanceProgress } from "@scythe/core/deploy";
 import { LiveStatus, countLine, wantsLiveLine } from "../../src/progress/LiveStatus.js";
 import { DeployProgress } from "../../src/progress/deployProgress.js";
 import { ReapProgress } from "../../src/progress/reapProgress.js";

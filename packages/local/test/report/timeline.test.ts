@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DeploySummary, InstanceProgress } from "@scythe/core";
+import type { DeploySummary, InstanceProgress } from "@scythe/core/deploy";
 import type { SimEvent } from "../../src/sim/index.js";
 import { renderTimelinePage } from "../../src/report/renderTimeline.js";
 import { buildTimeline, inServiceSeries, laneSegments } from "../../src/report/timeline.js";

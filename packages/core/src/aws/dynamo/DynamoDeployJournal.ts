@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { systemClock, type Clock } from "../../clock.js";
-import type { TransactItem } from "../../deploy/claims/LoadBalancerClaims.js";
+import type { TransactItem } from "./LoadBalancerClaims.js";
 import type { BatchPlan, DeployJournal } from "../../deploy/DeployJournal.js";
 import { deployKey } from "../../deploy/DeployJournal.js";
 import type { DetachDecision } from "../../deploy/detachPlan.js";

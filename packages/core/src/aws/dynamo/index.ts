@@ -15,3 +15,8 @@ export { DynamoDeployJournal, type DeployJournalOptions } from "./DynamoDeployJo
 export { DynamoRegistry, expireLeaseItems } from "./DynamoRegistry.js";
 export { RegistryRequests, registryItem, type KeyedUpdate } from "./registryRequests.js";
 export { toCommand, toLease, toResource, CorruptRecordError } from "./registryItems.js";
+export { LoadBalancerClaims, claimKey, type ClaimSheet, type LoadBalancerClaimsOptions, type OutClaim, type SheetWrite, type TransactItem } from "./LoadBalancerClaims.js";
+export { composeLeases, type Leases, type LeasesOptions } from "./composeLeases.js";
+export { DynamoLockStore, type DynamoLockStoreOptions } from "./DynamoLockStore.js";
+export { DynamoOwnerRecords } from "./DynamoOwnerRecords.js";
+export { ReaperReportLog, recordOf, reportLogKey, type RecordedReapReport, type ReportLogOptions } from "./ReportLog.js";

@@ -1,2 +1,2 @@
-export * from "./HerokuPlatform.js";
+export { HerokuPlatform, type HerokuPlatformOptions } from "./HerokuPlatform.js";
 export { herokuApiUrl, herokuRequests, type HerokuRequest } from "./requests.js";

@@ -1,5 +1,5 @@
 import { LockService } from "../../lock/LockService.js";
-import type { ClaimSheet, OutClaim, SheetWrite } from "../claims/LoadBalancerClaims.js";
+import type { ClaimSheet, OutClaim, SheetWrite } from "../../aws/dynamo/LoadBalancerClaims.js";
 import { detachPlan, type BatchMember, type DetachDecision, type LoadBalancerView } from "../detachPlan.js";
 import { ClaimContendedError } from "../errors.js";
 import type { DeploySession } from "./session.js";

@@ -2,7 +2,7 @@ import { systemClock, type Clock } from "../../clock.js";
 import { LockService, type Lease } from "../../lock/LockService.js";
 import type { LockStore } from "../../lock/LockStore.js";
 import type { Fence } from "../../lock/fence.js";
-import type { LoadBalancerClaims } from "../claims/LoadBalancerClaims.js";
+import type { LoadBalancerClaims } from "../../aws/dynamo/LoadBalancerClaims.js";
 import type { DeployJournal } from "../DeployJournal.js";
 import { DeployStoppedError } from "../errors.js";
 import type { DeployConfig } from "../input.js";

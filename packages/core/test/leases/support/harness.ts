@@ -1,22 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import {
-  Blueprints,
-  CommandQueue,
-  DynamoLockStore,
-  DynamoRegistry,
-  ExpirySweep,
-  LeaseService,
-  LockService,
-  UpdateWorker,
-  type Blueprint,
-  type Clock,
-  type DestroyResult,
-  type ExpiryTarget,
-  type ResourceRecord,
-  type TableNames,
-  type UpdateWorkerSettings,
-} from "../../../src/index.js";
+import { DynamoRegistry } from "../../../src/aws/dynamo/index.js";
+import { type Clock } from "../../../src/clock.js";
+import { Blueprints, ExpirySweep, LeaseService, UpdateWorker, type Blueprint, type ExpiryTarget, type UpdateWorkerSettings } from "../../../src/leases/index.js";
+import { DynamoLockStore } from "../../../src/aws/dynamo/index.js";
+import { LockService } from "../../../src/lock/index.js";
+import { CommandQueue, type DestroyResult, type ResourceRecord } from "../../../src/registry/index.js";
+import { type TableNames } from "../../../src/schema/index.js";
 import { freshTables } from "../../../../../test/support/dynamo.js";
 import { localDocumentClient } from "../../../../local/src/world/clients.js";
 

@@ -1,4 +1,5 @@
-import { ratePeriodSeconds, ValidationError, type ScheduledJob } from "@scythe/core";
+import { ValidationError } from "@scythe/core/errors";
+import { ratePeriodSeconds, type ScheduledJob } from "@scythe/core/operations";
 import {
   estimateMonthlyCost,
   measureFleet,

@@ -1,4 +1,4 @@
-import { Deallocator } from "@scythe/core";
+import { Deallocator } from "@scythe/core/deallocator";
 import { describeDeallocation } from "../../report/sweepReports.js";
 import { exitCodes } from "../exitCodes.js";
 import type { ActionResult } from "../run.js";

@@ -1,5 +1,8 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { BadInputError, DynamoDeployJournal, ScytheError, ValidationError, checkAgainstFleet, deployInput, parseInput, previewRollout, type DeployInput, type DeployReport, type InstanceProgress } from "@scythe/core";
+import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
+import { checkAgainstFleet, deployInput, previewRollout, type DeployInput, type DeployReport, type InstanceProgress } from "@scythe/core/deploy";
+import { BadInputError, ScytheError, ValidationError } from "@scythe/core/errors";
+import { parseInput } from "@scythe/core/validation";
 import { followProgress, localDeployServices, startLocalDeploy, type LocalExecutionResult } from "../../stepfunctions/index.js";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import type { Output } from "../output.js";

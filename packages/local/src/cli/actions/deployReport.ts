@@ -1,4 +1,5 @@
-import { DynamoDeployJournal, ValidationError } from "@scythe/core";
+import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
+import { ValidationError } from "@scythe/core/errors";
 import { checkReportPath, writeReport } from "../../report/deployReport.js";
 import { SimControl } from "../../sim/index.js";
 import { localAccount } from "../../stepfunctions/index.js";

@@ -1,4 +1,4 @@
-import { ValidationError } from "@scythe/core";
+import { ValidationError } from "@scythe/core/errors";
 import { startStatusServer } from "../../status/server.js";
 import { startLocalWorld } from "../../world/world.js";
 import { removeWorldFile, writeWorldFile } from "../../world/worldFile.js";

@@ -1,7 +1,8 @@
 import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from "@aws-sdk/client-dynamodb-streams";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
-import { parseDeadLetter, ValidationError, type DeadLetter } from "@scythe/core";
+import { ValidationError } from "@scythe/core/errors";
+import { parseDeadLetter, type DeadLetter } from "@scythe/core/operations";
 import { toLambdaRecord } from "../../world/registryStream.js";
 import { cliRun } from "../context.js";
 import { parseCount } from "../durations.js";

@@ -1,6 +1,8 @@
 import { userInfo } from "node:os";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
-import { composeLeases, shippedBlueprints, type CommandResult, type Leases, type LeaseRecord } from "@scythe/core";
+import { composeLeases, type Leases } from "@scythe/core/aws/dynamo";
+import { shippedBlueprints, type CommandResult } from "@scythe/core/leases";
+import { type LeaseRecord } from "@scythe/core/registry";
 import { localCredentials, localRegion } from "../../world/clients.js";
 import { parseDuration } from "../durations.js";
 import { cliEnv } from "../context.js";

@@ -1,4 +1,6 @@
-import { DynamoLockStore, LockService, actor, parseInput } from "@scythe/core";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService, actor } from "@scythe/core/lock";
+import { parseInput } from "@scythe/core/validation";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import type { Output } from "../output.js";
 import { resolveTarget } from "../target.js";

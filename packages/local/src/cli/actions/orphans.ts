@@ -1,6 +1,10 @@
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
-import { DynamoLockStore, DynamoOwnerRecords, HerokuPlatform, herokuApiUrl, LockService, OrphanSweep, sweepInventories } from "@scythe/core";
+import { HerokuPlatform, herokuApiUrl } from "@scythe/core/aws/heroku";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
+import { DynamoOwnerRecords } from "@scythe/core/aws/dynamo";
+import { OrphanSweep, sweepInventories } from "@scythe/core/orphans";
 import { describeSweep } from "../../report/sweepReports.js";
 import { localClientConfig } from "../../world/clients.js";
 import { exitCodes } from "../exitCodes.js";

@@ -1,18 +1,9 @@
-import {
-  DynamoLockStore,
-  HerokuPlatform,
-  herokuApiUrl,
-  LockService,
-  Reaper,
-  ReaperReportLog,
-  ValidationError,
-  conflictStrategies,
-  describeReport,
-  parseReapInput,
-  reapWithLock,
-  type ConflictStrategy,
-  type ReaperEvent,
-} from "@scythe/core";
+import { HerokuPlatform, herokuApiUrl } from "@scythe/core/aws/heroku";
+import { ValidationError } from "@scythe/core/errors";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { LockService } from "@scythe/core/lock";
+import { ReaperReportLog } from "@scythe/core/aws/dynamo";
+import { Reaper, conflictStrategies, describeReport, parseReapInput, reapWithLock, type ConflictStrategy, type ReaperEvent } from "@scythe/core/reaper";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import type { Output } from "../output.js";
 import { cliEnv } from "../context.js";

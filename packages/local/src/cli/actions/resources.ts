@@ -1,4 +1,5 @@
-import { ValidationError, type ResourceRecord } from "@scythe/core";
+import { ValidationError } from "@scythe/core/errors";
+import { type ResourceRecord } from "@scythe/core/registry";
 import { parseDuration } from "../durations.js";
 import { leasesOnTarget } from "./leases.js";
 import type { Output } from "../output.js";

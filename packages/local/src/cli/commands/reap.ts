@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import type { ConflictStrategy } from "@scythe/core";
+import type { ConflictStrategy } from "@scythe/core/reaper";
 import { action } from "../run.js";
 
 /**

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { ReturnConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import { GetCommand, type UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { write } from "../aws/dynamo/gateway.js";
-import { systemClock, type Clock } from "../clock.js";
-import { StorageUnavailableError } from "../errors.js";
-import type { AcquireOutcome, LockRecord, LockStore, Ticket } from "./LockStore.js";
+import { write } from "./gateway.js";
+import { systemClock, type Clock } from "../../clock.js";
+import { StorageUnavailableError } from "../../errors.js";
+import type { AcquireOutcome, LockRecord, LockStore, Ticket } from "../../lock/LockStore.js";
 
 export interface DynamoLockStoreOptions {
   readonly tableName: string;

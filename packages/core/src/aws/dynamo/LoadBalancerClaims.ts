@@ -1,7 +1,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { dynamoCall } from "../../aws/dynamo/errors.js";
-import { Update, attr, conditionOnly, cond, notExists } from "../../aws/dynamo/expression.js";
-import { transact, write, type TransactItem } from "../../aws/dynamo/gateway.js";
+import { dynamoCall } from "./errors.js";
+import { Update, attr, conditionOnly, cond, notExists } from "./expression.js";
+import { transact, write, type TransactItem } from "./gateway.js";
 
 /** One instance a deploy has taken (or is about to take) out of a load balancer. */
 export interface OutClaim {

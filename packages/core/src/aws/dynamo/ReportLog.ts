@@ -1,10 +1,10 @@
 import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { systemClock, type Clock } from "../clock.js";
-import { StorageUnavailableError } from "../errors.js";
-import { absent, attr, cond } from "../aws/dynamo/expression.js";
-import { sendFenced } from "../aws/dynamo/fencedWrite.js";
-import type { Fence } from "../lock/fence.js";
-import type { ReapReport } from "./report.js";
+import { systemClock, type Clock } from "../../clock.js";
+import { StorageUnavailableError } from "../../errors.js";
+import { absent, attr, cond } from "./expression.js";
+import { sendFenced } from "./fencedWrite.js";
+import type { Fence } from "../../lock/fence.js";
+import type { ReapReport } from "../../reaper/report.js";
 
 /** What is kept of one pass: the counts, and a few names, so the item stays small. */
 export interface RecordedReapReport {

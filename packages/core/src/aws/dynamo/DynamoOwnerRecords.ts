@@ -1,8 +1,8 @@
 import { BatchGetCommand, BatchWriteCommand, PutCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { translateDynamoError } from "../../aws/dynamo/errors.js";
+import { translateDynamoError } from "./errors.js";
 import { recordSk, refFromPk } from "../../registry/keys.js";
 import { ownerIndexCompleteKey, ownerMarkerKey, ownerPrefixOfId } from "../../schema/owners.js";
-import type { OwnerRecords } from "../OwnerRecords.js";
+import type { OwnerRecords } from "../../orphans/OwnerRecords.js";
 
 type Key = { pk: string; sk: string };
 

@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from "@aws-sdk/client-sqs";
-import type { ExpiryFanOut } from "./ExpiryFanOut.js";
-import type { DueWork } from "./ExpirySweep.js";
-import { mapLimit } from "./mapLimit.js";
+import type { ExpiryFanOut } from "../../leases/ExpiryFanOut.js";
+import type { DueWork } from "../../leases/ExpirySweep.js";
+import { mapLimit } from "../../leases/mapLimit.js";
 
 export interface SqsExpiryQueueOptions {
   readonly queueUrl: string;

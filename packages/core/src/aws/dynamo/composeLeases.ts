@@ -1,16 +1,16 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { systemClock, type Clock } from "../clock.js";
-import { DynamoLockStore } from "../lock/DynamoLockStore.js";
-import { LockService } from "../lock/LockService.js";
-import type { TableNames } from "../schema/tables.js";
-import { Blueprints, type Blueprint } from "./Blueprint.js";
-import { CommandQueue } from "../registry/CommandQueue.js";
-import { DynamoRegistry } from "../aws/dynamo/DynamoRegistry.js";
-import type { ExpiryFanOut } from "./ExpiryFanOut.js";
-import { ExpirySweep } from "./ExpirySweep.js";
-import { LeaseService } from "./LeaseService.js";
-import { UpdateWorker } from "./UpdateWorker.js";
-import type { UpdateWorkerSettings } from "./WorkContext.js";
+import { systemClock, type Clock } from "../../clock.js";
+import { DynamoLockStore } from "./DynamoLockStore.js";
+import { LockService } from "../../lock/LockService.js";
+import type { TableNames } from "../../schema/tables.js";
+import { Blueprints, type Blueprint } from "../../leases/Blueprint.js";
+import { CommandQueue } from "../../registry/CommandQueue.js";
+import { DynamoRegistry } from "./DynamoRegistry.js";
+import type { ExpiryFanOut } from "../../leases/ExpiryFanOut.js";
+import { ExpirySweep } from "../../leases/ExpirySweep.js";
+import { LeaseService } from "../../leases/LeaseService.js";
+import { UpdateWorker } from "../../leases/UpdateWorker.js";
+import type { UpdateWorkerSettings } from "../../leases/WorkContext.js";
 
 export interface LeasesOptions {
   readonly doc: DynamoDBDocumentClient;

@@ -1,0 +1,1 @@
+export { SqsExpiryQueue, type SqsExpiryQueueOptions } from "./SqsExpiryQueue.js";

@@ -132,7 +132,8 @@ describe("scythe dev: the status page in headless Chromium", () => {
     const deploy = scythe(["deploy", "--stack", fleet.stackId, "--layer", fleet.layerId, "--app", fleet.appId, "--poll", "400ms", "--json"]);
     const running = page.locator('#deploys section.rollout[data-status="running"]');
     await appears(running);
-    expect(await running.locator("[data-lane]").count()).toBe(3);
+    // The rollout's section appears with its first lane; the page adds each instance's lane as it is planned.
+    await expect.poll(() => running.locator("[data-lane]").count(), { timeout: 15_000 }).toBe(3);
 
     const result = await deploy;
     expect(result.code).toBe(0);

@@ -1,5 +1,5 @@
 export { ClaimContendedError, DeployEndedError, DeployLockError, DeployStoppedError, DeploymentFailedError, DeploymentPendingError, DeploymentTimeoutError, LoadBalancerTimeoutError, deployIntentMs, retryableDeployErrors } from "./errors.js";
-export { type DeployTarget, type Deployment, type DeploymentRequest, type DeploymentStatus, type HealthState, type InstanceHealth, type LoadBalancerMembers, type LoadBalancers, type LocatedIds, type TargetInstance } from "./ports.js";
+export { type DeployTarget, type Deployment, type DeploymentFailure, type DeploymentRequest, type DeploymentStatus, type HealthState, type InstanceHealth, type LoadBalancerMembers, type LoadBalancers, type LocatedIds, type TargetInstance } from "./ports.js";
 export { detachPlan, keptInReasons, type BatchMember, type DetachDecision, type KeptIn, type LoadBalancerView } from "./detachPlan.js";
 export { deployConfig, deployConfigSchema, deployInput, deployLockName, type DeployConfig, type DeployInput, type DeployRequest } from "./input.js";
 export { caughtError, deployLockSchema, lockedTaskInput, rolloutSchema, rolloutTaskInput, type BatchProgress, type DeployLock, type Rollout, type SkippedInstance } from "./state.js";

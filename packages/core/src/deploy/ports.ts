@@ -24,11 +24,20 @@ export interface DeploymentRequest {
   readonly comment: string;
 }
 
+/** An instance on which a deployment failed, and how (SSM: the invocation's status). */
+export interface DeploymentFailure {
+  readonly instanceId: string;
+  readonly status: string;
+  readonly detail?: string;
+}
+
 export interface Deployment {
   readonly deploymentId: string;
   readonly status: DeploymentStatus;
   readonly instanceIds: readonly string[];
   readonly comment?: string;
+  /** When failed and the target can tell: the instances it failed on (OpsWorks cannot say). */
+  readonly failures?: readonly DeploymentFailure[];
 }
 
 /** Where a deploy's ids lead: absent fields are ids that do not exist. */

@@ -1,0 +1,2 @@
+export { Ec2Instances, type EC2Client, type Ec2Instance } from "./Ec2Instances.js";
+export { asgTagKey, ec2Requests, selectionFilters, type InstanceSelection } from "./requests.js";

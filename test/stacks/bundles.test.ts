@@ -103,6 +103,17 @@ describe("Built Lambda bundles", () => {
     expect([...new Set(modules.filter((m) => /node_modules\/@aws-sdk\/(client|lib|util)-dynamodb$/.test(m ?? "")))]).toEqual([]);
   });
 
+  it("carries one copy of the SDK's core per bundle, apart from the copy the OpsWorks client pins", async () => {
+    // The OpsWorks client's last release (3.876) pins its own @aws-sdk/core; every other client
+    // (the SSM one Powertools uses for the Heroku token included) must share the hoisted one.
+    // With client-ssm 3.699 the leases workers carried four copies (about 1.4 MB of SDK twice over).
+    for (const file of built) {
+      const modules = new Set([...(await readFile(file, "utf8")).matchAll(/^\/\/ (\S*node_modules\/@aws-sdk\/core)\//gm)].map((m) => m[1]));
+      const unpinned = [...modules].filter((m) => !m?.includes("node_modules/@aws-sdk/client-opsworks/"));
+      expect(unpinned.length, `${relative(root, file)}: ${unpinned.join(", ")}`).toBeLessThanOrEqual(1);
+    }
+  });
+
   it("runs the bundled orphan sweep against the local world, with only the registry and the lock table it is given", async () => {
     const { endpoint, names } = await freshTables();
     Object.assign(process.env, {

@@ -108,8 +108,15 @@ describe("scythe dev: the status page in headless Chromium", () => {
       }, { timeout: 15_000 })
       .toBeGreaterThanOrEqual(order.indexOf(status));
     expect(chip).toBe(`${shown} 1`);
-    const resource = page.locator("#resources tr", { hasText: "host-status-1" });
-    expect((await resource.locator("td").allTextContents()).slice(0, 5)).toEqual(["host-status-1", "host", "opsworks-instance", "active", "1"]);
+    // The same page snapshot may predate the lease's attachment: wait for the row to settle, read in one go.
+    await expect
+      .poll(() =>
+        page.locator("#resources").evaluate((section) => {
+          const row = [...section.querySelectorAll("tbody tr")].find((r) => r.textContent?.includes("host-status-1"));
+          return [...(row?.querySelectorAll("td") ?? [])].slice(0, 5).map((td) => td.textContent ?? "");
+        }),
+      { timeout: 15_000 })
+      .toEqual(["host-status-1", "host", "opsworks-instance", "active", "1"]);
   });
 
   it("shows the last reaper passes, recorded by scythe reap", async () => {

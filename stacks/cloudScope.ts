@@ -44,6 +44,30 @@ export function deployLoadBalancerArns(env: NodeJS.ProcessEnv = process.env): st
   return (list(env, "SCYTHE_DEPLOY_LOAD_BALANCERS", lbNamePattern) ?? ["*"]).map(loadBalancerArn);
 }
 
+const elbv2Arn = (resource: string) => `arn:${Aws.PARTITION}:elasticloadbalancing:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+
+/**
+ * Scythe's EC2 and ELBv2 teardown (the orphan sweep, the blueprints): EC2 authorises
+ * TerminateInstances per instance with its tags as conditions, so only instances whose
+ * `Name` tag carries Scythe's prefix; ELBv2 authorises deletes per ARN, which holds the
+ * name, so only load balancers (application or network) and target groups named `scythe-*`.
+ */
+export function ec2TeardownStatements(): PolicyStatement[] {
+  return [
+    describeOnly(["ec2:DescribeInstances", "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTargetGroups"]),
+    new PolicyStatement({
+      actions: ["ec2:TerminateInstances"],
+      resources: [`arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`],
+      conditions: { StringLike: { "ec2:ResourceTag/Name": `${scytheLoadBalancerPrefix}*` } },
+    }),
+    new PolicyStatement({
+      actions: ["elasticloadbalancing:DeleteLoadBalancer"],
+      resources: [elbv2Arn(`loadbalancer/app/${scytheLoadBalancerPrefix}*/*`), elbv2Arn(`loadbalancer/net/${scytheLoadBalancerPrefix}*/*`)],
+    }),
+    new PolicyStatement({ actions: ["elasticloadbalancing:DeleteTargetGroup"], resources: [elbv2Arn(`targetgroup/${scytheLoadBalancerPrefix}*/*`)] }),
+  ];
+}
+
 /** Read-only calls IAM cannot scope (they take no resource). */
 export const describeOnly = (actions: string[]) => new PolicyStatement({ actions, resources: ["*"] });
 

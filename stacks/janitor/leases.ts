@@ -3,7 +3,7 @@ import { Queue as SqsQueue } from "aws-cdk-lib/aws-sqs";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { Cron, Function, Queue, type App, type Config, type Stack, type Table } from "sst/constructs";
 import { useTable } from "../access.js";
-import { opsworksTeardownStatements } from "../cloudScope.js";
+import { ec2TeardownStatements, opsworksTeardownStatements } from "../cloudScope.js";
 import { scheduleFor } from "../schedules.js";
 
 const handlers = "packages/functions/src/leases";
@@ -17,6 +17,8 @@ export function grantUpdateWorker(fn: Function, tables: { locks: Table; registry
   useTable(fn, tables.registry);
   // Teardown calls of the shipped OpsWorks blueprint, in the stage's OpsWorks stacks only.
   for (const statement of opsworksTeardownStatements()) fn.addToRolePolicy(statement);
+  // The EC2 and ELBv2 blueprints, on resources carrying Scythe's names only.
+  for (const statement of ec2TeardownStatements()) fn.addToRolePolicy(statement);
   if (herokuToken) fn.bind([herokuToken]);
 }
 

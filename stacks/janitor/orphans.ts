@@ -2,7 +2,7 @@ import { RuleTargetInput } from "aws-cdk-lib/aws-events";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Cron, Function, type App, type Config, type Stack, type Table } from "sst/constructs";
 import { useTable } from "../access.js";
-import { describeOnly, opsworksTeardownStatements, scytheLoadBalancerArns } from "../cloudScope.js";
+import { describeOnly, ec2TeardownStatements, opsworksTeardownStatements, scytheLoadBalancerArns } from "../cloudScope.js";
 import { scheduleFor } from "../schedules.js";
 
 /**
@@ -21,6 +21,8 @@ export function orphanJobs(stack: Stack, tables: { registry: Table; locks: Table
       describeOnly(["opsworks:DescribeStacks", "elasticloadbalancing:DescribeLoadBalancers"]),
       ...opsworksTeardownStatements(),
       new PolicyStatement({ actions: ["elasticloadbalancing:DeleteLoadBalancer"], resources: scytheLoadBalancerArns() }),
+      // EC2 instances (by their Name tag) and ELBv2 load balancers and target groups named scythe-*.
+      ...ec2TeardownStatements(),
     ],
   });
   useTable(orphans, tables.registry, "read");

@@ -8,6 +8,7 @@ interface Statement {
   readonly actions: string[];
   /** Each resource as text: CloudFormation joins flattened, pseudo parameters kept as `${AWS::...}`. */
   readonly resources: string[];
+  readonly conditions?: unknown;
   readonly description: string;
 }
 
@@ -31,16 +32,17 @@ function statements(template: Template): Statement[] {
   return Object.values(template.findResources("AWS::IAM::Policy")).flatMap((p) => {
     const roles = (p.Properties.Roles as { Ref?: string }[]).map((r) => r.Ref);
     const fn = functions.find((f) => roles.includes(roleOf(f)));
-    return (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).map((s) => ({
+    return (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[]).map((s) => ({
       actions: [s.Action].flat(),
       resources: [s.Resource].flat().map(text),
+      ...(s.Condition !== undefined && { conditions: s.Condition }),
       description: String(fn?.Properties.Description ?? "state machine role"),
     }));
   });
 }
 
 /** Calls that change or delete something in the cloud (not Scythe's own tables, not reads). */
-const cloudChange = /^(opsworks|elasticloadbalancing):(?!Describe)/;
+const cloudChange = /^(opsworks|elasticloadbalancing|ec2|ssm):(?!Describe|Get|List)/;
 
 const env = { ...process.env };
 afterEach(() => {
@@ -55,21 +57,45 @@ describe("Permissions: destructive cloud calls are scoped as far as IAM allows",
     for (const s of changes) {
       expect(s.resources, `${s.description}: ${s.actions.join(", ")}`).not.toContain("*");
       // Not even another account's or region's: this account and region, always.
-      for (const r of s.resources) expect(r).toMatch(/^arn:\$\{AWS::Partition\}:(opsworks|elasticloadbalancing):\$\{AWS::Region\}:\$\{AWS::AccountId\}:/);
+      for (const r of s.resources) expect(r).toMatch(/^arn:\$\{AWS::Partition\}:(opsworks|elasticloadbalancing|ec2|ssm):\$\{AWS::Region\}:\$\{AWS::AccountId\}:/);
     }
   });
 
   it("lets the orphan sweep delete only load balancers named scythe-*", async () => {
     const sweep = statements(await synth(Janitor)).filter((s) => /owning record is gone/.test(s.description));
     const deletes = sweep.filter((s) => s.actions.includes("elasticloadbalancing:DeleteLoadBalancer"));
-    expect(deletes.flatMap((s) => s.resources)).toEqual(["arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:loadbalancer/scythe-*"]);
+    const lb = "arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:loadbalancer/";
+    // Classic load balancers, and ELBv2 application and network load balancers.
+    expect(deletes.flatMap((s) => s.resources)).toEqual([`${lb}scythe-*`, `${lb}app/scythe-*/*`, `${lb}net/scythe-*/*`]);
     // Of its cloud calls, reads are the only ones left on "*" (IAM takes no resource for them).
-    const cloud = (a: string) => /^(opsworks|elasticloadbalancing):/.test(a);
+    const cloud = (a: string) => /^(opsworks|elasticloadbalancing|ec2):/.test(a);
     for (const s of sweep.filter((s) => s.resources.includes("*"))) for (const a of s.actions.filter(cloud)) expect(a).toMatch(/:Describe/);
     // It writes only the lock table (its one-sweep-at-a-time lock), never the registry.
     const writes = sweep.filter((s) => s.actions.some((a) => /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/.test(a)));
     expect(writes.length).toBeGreaterThan(0);
     for (const s of writes) for (const r of s.resources.filter((r) => r !== "${AWS::NoValue}")) expect(r).toMatch(/Locks/);
+  });
+
+  it("lets the sweep and the lease workers terminate only instances named scythe-* and delete only ELBv2 load balancers and target groups named scythe-*", async () => {
+    const all = statements(await synth(Janitor));
+    const prefix = "arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:";
+    const terminates = all.filter((s) => s.actions.includes("ec2:TerminateInstances"));
+    // The sweep, the leases handler, the expiry sweep, its worker and the stream worker.
+    expect(terminates.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(terminates.map((s) => s.description))).toContain("Removes cloud resources named in Scythe's scheme whose owning record is gone");
+    for (const s of terminates) {
+      expect(s.actions).toEqual(["ec2:TerminateInstances"]);
+      expect(s.resources).toEqual(["arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"]);
+      expect(s.conditions).toEqual({ StringLike: { "ec2:ResourceTag/Name": "scythe-*" } });
+    }
+    const tgDeletes = all.filter((s) => s.actions.includes("elasticloadbalancing:DeleteTargetGroup"));
+    expect(tgDeletes.length).toBe(terminates.length);
+    for (const s of tgDeletes) expect(s.resources).toEqual([`${prefix}targetgroup/scythe-*/*`]);
+    const v2Deletes = all.filter((s) => s.actions.includes("elasticloadbalancing:DeleteLoadBalancer") && s.resources.some((r) => r.includes("/app/")));
+    for (const s of v2Deletes) expect(s.resources).toEqual([`${prefix}loadbalancer/app/scythe-*/*`, `${prefix}loadbalancer/net/scythe-*/*`]);
+    expect(v2Deletes.length).toBe(terminates.length);
+    // No action anywhere is a wildcard.
+    for (const s of all) for (const a of s.actions) expect(a).not.toContain("*");
   });
 
   it("scopes instance stops and deletes, and deployments, to the stage's OpsWorks stacks when it names them", async () => {

@@ -12,5 +12,6 @@ export { AppApiError, type AppTeardown } from "./blueprints/AppTeardown.js";
 export { HerokuAppTeardown, type HerokuAppTeardownOptions } from "./blueprints/herokuAppTeardown.js";
 export { AppBlueprint, type AppBlueprintOptions } from "./blueprints/appBlueprint.js";
 export { OpsWorksInstanceBlueprint, type OpsWorksInstanceBlueprintOptions } from "./blueprints/opsworksInstanceBlueprint.js";
+export { Ec2InstanceBlueprint, Elbv2LoadBalancerBlueprint, TargetGroupBlueprint } from "./blueprints/ec2Blueprints.js";
 export { protectedUntilVeto } from "./blueprints/protection.js";
 export { shippedBlueprints } from "./blueprints/shippedBlueprints.js";

@@ -110,7 +110,7 @@ describe("Class: Ec2Instances", () => {
     expect(sent[1]).toMatchObject({ NextToken: "t-1" });
   });
 
-  it("counts an instance gone only on InvalidInstanceID.NotFound or terminated; 403 and throttling are errors", async () => {
+  it("counts an instance absent only on InvalidInstanceID.NotFound; reports terminated as such; 403 and throttling are errors", async () => {
     const instances = new Ec2Instances(ec2Client);
     ec2
       .on(DescribeInstancesCommand)
@@ -120,7 +120,7 @@ describe("Class: Ec2Instances", () => {
       .rejectsOnce(fail(EC2ServiceException, "UnauthorizedOperation", 403))
       .rejectsOnce(fail(EC2ServiceException, "RequestLimitExceeded", 503));
     expect(await instances.state("i-1")).toBeUndefined();
-    expect(await instances.state("i-1")).toBeUndefined();
+    expect(await instances.state("i-1")).toBe("terminated");
     await expect(instances.state("i-1")).rejects.toBeInstanceOf(CloudUnavailableError);
     await expect(instances.state("i-1")).rejects.toBeInstanceOf(CloudRequestError);
     await expect(instances.state("i-1")).rejects.toBeInstanceOf(ThrottledError);

@@ -1,4 +1,6 @@
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import * as z from "zod";
@@ -62,7 +64,13 @@ function fromEnvironment(env: NodeJS.ProcessEnv): OrphanSweepDeps {
     // A second delivery waits for the first sweep (up to 30 s), then lists afresh.
     lock: { locks: new LockService({ store: new DynamoLockStore(doc, { tableName: config.table("locks") }) }), waitMs: 30_000 },
     // The stage's OpsWorks stacks, if it names them: the same list its IAM policy allows.
-    inventories: sweepInventories({ opsworks: new OpsWorksClient({}), elb: new ElasticLoadBalancingClient({}), opsworksStacks: config.SCYTHE_OPSWORKS_STACKS }),
+    inventories: sweepInventories({
+      opsworks: new OpsWorksClient({}),
+      elb: new ElasticLoadBalancingClient({}),
+      ec2: new EC2Client({}),
+      elbv2: new ElasticLoadBalancingV2Client({}),
+      opsworksStacks: config.SCYTHE_OPSWORKS_STACKS,
+    }),
     // The app inventory is made per invocation: the token may have been rotated.
     ...(herokuTokenConfigured(env) && {
       apps: { load: tokenSource(env), inventory: (token: string) => new PlatformAppInventory(new HerokuPlatform({ baseUrl: config.HEROKU_API_URL, token })) },

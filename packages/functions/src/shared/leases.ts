@@ -1,3 +1,5 @@
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SqsExpiryQueue } from "@scythe/core/aws/sqs";
@@ -20,7 +22,7 @@ export function leasesFromEnv(env: NodeJS.ProcessEnv = process.env): Leases {
   return composeLeases({
     doc: documentClient(),
     tables: tableNamesFromEnv(env),
-    blueprints: shippedBlueprints({ opsworks: new OpsWorksClient({}), heroku }),
+    blueprints: shippedBlueprints({ opsworks: new OpsWorksClient({}), ec2: new EC2Client({}), elbv2: new ElasticLoadBalancingV2Client({}), heroku }),
     workerId: config.AWS_LAMBDA_LOG_STREAM_NAME ? `lambda:${config.AWS_LAMBDA_LOG_STREAM_NAME}` : undefined,
     // The sweep fans work beyond one invocation's share out to the expiry queue's consumers.
     ...(config.SCYTHE_EXPIRY_QUEUE_URL && { fanOut: new SqsExpiryQueue(new SQSClient({}), { queueUrl: config.SCYTHE_EXPIRY_QUEUE_URL }) }),

@@ -1,11 +1,12 @@
 /**
- * EC2 (Query protocol, API 2016-11-15): DescribeInstances and DescribeTags.
+ * EC2 (Query protocol, API 2016-11-15): DescribeInstances, DescribeTags and TerminateInstances.
  * EC2's XML differs from ELB's: no `<XResult>` wrapper, `<item>` lists, a lower-case
  * `requestId`, and errors as `<Response><Errors><Error>`.
  */
 import { AwsError } from "./errors.js";
 import { EC2_STATE_CODES, type Ec2Instance } from "./ec2State.js";
 import type { QueryParams } from "./query.js";
+import { deregisterTargets } from "./elbv2.js";
 import { page, type QueryAction, type QueryService } from "./queryService.js";
 import { el, escapeXml, text } from "./xml.js";
 
@@ -185,10 +186,46 @@ const describeTags: QueryAction = (world, params) => {
   return items("tagSet", out) + (next !== undefined ? text("nextToken", next) : "");
 };
 
+/**
+ * TerminateInstances: each instance goes `shutting-down`, then `terminated` after the
+ * config's `stopSeconds`, and stays listed as terminated. As AWS does, every target group
+ * deregisters it (draining for the group's delay). Terminating a terminated instance is
+ * not an error; an unknown id is `InvalidInstanceID.NotFound` and nothing is terminated.
+ */
+const terminateInstances: QueryAction = (world, params, ctx) => {
+  const ids = ec2List(params, "InstanceId");
+  if (ids === undefined || ids.length === 0) throw new AwsError("MissingParameter", "The request must contain the parameter InstanceId");
+  const malformed = ids.find((id) => !ID_PATTERN.test(id));
+  if (malformed !== undefined) throw new AwsError("InvalidInstanceID.Malformed", `Invalid id: "${malformed}"`);
+  const missing = ids.filter((id) => !world.state.ec2Instances.has(id));
+  if (missing.length > 0) throw new AwsError("InvalidInstanceID.NotFound", `The instance IDs '${missing.join(", ")}' do not exist`);
+  const out: string[] = [];
+  for (const id of [...new Set(ids)]) {
+    const instance = world.state.ec2Instances.get(id);
+    if (instance === undefined) continue;
+    const previous = instance.State;
+    if (previous !== "terminated" && previous !== "shutting-down") {
+      instance.State = "shutting-down";
+      for (const tg of world.state.targetGroups.values()) {
+        const refs = [...tg.targets.values()].filter((r) => r.id === id).map((r) => ({ id: r.id, port: r.port }));
+        if (refs.length > 0) deregisterTargets(world, tg, refs, ctx.now);
+      }
+      world.schedule(ctx.now + world.config.stopSeconds, { service: "ec2", action: "InstanceTerminated", params: { InstanceId: id } }, () => {
+        if (instance.State !== "shutting-down") return false;
+        instance.State = "terminated";
+        return true;
+      });
+    }
+    const state = (name: Ec2Instance["State"]) => text("code", EC2_STATE_CODES[name]) + text("name", name);
+    out.push(text("instanceId", id) + el("currentState", state(instance.State)) + el("previousState", state(previous)));
+  }
+  return items("instancesSet", out);
+};
+
 export const ec2Service: QueryService = {
   service: "ec2",
   version: EC2_VERSION,
-  actions: { DescribeInstances: describeInstances, DescribeTags: describeTags },
+  actions: { DescribeInstances: describeInstances, DescribeTags: describeTags, TerminateInstances: terminateInstances },
   codeForStatus: (status) => {
     if (status === 429 || status === 503) return "RequestLimitExceeded";
     if (status === 403) return "UnauthorizedOperation";

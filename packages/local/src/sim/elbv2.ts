@@ -274,6 +274,28 @@ const modifyAttributes: QueryAction = (world, params) => {
   return attributesXml(tg);
 };
 
+/**
+ * DeleteTargetGroup: refused with ResourceInUse while a load balancer forwards to the group
+ * (in the simulator, a group associated with a load balancer); a group that does not exist
+ * is not an error, as on AWS. Its targets are simply forgotten (the instances keep running).
+ */
+const deleteTargetGroup: QueryAction = (world, params) => {
+  const arn = params.required("TargetGroupArn");
+  const tg = world.state.targetGroups.get(arn);
+  if (tg === undefined) return "";
+  if (tg.loadBalancerArns.length > 0) throw new AwsError("ResourceInUse", `Target group '${arn}' is currently in use by a listener or a rule`);
+  world.state.targetGroups.delete(arn);
+  return "";
+};
+
+/** DeleteLoadBalancer: deletes it and its listeners (its groups are no longer in use); one that does not exist is not an error, as on AWS. */
+const deleteLoadBalancer: QueryAction = (world, params) => {
+  const arn = params.required("LoadBalancerArn");
+  if (!world.state.loadBalancersV2.delete(arn)) return "";
+  for (const tg of world.state.targetGroups.values()) tg.loadBalancerArns = tg.loadBalancerArns.filter((a) => a !== arn);
+  return "";
+};
+
 export const elbv2Service: QueryService = {
   service: "elbv2",
   version: ELBV2_VERSION,
@@ -285,6 +307,8 @@ export const elbv2Service: QueryService = {
     DeregisterTargets: deregister,
     DescribeTargetGroupAttributes: describeAttributes,
     ModifyTargetGroupAttributes: modifyAttributes,
+    DeleteTargetGroup: deleteTargetGroup,
+    DeleteLoadBalancer: deleteLoadBalancer,
   },
   codeForStatus: (status) => {
     if (status === 429) return "Throttling";

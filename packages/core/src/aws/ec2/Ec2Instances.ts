@@ -43,9 +43,8 @@ export class Ec2Instances {
   }
 
   /**
-   * The instance's state, or undefined when EC2 proved it does not exist
-   * (InvalidInstanceID.NotFound). A terminated instance is gone too. An answer without it
-   * proves nothing: try again later.
+   * The instance's state (terminated included), or undefined when EC2 proved it does not
+   * exist (InvalidInstanceID.NotFound). An answer without it proves nothing: try again later.
    */
   async state(instanceId: string): Promise<string | undefined> {
     const what = `DescribeInstances(${instanceId})`;
@@ -54,7 +53,7 @@ export class Ec2Instances {
       const instance = out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
       const state = instance?.State?.Name;
       if (state === undefined) throw new CloudUnavailableError(`${what}: the answer did not include it or its state`);
-      return state === "terminated" ? undefined : state;
+      return state;
     } catch (error) {
       if (error instanceof CloudResourceNotFoundError) return undefined;
       throw error;

@@ -44,7 +44,7 @@ export class OpsWorksInstanceBlueprint implements Blueprint {
 }
 
 /** A cloud failure the worker can retry is temporary; any other (a refused request) is permanent. */
-async function asDestroyError<T>(call: Promise<T>): Promise<T> {
+export async function asDestroyError<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (error) {

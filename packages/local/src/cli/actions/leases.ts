@@ -1,4 +1,6 @@
 import { userInfo } from "node:os";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { composeLeases, type Leases } from "@scythe/core/aws/dynamo";
 import { shippedBlueprints, type CommandResult } from "@scythe/core/leases";
@@ -16,13 +18,12 @@ import type { Output } from "../output.js";
 export async function leasesOnTarget(): Promise<{ target: Target; leases: Leases }> {
   const target = await resolveTarget();
   const world = target.world;
-  const opsworks = world
-    ? new OpsWorksClient({ endpoint: world.simulator, region: localRegion, credentials: localCredentials })
-    : new OpsWorksClient({});
+  const config = world ? { endpoint: world.simulator, region: localRegion, credentials: localCredentials } : {};
+  const opsworks = new OpsWorksClient(config);
   const env = cliEnv();
   const token = world ? "sim-token" : env.HEROKU_API_TOKEN;
   const heroku = token ? { token, baseUrl: world ? world.heroku : env.HEROKU_API_URL } : undefined;
-  const leases = composeLeases({ doc: target.doc, tables: target.tables, blueprints: shippedBlueprints({ opsworks, heroku }), workerId: `cli:${userInfo().username}:${process.pid}` });
+  const leases = composeLeases({ doc: target.doc, tables: target.tables, blueprints: shippedBlueprints({ opsworks, ec2: new EC2Client(config), elbv2: new ElasticLoadBalancingV2Client(config), heroku }), workerId: `cli:${userInfo().username}:${process.pid}` });
   return { target, leases };
 }
 

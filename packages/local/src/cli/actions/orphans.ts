@@ -1,4 +1,6 @@
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { HerokuPlatform, herokuApiUrl } from "@scythe/core/aws/heroku";
 import { DynamoLockStore } from "@scythe/core/aws/dynamo";
@@ -26,6 +28,8 @@ export async function orphans(output: Output, opts: { dryRun?: boolean }): Promi
   const inventories = sweepInventories({
     opsworks: new OpsWorksClient(config),
     elb: new ElasticLoadBalancingClient(config),
+    ec2: new EC2Client(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
     apps: token ? new HerokuPlatform({ baseUrl, token }) : undefined,
   });
   const locks = new LockService({ store: new DynamoLockStore(target.doc, { tableName: target.tables.locks }) });

@@ -120,6 +120,8 @@ describe("Built Lambda bundles", () => {
       AWS_ENDPOINT_URL_DYNAMODB: endpoint,
       AWS_ENDPOINT_URL_OPSWORKS: sim.endpoint,
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: sim.endpoint,
+      AWS_ENDPOINT_URL_EC2: sim.endpoint,
+      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: sim.endpoint,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_REGION: "us-east-1",
@@ -129,13 +131,21 @@ describe("Built Lambda bundles", () => {
     await sim.control.seed({
       stacks: [{ StackId: "s", Name: "s" }],
       instances: [{ InstanceId: "i-1", Hostname: "scythe-deadbeef-web", StackId: "s", Status: "online" }, { InstanceId: "i-2", Hostname: "web-1", StackId: "s", Status: "online" }],
+      ec2Instances: [{ Tags: [{ Key: "Name", Value: "scythe-deadbeef-box" }] }, { Tags: [{ Key: "Name", Value: "box-1" }] }],
+      loadBalancersV2: [{ LoadBalancerName: "scythe-deadbeef-alb" }, { LoadBalancerName: "prod-alb" }],
+      targetGroups: [{ TargetGroupName: "scythe-deadbeef-tg", LoadBalancerNames: ["scythe-deadbeef-alb"] }],
     });
     const file = built.find((b) => b.endsWith("orphans/handler.check.mjs"));
     expect(file).toBeDefined();
     // A fresh instance of the module: its cold start reads the environment set above.
     const { handler } = (await import(`${pathToFileURL(file ?? "").href}?run`)) as { handler: (e: unknown, c: Context) => Promise<{ removed: Record<string, string[]>; seen: Record<string, unknown> }> };
     const report = await handler({ dryRun: true }, context);
-    expect(report.removed).toEqual({ instance: ["scythe-deadbeef-web"] });
+    expect(report.removed).toEqual({
+      instance: ["scythe-deadbeef-web"],
+      ec2Instance: ["scythe-deadbeef-box"],
+      loadBalancerV2: ["scythe-deadbeef-alb"],
+      targetGroup: ["scythe-deadbeef-tg"],
+    });
     expect(report.seen.instance).toEqual({ total: 2, inScheme: 1 });
     await expect(handler({ dryrun: true }, context)).rejects.toMatchObject({ name: "ValidationError", field: "dryrun" });
   });

@@ -1,4 +1,4 @@
-import { Duration } from "aws-cdk-lib";
+import { ArnFormat, Duration, Stack } from "aws-cdk-lib";
 import { Rule, RuleTargetInput, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction, SfnStateMachine } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
@@ -20,16 +20,24 @@ import { Storage } from "./Storage.js";
 const elb = (...actions: string[]) => actions.map((a) => `elasticloadbalancing:${a}`);
 const opsworks = (...actions: string[]) => actions.map((a) => `opsworks:${a}`);
 
+type DeployLambda = DeployFunction | "cleanup" | "deploymentEvent";
+
+/** The callbacks that complete a waiting task; scoped to this stage's state machine below. */
+const taskCallbacks = ["states:SendTaskSuccess", "states:SendTaskFailure"];
+
 /** The cloud calls each function makes, and nothing else. */
-const cloudActions: Record<DeployFunction | "cleanup", string[]> = {
+const cloudActions: Record<DeployLambda, string[]> = {
   // It checks the ids and the batch size against the fleet before anything is locked.
   validate: opsworks("DescribeStacks", "DescribeLayers", "DescribeApps", "DescribeInstances"),
   acquireLock: [],
   prepare: opsworks("DescribeInstances"),
   // Register too: a detach that finds its execution stopping puts the instances back.
-  detach: elb("DescribeLoadBalancers", "DescribeInstanceHealth", "DeregisterInstancesFromLoadBalancer", "RegisterInstancesWithLoadBalancer"),
+  // Attributes and the description once per load balancer and rollout: its draining timeout and health-check timing.
+  detach: elb("DescribeLoadBalancers", "DescribeLoadBalancerAttributes", "DescribeInstanceHealth", "DeregisterInstancesFromLoadBalancer", "RegisterInstancesWithLoadBalancer"),
   checkDrained: elb("DescribeInstanceHealth"),
   deploy: opsworks("CreateDeployment", "DescribeDeployments"),
+  // Records the task token; completes the task itself when the deployment's event came first.
+  awaitDeployment: taskCallbacks,
   checkDeployment: opsworks("DescribeDeployments"),
   // Describe first: a repeated attach leaves registered instances alone.
   attach: elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"),
@@ -37,34 +45,39 @@ const cloudActions: Record<DeployFunction | "cleanup", string[]> = {
   finish: [],
   recover: elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"),
   cleanup: elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"),
+  deploymentEvent: taskCallbacks,
 };
 
 /** Describe calls take no resource in IAM; changes are scoped to the stage's stacks and load balancers. */
 const readOnly = /:Describe/;
-function scoped(actions: string[]): PolicyStatement[] {
+function scoped(actions: string[], machineArn: string): PolicyStatement[] {
   const reads = actions.filter((a) => readOnly.test(a));
+  const callbacks = actions.filter((a) => a.startsWith("states:"));
   const elbChanges = actions.filter((a) => a.startsWith("elasticloadbalancing:") && !readOnly.test(a));
   const opsworksChanges = actions.filter((a) => a.startsWith("opsworks:") && !readOnly.test(a));
   return [
     ...(reads.length > 0 ? [describeOnly(reads)] : []),
     ...(elbChanges.length > 0 ? [new PolicyStatement({ actions: elbChanges, resources: deployLoadBalancerArns() })] : []),
     ...(opsworksChanges.length > 0 ? [new PolicyStatement({ actions: opsworksChanges, resources: opsworksStackArns() })] : []),
+    ...(callbacks.length > 0 ? [new PolicyStatement({ actions: callbacks, resources: [machineArn] })] : []),
   ];
 }
 
-const descriptions: Record<DeployFunction | "cleanup", string> = {
+const descriptions: Record<DeployLambda, string> = {
   validate: "Rolling deploy: validates the execution input against the fleet, naming a bad field",
   acquireLock: "Rolling deploy: takes the fenced deploy lock for the execution",
   prepare: "Rolling deploy: lists the layer's instances and plans batches",
   detach: "Rolling deploy: detaches a batch, never the last instance in service",
   checkDrained: "Rolling deploy: polls connection draining",
   deploy: "Rolling deploy: starts the batch's deployment",
-  checkDeployment: "Rolling deploy: polls the deployment",
+  awaitDeployment: "Rolling deploy: records the task token that waits for the batch's deployment event",
+  checkDeployment: "Rolling deploy: checks the deployment once when its event is late or says it failed",
   attach: "Rolling deploy: reattaches the batch where it was detached",
   checkInService: "Rolling deploy: polls health checks",
   finish: "Rolling deploy: records success and releases the lock",
   recover: "Rolling deploy: reattaches and releases the lock after a failure",
   cleanup: "Rolling deploy: cleans up an aborted, timed-out or failed execution",
+  deploymentEvent: "Rolling deploy: completes the task waiting for an OpsWorks deployment from its state-change event",
 };
 
 /**
@@ -74,13 +87,16 @@ const descriptions: Record<DeployFunction | "cleanup", string> = {
  */
 export function Deploys({ stack, app }: StackContext) {
   const tables = use(Storage);
-  const make = (key: DeployFunction | "cleanup") => {
+  // Named, so the callback permissions can name it without depending on it (the machine depends on the functions).
+  const machineName = app.logicalPrefixedName("deploy");
+  const machineArn = Stack.of(stack).formatArn({ service: "states", resource: "stateMachine", resourceName: machineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const make = (key: DeployLambda) => {
     const fn = new Function(stack, `Deploy${key.charAt(0).toUpperCase()}${key.slice(1)}`, {
       handler: `packages/functions/src/deploy/${key}.handler`,
       description: descriptions[key],
       // A task's Lambda never waits; the Task state's 120 s timeout covers this with room.
       timeout: "60 seconds",
-      permissions: scoped(cloudActions[key]),
+      permissions: scoped(cloudActions[key], machineArn),
     });
     if (key !== "validate") {
       useTable(fn, tables.locks);
@@ -90,10 +106,12 @@ export function Deploys({ stack, app }: StackContext) {
   };
   const functions = Object.fromEntries(deployFunctions.map((key) => [key, make(key)])) as Record<DeployFunction, Function>;
   const cleanup = make("cleanup");
+  const deploymentEvent = make("deploymentEvent");
 
   const role = new Role(stack, "DeployStateMachineRole", { assumedBy: new ServicePrincipal("states.amazonaws.com") });
   for (const fn of Object.values(functions)) fn.grantInvoke(role);
   const machine = new CfnStateMachine(stack, "DeployStateMachine", {
+    stateMachineName: machineName,
     stateMachineType: "STANDARD",
     roleArn: role.roleArn,
     definitionString: JSON.stringify(deployStateMachineDefinition()),
@@ -109,6 +127,13 @@ export function Deploys({ stack, app }: StackContext) {
       detail: { status: ["ABORTED", "TIMED_OUT", "FAILED"], stateMachineArn: [machine.attrArn] },
     },
     targets: [new LambdaFunction(cleanup, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+  });
+
+  // OpsWorks publishes deployment state changes to the default bus; each completes the task waiting for that deployment.
+  new Rule(stack, "DeploymentEventRule", {
+    description: "Completes the rolling deploy's wait for an OpsWorks deployment when its state changes",
+    eventPattern: { source: ["aws.opsworks"], detailType: ["OpsWorks Deployment State Change"], detail: { status: ["successful", "failed"] } },
+    targets: [new LambdaFunction(deploymentEvent, { retryAttempts: 8, maxEventAge: Duration.hours(1) })],
   });
 
   const schedule = scheduleFor(app, "deploy");
@@ -129,5 +154,5 @@ export function Deploys({ stack, app }: StackContext) {
   }
 
   stack.addOutputs({ DeployStateMachineArn: machine.attrArn });
-  return { machine, role, functions, cleanup };
+  return { machine, role, functions, cleanup, deploymentEvent };
 }

@@ -108,7 +108,7 @@ describe("State machine faults: rolling deploy in the local world", () => {
       { instances: 2, loadBalancers: { main: [1, 2] } },
       {
         wrapTask: (state, task) =>
-          state !== "CheckDeployment"
+          state !== "AwaitDeployment"
             ? task
             : async (payload) => {
                 if (!failed) {
@@ -122,6 +122,7 @@ describe("State machine faults: rolling deploy in the local world", () => {
     await sim.control.addFaults({ action: "CreateDeployment", dropAfter: true, count: 1 });
     const result = await execution.result;
     expect(result.status).toBe("SUCCEEDED");
+    expect(failed).toBe(true);
     expect(result.retries).toBeGreaterThanOrEqual(2);
     const audit = await auditRollout(sim.control, since, before);
     expect(audit.ok).toBe(true);
@@ -167,7 +168,7 @@ describe("State machine faults: rolling deploy in the local world", () => {
       {
         waitMs: 20,
         onStateEntered: (state) => {
-          if (state === "WaitForDeployment" && !aborted) {
+          if (state === "AwaitDeployment" && !aborted) {
             aborted = true;
             abort();
           }

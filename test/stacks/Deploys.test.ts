@@ -38,6 +38,21 @@ describe("Stack: Deploys", () => {
     expect(definition.States.Detach?.Resource).toBe("${DetachFunctionArn}");
   });
 
+  it("completes deployment waits from OpsWorks deployment events, with callbacks allowed on this state machine only", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: { source: ["aws.opsworks"], "detail-type": ["OpsWorks Deployment State Change"], detail: { status: ["successful", "failed"] } },
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("DeployDeploymentEvent"), "Arn"] } })],
+    });
+    const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine")) as Resource[];
+    const name = machine?.Properties.StateMachineName as string;
+    expect(name).toMatch(/deploy$/);
+    const callbackStatements = Object.values(template.findResources("AWS::IAM::Policy") as Record<string, Resource>)
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((s) => [s.Action].flat().some((a) => a.startsWith("states:Send")));
+    expect(callbackStatements).toHaveLength(2);
+    for (const statement of callbackStatements) expect(JSON.stringify(statement.Resource)).toContain(`:stateMachine:${name}`);
+  });
+
   it("lets the state machine invoke its Lambdas and nothing else", () => {
     const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine")) as Resource[];
     const roleRef = JSON.stringify((machine?.Properties.RoleArn as { "Fn::GetAtt": string[] })["Fn::GetAtt"][0]);
@@ -57,12 +72,15 @@ describe("Stack: Deploys", () => {
     expect(cloud("detaches a batch")).toEqual([
       "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
       "elasticloadbalancing:DescribeInstanceHealth",
+      "elasticloadbalancing:DescribeLoadBalancerAttributes",
       "elasticloadbalancing:DescribeLoadBalancers",
       "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
     ]);
     expect(cloud("polls connection draining")).toEqual(["elasticloadbalancing:DescribeInstanceHealth"]);
     expect(cloud("starts the batch's deployment")).toEqual(["opsworks:CreateDeployment", "opsworks:DescribeDeployments"]);
-    expect(cloud("polls the deployment")).toEqual(["opsworks:DescribeDeployments"]);
+    expect(cloud("checks the deployment once")).toEqual(["opsworks:DescribeDeployments"]);
+    expect(cloud("records the task token")).toEqual(["states:SendTaskFailure", "states:SendTaskSuccess"]);
+    expect(cloud("completes the task waiting for an OpsWorks deployment")).toEqual(["states:SendTaskFailure", "states:SendTaskSuccess"]);
     expect(cloud("reattaches the batch")).toEqual(["elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:RegisterInstancesWithLoadBalancer"]);
     expect(cloud("polls health checks")).toEqual(["elasticloadbalancing:DescribeInstanceHealth"]);
     expect(cloud("cleans up an aborted")).toEqual(["elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:RegisterInstancesWithLoadBalancer"]);

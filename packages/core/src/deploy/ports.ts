@@ -87,4 +87,17 @@ export interface LoadBalancers {
   detach(name: string, instanceIds: readonly string[]): Promise<void>;
   /** Registers; already registered instances are left as they are. */
   attach(name: string, instanceIds: readonly string[]): Promise<void>;
+  /**
+   * The load balancer's own timing: its connection-draining timeout and health-check
+   * settings. Optional: without it a rollout polls draining and health at `pollSeconds`.
+   */
+  timing?(name: string): Promise<LoadBalancerTiming>;
+}
+
+export interface LoadBalancerTiming {
+  /** Connection-draining (deregistration delay) timeout in seconds; 0 when draining is disabled. */
+  readonly drainSeconds: number;
+  readonly healthIntervalSeconds: number;
+  /** Consecutive successful checks before an instance is InService. */
+  readonly healthyThreshold: number;
 }

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import type { BatchMember, DetachDecision } from "./detachPlan.js";
 import { deployConfigSchema } from "./input.js";
+import type { LoadBalancerTiming } from "./ports.js";
 
 /**
  * The shapes a rollout carries between its states. Each task gets the parts it needs
@@ -34,7 +35,13 @@ export interface BatchProgress {
   readonly deadline: number;
   readonly decisions: readonly DetachDecision[];
   readonly deploymentId?: string;
+  /** Seconds the next Wait state waits (the drain timeout, a health-check backoff step). */
+  readonly waitSeconds?: number;
+  /** Health checks made since the batch was reattached: the backoff's exponent. */
+  readonly checks?: number;
 }
+
+
 
 /** `$.rollout`: the plan and the cursor. */
 export interface Rollout {
@@ -45,6 +52,8 @@ export interface Rollout {
   /** True when every batch is done: the Choice states read it. */
   readonly done: boolean;
   readonly current?: BatchProgress;
+  /** Load balancer name → its timing, read once per rollout (the first batch that leaves it). */
+  readonly timing?: Readonly<Record<string, LoadBalancerTiming>>;
 }
 
 const member = z.object({ instanceId: z.string().min(1), hostname: z.string(), endpointId: z.string().optional() });
@@ -76,7 +85,12 @@ export const rolloutSchema = z.object({
       deadline: z.number(),
       decisions: z.array(decision),
       deploymentId: z.string().optional(),
+      waitSeconds: z.number().int().min(0).optional(),
+      checks: z.number().int().min(0).optional(),
     })
+    .optional(),
+  timing: z
+    .record(z.string(), z.object({ drainSeconds: z.number().min(0), healthIntervalSeconds: z.number().min(0), healthyThreshold: z.number().min(0) }))
     .optional(),
 });
 

@@ -2,9 +2,12 @@
  * The rolling deploy as Amazon States Language (JSONPath): data, built here only. The
  * stack deploys it with `definitionSubstitutions` for the `${...}` Lambda ARNs; the
  * local runner substitutes them itself and runs each Task's handler in-process.
- * Waiting is Wait states between polling tasks; no Lambda ever sleeps.
+ * No Lambda ever sleeps. A deployment is waited for by its event (a `.waitForTaskToken`
+ * task the deployment-event function completes); draining by one Wait as long as the load
+ * balancer's own draining timeout; health with a backoff bounded by its health-check settings.
  */
 import { deployIntentMs, retryableDeployErrors } from "./errors.js";
+import { waitFailedError } from "./taskWaits.js";
 
 /** The Lambda functions behind the tasks, by key; each has its own (narrow) permissions. */
 export const deployFunctions = [
@@ -14,6 +17,7 @@ export const deployFunctions = [
   "detach",
   "checkDrained",
   "deploy",
+  "awaitDeployment",
   "checkDeployment",
   "attach",
   "checkInService",
@@ -33,6 +37,7 @@ export const deployTasks = {
   Detach: "detach",
   CheckDrained: "checkDrained",
   Deploy: "deploy",
+  AwaitDeployment: "awaitDeployment",
   CheckDeployment: "checkDeployment",
   Attach: "attach",
   CheckInService: "checkInService",
@@ -41,13 +46,22 @@ export const deployTasks = {
 } as const satisfies Record<string, DeployFunction>;
 export type DeployTaskState = keyof typeof deployTasks;
 
-/** Wait state name → the `$.config.pollSeconds` entry it waits for. */
+/** Wait state name → what it waits for (the lock at `pollSeconds.lock`; the others as long as the batch says). */
 export const deployWaits = {
   WaitForLock: "lock",
   WaitForDrain: "drain",
-  WaitForDeployment: "deploy",
   WaitForHealth: "health",
 } as const;
+
+/** The callback task states (`.waitForTaskToken`): the Lambda records the token and returns; an event completes the task. */
+export const deployCallbackTasks = ["AwaitDeployment"] as const satisfies readonly DeployTaskState[];
+
+/**
+ * How long a deployment is waited for without news before one direct check: the cost of a
+ * lost event. The lock's lease must outlast it (nothing renews the lease while waiting):
+ * the default lease of 300 s does.
+ */
+export const deployHeartbeatSeconds = 120;
 export type DeployWaitState = keyof typeof deployWaits;
 
 /** Errors Lambda itself raises that are always worth another attempt. */
@@ -98,7 +112,35 @@ function rolloutTask(name: DeployTaskState, next: string): State {
 }
 
 function wait(name: DeployWaitState, next: string): State {
-  return { Type: "Wait", SecondsPath: `$.config.pollSeconds.${deployWaits[name]}`, Next: next };
+  const seconds = name === "WaitForLock" ? `$.config.pollSeconds.${deployWaits[name]}` : "$.rollout.current.waitSeconds";
+  return { Type: "Wait", SecondsPath: seconds, Next: next };
+}
+
+/**
+ * Waits for the batch's deployment by its event: the Lambda records the task token under
+ * the deployment id and returns; the deployment-event function completes the task with the
+ * outcome. No news within the heartbeat (a lost event), a failure, or the backstop timeout
+ * go to one direct check (CheckDeployment), which goes on waiting, proceeds, or fails the rollout.
+ */
+function awaitDeploymentTask(): State {
+  return {
+    Type: "Task",
+    Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+    Parameters: {
+      FunctionName: `\${${arnVariable("awaitDeployment")}}`,
+      Payload: { ...underLock, "taskToken.$": "$$.Task.Token" },
+    },
+    HeartbeatSeconds: deployHeartbeatSeconds,
+    TimeoutSeconds: 24 * 3600,
+    // The callback's output (the deployment's id and status) lands beside the rollout, which stays as Deploy left it.
+    ResultPath: "$.deployment",
+    Retry: retry([...lambdaTransient, ...retryableDeployErrors], 6),
+    Catch: [
+      { ErrorEquals: ["States.HeartbeatTimeout", "States.Timeout", waitFailedError], ResultPath: "$.wake", Next: "CheckDeployment" },
+      ...toRecover,
+    ],
+    Next: "Attach",
+  };
 }
 
 const ready = { Variable: "$.rollout.current.ready", BooleanEquals: true };
@@ -147,15 +189,17 @@ export function deployStateMachineDefinition(): DeployDefinition {
         Next: "MoreBatches",
       }),
       MoreBatches: { Type: "Choice", Choices: [{ ...done, Next: "Finish" }], Default: "Detach" },
-      Detach: rolloutTask("Detach", "Drained"),
-      Drained: { Type: "Choice", Choices: [{ ...ready, Next: "Deploy" }], Default: "WaitForDrain" },
+      // Detach says how long the load balancers drain (0 when the batch leaves none): one Wait, one check.
+      Detach: rolloutTask("Detach", "WaitForDrain"),
       WaitForDrain: wait("WaitForDrain", "CheckDrained"),
       CheckDrained: rolloutTask("CheckDrained", "Drained"),
-      Deploy: rolloutTask("Deploy", "WaitForDeployment"),
-      WaitForDeployment: wait("WaitForDeployment", "CheckDeployment"),
+      Drained: { Type: "Choice", Choices: [{ ...ready, Next: "Deploy" }], Default: "WaitForDrain" },
+      Deploy: rolloutTask("Deploy", "AwaitDeployment"),
+      AwaitDeployment: awaitDeploymentTask(),
       CheckDeployment: rolloutTask("CheckDeployment", "Deployed"),
-      Deployed: { Type: "Choice", Choices: [{ ...ready, Next: "Attach" }], Default: "WaitForDeployment" },
-      Attach: rolloutTask("Attach", "InService"),
+      Deployed: { Type: "Choice", Choices: [{ ...ready, Next: "Attach" }], Default: "AwaitDeployment" },
+      // Attach says when the first health check is due (HealthyThreshold × Interval).
+      Attach: rolloutTask("Attach", "WaitForHealth"),
       InService: {
         Type: "Choice",
         Choices: [

@@ -6,6 +6,8 @@ import {
   deployStateMachineDefinition,
   deploySubstitutions,
   deployTasks,
+  deployCallbackTasks,
+  deployHeartbeatSeconds,
   deployWaits,
 } from "../../src/deploy/stateMachine.js";
 
@@ -30,25 +32,41 @@ describe("Module: the rolling deploy's ASL definition", () => {
     const placeholders = new Set([...JSON.stringify(definition).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
     expect([...placeholders].sort()).toEqual(deployFunctions.map(arnVariable).sort());
     expect(Object.keys(deploySubstitutions(arn)).sort()).toEqual([...placeholders].sort());
-    for (const [name, state] of states.filter(([, s]) => s.Type === "Task")) {
+    const callbacks = new Set<string>(deployCallbackTasks);
+    for (const [name, state] of states.filter(([n, s]) => s.Type === "Task" && !callbacks.has(n))) {
       expect(state.Resource).toBe(`\${${arnVariable(deployTasks[name as keyof typeof deployTasks])}}`);
     }
   });
 
-  it("uses JSONPath only, and waits only in Wait states whose seconds come from the input", () => {
+  it("waits for a deployment with a task token: a Lambda invoke that carries $$.Task.Token, a heartbeat, and one direct check when no news comes", () => {
+    expect(deployCallbackTasks).toEqual(["AwaitDeployment"]);
+    const state = definition.States.AwaitDeployment as Record<string, unknown> & { Parameters: { FunctionName: string; Payload: Record<string, string> }; Catch: { ErrorEquals: string[]; Next: string }[] };
+    expect(state.Resource).toBe("arn:aws:states:::lambda:invoke.waitForTaskToken");
+    expect(state.Parameters.FunctionName).toBe(`\${${arnVariable("awaitDeployment")}}`);
+    expect(state.Parameters.Payload["taskToken.$"]).toBe("$$.Task.Token");
+    expect(state.HeartbeatSeconds).toBe(deployHeartbeatSeconds);
+    expect(state.TimeoutSeconds).toBeGreaterThan(deployHeartbeatSeconds);
+    // The rollout stays as Deploy left it; the callback's output goes beside it.
+    expect(state.ResultPath).toBe("$.deployment");
+    expect(state.Catch[0]).toMatchObject({ ErrorEquals: expect.arrayContaining(["States.HeartbeatTimeout", "States.Timeout"]), Next: "CheckDeployment" });
+    expect(definition.States.Deployed).toMatchObject({ Default: "AwaitDeployment" });
+    expect(state.Next).toBe("Attach");
+  });
+
+  it("uses JSONPath only, and waits only in Wait states whose seconds come from the input (the lock) or from the batch (drain, health)", () => {
     expect(JSON.stringify(definition)).not.toContain("JSONata");
     expect(JSON.stringify(definition)).not.toContain("{%");
     const waits = states.filter(([, s]) => s.Type === "Wait");
     expect(waits.map(([name]) => name).sort()).toEqual(Object.keys(deployWaits).sort());
     for (const [name, state] of waits) {
-      expect(state.SecondsPath).toBe(`$.config.pollSeconds.${deployWaits[name as keyof typeof deployWaits]}`);
+      expect(state.SecondsPath).toBe(name === "WaitForLock" ? "$.config.pollSeconds.lock" : "$.rollout.current.waitSeconds");
     }
   });
 
   it("sends every failure after the lock is taken to Recover, which always ends in the Fail state", () => {
     const beforeLock = new Set(["Validate", "AcquireLock", "Recover"]);
     for (const [name, state] of states.filter(([n, s]) => s.Type === "Task" && !beforeLock.has(n))) {
-      expect(state.Catch, name).toEqual([{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Recover" }]);
+      expect((state.Catch as unknown[]).at(-1), name).toEqual({ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Recover" });
     }
     const recover = definition.States.Recover as { Next: string; Catch: { Next: string }[] };
     expect(recover.Next).toBe("Failed");

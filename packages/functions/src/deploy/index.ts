@@ -1,6 +1,8 @@
 import type { DeployFunction } from "@scythe/core/deploy";
 import { makeHandler as acquireLock } from "./acquireLock.js";
 import { makeHandler as attach } from "./attach.js";
+import { makeHandler as awaitDeployment } from "./awaitDeployment.js";
+import { makeHandler as deploymentEvent } from "./deploymentEvent.js";
 import { makeHandler as checkDeployment } from "./checkDeployment.js";
 import { makeHandler as checkDrained } from "./checkDrained.js";
 import { makeHandler as checkInService } from "./checkInService.js";
@@ -25,6 +27,7 @@ export function deployHandlers(services: Services): Record<DeployFunction, Deplo
     detach: detach(services),
     checkDrained: checkDrained(services),
     deploy: deploy(services),
+    awaitDeployment: awaitDeployment(services),
     checkDeployment: checkDeployment(services),
     attach: attach(services),
     checkInService: checkInService(services),
@@ -35,3 +38,6 @@ export function deployHandlers(services: Services): Record<DeployFunction, Deplo
 
 /** The function the status-change rule invokes. */
 export const cleanupHandler = (services: Services): DeployHandler => cleanup(services);
+
+/** The function the OpsWorks deployment-event rule invokes. */
+export const deploymentEventHandler = (services: Services): DeployHandler => deploymentEvent(() => services());

@@ -1,4 +1,7 @@
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { DynamoTaskWaits } from "@scythe/core/aws/dynamo";
+import { StepFunctionsCallbacks } from "@scythe/core/aws/sfn";
 import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
 import { LoadBalancerClaims } from "@scythe/core/aws/dynamo";
 import { ClassicElb } from "@scythe/core/aws/elb";
@@ -21,5 +24,14 @@ export function deployServicesFromEnv(env: NodeJS.ProcessEnv = process.env): Dep
     journal: new DynamoDeployJournal(doc, { tableName: tables.registry }),
     lockStore: new DynamoLockStore(doc, { tableName: tables.locks }),
     claims: new LoadBalancerClaims(doc, { tableName: tables.locks }),
+    ...waitServicesFromEnv(env),
+  };
+}
+
+/** Task tokens in the registry and Step Functions' callbacks: all the deployment-event function needs. */
+export function waitServicesFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<DeployServices, "waits" | "callbacks"> {
+  return {
+    waits: new DynamoTaskWaits(documentClient(), { tableName: tableNamesFromEnv(env).registry }),
+    callbacks: new StepFunctionsCallbacks(new SFNClient({})),
   };
 }

@@ -93,7 +93,7 @@ describe("Handler: deploy cleanup (the status-change rule's target)", () => {
   it("releases the lock of an execution that failed before recording anything, found from its input", async () => {
     const { doc, names } = await freshTables();
     const lockStore = new DynamoLockStore(doc, { tableName: names.locks });
-    const services = { target: unused, loadBalancers: unused, claims: unused, journal: new DynamoDeployJournal(doc, { tableName: names.registry }), lockStore } as DeployServices;
+    const services = { target: unused, loadBalancers: unused, claims: unused, journal: new DynamoDeployJournal(doc, { tableName: names.registry }), lockStore, waits: unused, callbacks: unused } as DeployServices;
     const executionArn = "arn:aws:states:us-east-1:1:execution:deploy:early";
     await new LockService({ store: lockStore, ownerId: executionArn }).acquire("deploy/stack/s-9", { leaseMs: 60_000 });
     const report = await cleanup(() => services)(

@@ -179,8 +179,9 @@ export async function measureFleet(world: Pick<LocalWorld, "endpoints" | "dynamo
         { stackId, layerId, appId: layer.appIds[0] ?? "" },
         {
           services,
-          // Each Wait lasts its default poll interval in simulated time, so polls per phase are as deployed.
-          waitMs: { WaitForLock: poll.lock * msPerSimSecond, WaitForDrain: poll.drain * msPerSimSecond, WaitForDeployment: poll.deploy * msPerSimSecond, WaitForHealth: poll.health * msPerSimSecond },
+          // The lock's Wait lasts its default poll interval in simulated time; the other Waits last what
+          // the batch says (the drain timeout, the health-check backoff) on the simulator's clock.
+          waitMs: { WaitForLock: poll.lock * msPerSimSecond },
           wrapTask: (state, task) => capture.invoker(`deploy-${state}`, task as never) as typeof task,
         },
       );

@@ -18,6 +18,8 @@ export function defaultConfig(timeScale: number): SimConfig {
     ssmInvocationVisibleSeconds: 0,
     ssmEventMaxDelaySeconds: 5,
     ssmEventDuplicateProbability: 0.1,
+    opsworksEventMaxDelaySeconds: 5,
+    opsworksEventDuplicateProbability: 0.1,
   };
 }
 
@@ -36,6 +38,8 @@ export function applyConfigPatch(config: SimConfig, patch: ConfigPatch): SimConf
     ssmInvocationVisibleSeconds: patch.ssmInvocationVisibleSeconds ?? config.ssmInvocationVisibleSeconds,
     ssmEventMaxDelaySeconds: patch.ssmEventMaxDelaySeconds ?? config.ssmEventMaxDelaySeconds,
     ssmEventDuplicateProbability: patch.ssmEventDuplicateProbability ?? config.ssmEventDuplicateProbability,
+    opsworksEventMaxDelaySeconds: patch.opsworksEventMaxDelaySeconds ?? config.opsworksEventMaxDelaySeconds,
+    opsworksEventDuplicateProbability: patch.opsworksEventDuplicateProbability ?? config.opsworksEventDuplicateProbability,
     herokuRateLimit: {
       perSecond: patch.herokuRateLimit?.perSecond ?? config.herokuRateLimit.perSecond,
       max: patch.herokuRateLimit?.max ?? config.herokuRateLimit.max,

@@ -5,6 +5,7 @@ import { oneOf, optObject, optString, optStringList, reqString, type JsonInput }
 import { notFound, type OpsWorksAction } from "./opsworksCommon.js";
 import { opsworksTime, type OpsDeployment, type OpsInstance } from "./state.js";
 import type { World } from "./world.js";
+import { publishDeploymentEvent } from "./opsworksEvents.js";
 
 const COMMANDS = [
   "install_dependencies", "update_dependencies", "update_custom_cookbooks", "execute_recipes", "configure", "setup",
@@ -86,6 +87,7 @@ export const createDeployment: OpsWorksAction = (world, input, ctx) => {
     deployment.Status = failed || lost ? "failed" : "successful";
     deployment.CompletedAt = opsworksTime(world.clock.iso(at));
     deployment.Duration = Math.round(at - deployment.createdTime);
+    publishDeploymentEvent(world, at, deployment);
     return true;
   });
   return { DeploymentId: deployment.DeploymentId };

@@ -24,7 +24,17 @@ function instancesXml(ids: readonly string[]): string {
   return members("Instances", ids.map((id) => text("InstanceId", id)));
 }
 
-function describeXml(lb: LoadBalancer): string {
+/**
+ * The health check as AWS describes it, consistent with how long the simulator takes to
+ * call a registered instance healthy: HealthyThreshold consecutive checks Interval apart.
+ */
+export function healthCheckTiming(seconds: number): { interval: number; healthyThreshold: number } {
+  const healthyThreshold = Math.min(10, Math.max(2, Math.round(seconds / 10)));
+  return { interval: Math.min(300, Math.max(5, Math.ceil(seconds / healthyThreshold))), healthyThreshold };
+}
+
+function describeXml(lb: LoadBalancer, defaultHealthSeconds: number): string {
+  const timing = healthCheckTiming(lb.healthCheckSeconds ?? defaultHealthSeconds);
   const dns = `${lb.name}-1234567890.us-east-1.elb.amazonaws.com`;
   const listener = el(
     "Listener",
@@ -32,7 +42,7 @@ function describeXml(lb: LoadBalancer): string {
   );
   const healthCheck = el(
     "HealthCheck",
-    text("Target", "HTTP:80/health") + text("Interval", 10) + text("Timeout", 5) + text("UnhealthyThreshold", 2) + text("HealthyThreshold", 3),
+    text("Target", "HTTP:80/health") + text("Interval", timing.interval) + text("Timeout", 5) + text("UnhealthyThreshold", 2) + text("HealthyThreshold", timing.healthyThreshold),
   );
   return [
     text("LoadBalancerName", lb.name),
@@ -99,7 +109,7 @@ const describeLoadBalancers: ElbAction = (world, params) => {
   const page = lbs.slice(start, start + size);
   const last = page.at(-1);
   const next = start + page.length;
-  return members("LoadBalancerDescriptions", page.map(describeXml)) + (next < lbs.length && last !== undefined ? text("NextMarker", encodeMarker(last.name, next)) : "");
+  return members("LoadBalancerDescriptions", page.map((lb) => describeXml(lb, world.config.healthCheckSeconds))) + (next < lbs.length && last !== undefined ? text("NextMarker", encodeMarker(last.name, next)) : "");
 };
 
 function healthXml(h: InstanceHealthView): string {
@@ -158,7 +168,8 @@ const describeAttributes: ElbAction = (world, params) => {
     "LoadBalancerAttributes",
     el("CrossZoneLoadBalancing", text("Enabled", true)) +
       el("AccessLog", text("Enabled", false)) +
-      el("ConnectionDraining", text("Enabled", lb.drainSeconds > 0) + text("Timeout", Math.round(lb.drainSeconds))) +
+      // Disabled draining still reports its timeout (AWS keeps the last one set; 300 s by default).
+      el("ConnectionDraining", text("Enabled", lb.drainSeconds > 0) + text("Timeout", lb.drainSeconds > 0 ? Math.round(lb.drainSeconds) : 300)) +
       el("ConnectionSettings", text("IdleTimeout", 60)),
   );
 };

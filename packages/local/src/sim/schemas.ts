@@ -51,6 +51,9 @@ export const ConfigPatchSchema = z.strictObject({
   /** SSM status events: each copy is delivered up to this many simulated seconds late; this share is delivered twice. */
   ssmEventMaxDelaySeconds: seconds.optional(),
   ssmEventDuplicateProbability: z.number().min(0).max(1).optional(),
+  /** OpsWorks deployment state-change events: each copy up to this many simulated seconds late; this share delivered twice. */
+  opsworksEventMaxDelaySeconds: seconds.optional(),
+  opsworksEventDuplicateProbability: z.number().min(0).max(1).optional(),
 });
 export type ConfigPatch = z.input<typeof ConfigPatchSchema>;
 
@@ -69,6 +72,8 @@ export interface SimConfig {
   ssmInvocationVisibleSeconds: number;
   ssmEventMaxDelaySeconds: number;
   ssmEventDuplicateProbability: number;
+  opsworksEventMaxDelaySeconds: number;
+  opsworksEventDuplicateProbability: number;
 }
 
 const name = z.string().min(1).max(255);

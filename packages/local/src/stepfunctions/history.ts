@@ -20,7 +20,9 @@ export const historyLimitCause = `The execution reached the maximum number of hi
  * happy path). Every other state kind is entered and exited (2), as Wait, Choice, Pass,
  * Succeed and Fail states are in a real history.
  */
-export function historyEventsFor(event: EventLog): number {
+export function historyEventsFor(event: EventLog, callbackStates: ReadonlySet<string> = new Set()): number {
+  // A `.waitForTaskToken` task also records TaskSubmitted when its Lambda has returned.
+  const submitted = "state" in event && callbackStates.has(event.state.name) ? 1 : 0;
   switch (event.type) {
     case "ExecutionStarted":
     case "ExecutionSucceeded":
@@ -30,13 +32,13 @@ export function historyEventsFor(event: EventLog): number {
       return 1;
     case "StateEntered":
       // TaskStateEntered, then the first attempt's TaskScheduled and TaskStarted.
-      return event.state.type === "Task" ? 3 : 1;
+      return event.state.type === "Task" ? 3 + submitted : 1;
     case "StateExited":
       // TaskSucceeded before TaskStateExited.
       return event.state.type === "Task" ? 2 : 1;
     case "StateRetried":
-      // The failed attempt's TaskFailed, then the next attempt's TaskScheduled and TaskStarted.
-      return 3;
+      // The failed attempt's TaskFailed (or TaskTimedOut), then the next attempt's TaskScheduled and TaskStarted.
+      return 3 + submitted;
     case "StateFailed":
     case "StateCaught":
       // The last attempt's TaskFailed (a caught error then leaves through its Catch).
@@ -55,7 +57,10 @@ export function historyEventsFor(event: EventLog): number {
 export class HistoryCounter {
   #events = 0;
 
-  constructor(private readonly limit = historyEventLimit) {}
+  constructor(
+    private readonly limit = historyEventLimit,
+    private readonly callbackStates: ReadonlySet<string> = new Set(),
+  ) {}
 
   get events(): number {
     return this.#events;
@@ -66,7 +71,7 @@ export class HistoryCounter {
    * pass the limit, or reach it with anything but ExecutionSucceeded.
    */
   add(event: EventLog): boolean {
-    const added = historyEventsFor(event);
+    const added = historyEventsFor(event, this.callbackStates);
     const after = this.#events + added;
     const fits = after < this.limit || (after === this.limit && event.type === "ExecutionSucceeded");
     if (fits) this.#events = after;

@@ -9,9 +9,10 @@ import type { LambdaHandler } from "./lambdaInvoke.js";
 export async function loadDeployHandlers(services: () => DeployServices): Promise<{
   handlers: Record<DeployFunction, LambdaHandler>;
   cleanup: LambdaHandler;
+  deploymentEvent: LambdaHandler;
 }> {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
   const module = await import("@scythe/functions/deploy/index");
-  return { handlers: module.deployHandlers(services), cleanup: module.cleanupHandler(services) };
+  return { handlers: module.deployHandlers(services), cleanup: module.cleanupHandler(services), deploymentEvent: module.deploymentEventHandler(services) };
 }

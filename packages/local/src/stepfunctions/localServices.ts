@@ -6,11 +6,16 @@ import { ClassicElb } from "@scythe/core/aws/elb";
 import { OpsWorksStacks } from "@scythe/core/aws/opsworks";
 import { LoadBalancerClaims } from "@scythe/core/aws/dynamo";
 import { type DeployServices } from "@scythe/core/deploy";
-import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import { DynamoLockStore, DynamoTaskWaits } from "@scythe/core/aws/dynamo";
+import { localTaskCallbacks } from "./taskTokens.js";
 import { type TableNames } from "@scythe/core/schema";
 import { localCredentials, localRegion } from "../world/clients.js";
 
 /** The deploy services of the local world: the real SDK clients pointed at the fleet simulator. */
+/** The simulator each set of local services drives: the runner reads its deployment events and its clock there. */
+const simulatorOf = new WeakMap<DeployServices, string>();
+export const simulatorEndpointOf = (services: DeployServices): string | undefined => simulatorOf.get(services);
+
 export function localDeployServices(options: {
   doc: DynamoDBDocumentClient;
   tables: TableNames;
@@ -19,12 +24,16 @@ export function localDeployServices(options: {
   maxAttempts?: number;
 }): DeployServices {
   const config = { endpoint: options.simulator, region: localRegion, credentials: localCredentials, maxAttempts: options.maxAttempts ?? 3 };
-  return {
+  const services: DeployServices = {
     // As deployed: no SDK-level retry for OpsWorks, whose CreateDeployment is not idempotent.
     target: new OpsWorksStacks(new OpsWorksClient({ ...config, maxAttempts: 1 })),
     loadBalancers: new ClassicElb(new ElasticLoadBalancingClient(config)),
     journal: new DynamoDeployJournal(options.doc, { tableName: options.tables.registry }),
     lockStore: new DynamoLockStore(options.doc, { tableName: options.tables.locks }),
     claims: new LoadBalancerClaims(options.doc, { tableName: options.tables.locks }),
+    waits: new DynamoTaskWaits(options.doc, { tableName: options.tables.registry }),
+    callbacks: localTaskCallbacks(),
   };
+  simulatorOf.set(services, options.simulator);
+  return services;
 }

@@ -20,3 +20,4 @@ export { composeLeases, type Leases, type LeasesOptions } from "./composeLeases.
 export { DynamoLockStore, type DynamoLockStoreOptions } from "./DynamoLockStore.js";
 export { DynamoOwnerRecords } from "./DynamoOwnerRecords.js";
 export { ReaperReportLog, recordOf, reportLogKey, type RecordedReapReport, type ReportLogOptions } from "./ReportLog.js";
+export { DynamoTaskWaits, waitKey, type DynamoTaskWaitsOptions } from "./DynamoTaskWaits.js";

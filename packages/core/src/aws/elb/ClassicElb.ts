@@ -2,12 +2,13 @@ import {
   DeleteLoadBalancerCommand,
   DeregisterInstancesFromLoadBalancerCommand,
   DescribeInstanceHealthCommand,
+  DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
   RegisterInstancesWithLoadBalancerCommand,
   type ElasticLoadBalancingClient,
   type LoadBalancerDescription,
 } from "@aws-sdk/client-elastic-load-balancing";
-import type { HealthState, InstanceHealth, LoadBalancerMembers, LoadBalancers } from "../../deploy/ports.js";
+import type { HealthState, InstanceHealth, LoadBalancerMembers, LoadBalancerTiming, LoadBalancers } from "../../deploy/ports.js";
 import { CloudResourceNotFoundError } from "../../errors.js";
 import { translateSdkError } from "../sdkErrors.js";
 import { elbRequests as requests } from "./requests.js";
@@ -81,6 +82,23 @@ export class ClassicElb implements LoadBalancers {
   }
 
   /** Whether the load balancer exists: false only on LoadBalancerNotFound, the answer that proves absence. */
+  /** ConnectionDraining (DescribeLoadBalancerAttributes) and HealthCheck (DescribeLoadBalancers) of one load balancer. */
+  async timing(name: string): Promise<LoadBalancerTiming> {
+    const [attributes, described] = await Promise.all([
+      this.call(`DescribeLoadBalancerAttributes(${name})`, loadBalancerNotFound, () =>
+        this.client.send(new DescribeLoadBalancerAttributesCommand(requests.describeAttributes(name))),
+      ),
+      this.call(`DescribeLoadBalancers(${name})`, loadBalancerNotFound, () => this.client.send(new DescribeLoadBalancersCommand(requests.describeOne(name)))),
+    ]);
+    const draining = attributes.LoadBalancerAttributes?.ConnectionDraining;
+    const check = described.LoadBalancerDescriptions?.[0]?.HealthCheck;
+    return {
+      drainSeconds: draining?.Enabled === true ? (draining.Timeout ?? 300) : 0,
+      healthIntervalSeconds: check?.Interval ?? 30,
+      healthyThreshold: check?.HealthyThreshold ?? 10,
+    };
+  }
+
   async exists(name: string): Promise<boolean> {
     try {
       await this.call(`DescribeLoadBalancers(${name})`, loadBalancerNotFound, () => this.client.send(new DescribeLoadBalancersCommand(requests.describeOne(name))));

@@ -2,6 +2,7 @@ import type {
   DeleteLoadBalancerCommandInput,
   DeregisterInstancesFromLoadBalancerCommandInput,
   DescribeInstanceHealthCommandInput,
+  DescribeLoadBalancerAttributesCommandInput,
   DescribeLoadBalancersCommandInput,
   RegisterInstancesWithLoadBalancerCommandInput,
 } from "@aws-sdk/client-elastic-load-balancing";
@@ -29,5 +30,6 @@ export const elbRequests = {
     LoadBalancerName: name,
     Instances: instances(instanceIds),
   }),
+  describeAttributes: (name: string): DescribeLoadBalancerAttributesCommandInput => ({ LoadBalancerName: name }),
   deleteLoadBalancer: (name: string): DeleteLoadBalancerCommandInput => ({ LoadBalancerName: name }),
 };

@@ -3,12 +3,15 @@ import { LoadBalancerTimeoutError } from "../errors.js";
 import type { Rollout } from "../state.js";
 import { byLoadBalancer, markBatch } from "./batchRecords.js";
 import type { DeploySession } from "./session.js";
+import { healthWait } from "./timing.js";
 
 /** Puts each instance of the batch back into exactly the load balancers it left. */
 export async function attachBatch(session: DeploySession, rollout: Rollout): Promise<Rollout> {
   await session.heartbeat();
   const current = rollout.current;
   if (!current) throw new RangeError("no batch to attach");
+  // Attach runs once the deployment succeeded: its event (or a direct check) said so.
+  await markBatch(session, current.decisions, { phase: "deployed", deploymentStatus: "successful", time: "deployedAt" }, ["deploying"]);
   await markBatch(session, current.decisions, { phase: "attaching" }, ["deployed"]);
   // Only instances still on their way back: a late duplicate must not touch finished ones.
   const records = await session.services.journal.instances(session.config.executionId);
@@ -17,9 +20,11 @@ export async function attachBatch(session: DeploySession, rollout: Rollout): Pro
     await session.services.loadBalancers.attach(lb, endpoints);
   }
   await markBatch(session, current.decisions, { time: "attachedAt" }, ["attaching"]);
-  if (byLoadBalancer(current.decisions).size === 0) return completeBatch(session, rollout);
   const deadline = session.now() + session.config.healthTimeoutSeconds * 1000;
-  return { ...rollout, current: { ...current, phase: "attaching", ready: false, deadline } };
+  // The first health check comes when the load balancer can first call the instance healthy;
+  // with nothing to put back, at once (CheckInService completes the batch).
+  const waitSeconds = healthWait(session.config, rollout.timing ?? {}, current.decisions, 0);
+  return { ...rollout, current: { ...current, phase: "attaching", ready: false, deadline, waitSeconds, checks: 0 } };
 }
 
 /** Polls until every reattached instance is InService everywhere it was put back. */
@@ -34,7 +39,8 @@ export async function checkInService(session: DeploySession, rollout: Rollout): 
   }
   if (waiting.length === 0) return completeBatch(session, rollout);
   if (session.now() > current.deadline) throw new LoadBalancerTimeoutError("health", waiting, session.config.healthTimeoutSeconds);
-  return { ...rollout, current: { ...current, ready: false } };
+  const checks = (current.checks ?? 0) + 1;
+  return { ...rollout, current: { ...current, ready: false, checks, waitSeconds: healthWait(session.config, rollout.timing ?? {}, current.decisions, checks) } };
 }
 
 async function completeBatch(session: DeploySession, rollout: Rollout): Promise<Rollout> {

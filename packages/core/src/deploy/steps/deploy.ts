@@ -2,6 +2,7 @@ import { DeploymentFailedError, DeploymentPendingError, DeploymentTimeoutError, 
 import type { Rollout } from "../state.js";
 import { markBatch } from "./batchRecords.js";
 import type { DeploySession } from "./session.js";
+import { awaitOutcome, deploymentWaitKey } from "../taskWaits.js";
 
 /** The comment that names a batch's deployment, so a retry whose answer was lost can find it. */
 export function deploymentComment(comment: string | undefined, executionId: string, batch: number): string {
@@ -68,4 +69,19 @@ export async function checkDeployment(session: DeploySession, rollout: Rollout):
   }
   await markBatch(session, current.decisions, { phase: "deployed", deploymentStatus: deployment.status, time: "deployedAt" }, ["deploying"]);
   return { ...rollout, current: { ...current, ready: true } };
+}
+
+/**
+ * The Lambda of the `.waitForTaskToken` task that waits for the batch's deployment: records
+ * the task token under the deployment's id, where the deployment-event function finds it.
+ * If the event came first, its outcome is already recorded and the task is completed here.
+ * It renews the lease first: nothing else runs while the execution waits.
+ */
+export async function awaitDeployment(session: DeploySession, rollout: Rollout, taskToken: string): Promise<{ readonly waiting: string; readonly result: string }> {
+  await session.heartbeat();
+  const deploymentId = rollout.current?.deploymentId;
+  if (!deploymentId) throw new RangeError("no deployment to wait for");
+  const key = deploymentWaitKey(deploymentId);
+  const result = await awaitOutcome(session.services.waits, session.services.callbacks, key, taskToken, session.config.executionId);
+  return { waiting: key, result };
 }

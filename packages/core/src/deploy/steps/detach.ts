@@ -3,6 +3,7 @@ import type { Rollout } from "../state.js";
 import { byLoadBalancer, markBatch } from "./batchRecords.js";
 import { claimBatchPlan } from "./claimPlan.js";
 import type { DeploySession } from "./session.js";
+import { batchTiming, drainWait, waitCapSeconds } from "./timing.js";
 
 function currentBatch(rollout: Rollout) {
   const batch = rollout.batches[rollout.index];
@@ -41,7 +42,10 @@ export async function detachBatch(session: DeploySession, rollout: Rollout): Pro
   }
   await markBatch(session, decisions, { phase: "draining" }, ["detaching"]);
   const deadline = session.now() + config.drainTimeoutSeconds * 1000;
-  return { ...rollout, current: { phase: "draining", ready: byLoadBalancer(decisions).size === 0, deadline, decisions: [...decisions] } };
+  // The load balancers' own draining timeouts, read once per rollout: one Wait that long, then one check.
+  const timing = await batchTiming(session, rollout, decisions);
+  const waitSeconds = drainWait(config, timing, decisions);
+  return { ...rollout, timing, current: { phase: "draining", ready: byLoadBalancer(decisions).size === 0, deadline, decisions: [...decisions], waitSeconds } };
 }
 
 /** Polls the load balancers until every detached instance has finished draining. */
@@ -57,6 +61,9 @@ export async function checkDrained(session: DeploySession, rollout: Rollout): Pr
   if (waiting.length > 0 && session.now() > current.deadline) {
     throw new LoadBalancerTimeoutError("drain", waiting, session.config.drainTimeoutSeconds);
   }
-  if (waiting.length === 0) await markBatch(session, current.decisions, { time: "drainedAt" });
-  return { ...rollout, current: { ...current, ready: waiting.length === 0 } };
+  // A batch that left no load balancer had nothing to drain.
+  if (waiting.length === 0 && byLoadBalancer(current.decisions).size > 0) await markBatch(session, current.decisions, { time: "drainedAt" });
+  // Still draining past the timeout's end (a clock apart, a slow deregistration): poll from here.
+  const waitSeconds = Math.min(session.config.pollSeconds.drain, waitCapSeconds(session.config));
+  return { ...rollout, current: { ...current, ready: waiting.length === 0, waitSeconds } };
 }

@@ -8,6 +8,7 @@ import { DeployStoppedError } from "../errors.js";
 import type { DeployConfig } from "../input.js";
 import type { DeployTarget, LoadBalancers } from "../ports.js";
 import type { DeployLock } from "../state.js";
+import type { TaskCallbacks, TaskWaits } from "../taskWaits.js";
 
 /** What the deploy steps drive: built once per cold start by the handlers, or by tests. */
 export interface DeployServices {
@@ -17,6 +18,9 @@ export interface DeployServices {
   readonly lockStore: LockStore;
   /** Per-load-balancer ledgers of instances taken out, shared by every deploy. */
   readonly claims: LoadBalancerClaims;
+  /** Task tokens awaiting events (deployments), and Step Functions' callbacks to complete them. */
+  readonly waits: TaskWaits;
+  readonly callbacks: TaskCallbacks;
   readonly clock?: Clock;
 }
 

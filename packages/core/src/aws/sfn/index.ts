@@ -1,0 +1,1 @@
+export { StepFunctionsCallbacks, sfnRequests } from "./StepFunctionsCallbacks.js";

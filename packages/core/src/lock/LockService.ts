@@ -129,14 +129,17 @@ export class LockService {
       }
       const pause = this.untilTurn(view, ticket, now);
       if (pause > 0) {
-        if (now >= deadline || signal?.aborted) throw this.held(name, view.lock);
+        if (now >= deadline || signal?.aborted) throw await this.giveUp(name, ticket, view.lock);
         await sleep(Math.min(pause, deadline - now), signal);
+        // Called off while asleep: a lock taken now would be held by nobody.
+        if (signal?.aborted) throw await this.giveUp(name, ticket, view.lock);
         now = this.clock.now();
       }
-      const ahead = ticket - serving;
-      const outcome = await claim(name, this.ownerId, ticket, now + leaseMs, now - this.skewMs, now - this.skewMs - this.queueGraceMs * Math.max(1, ahead));
+      const ahead = waitingAhead(view.lock, ticket);
+      const passing = ahead === 0 && serving < ticket ? range(serving, ticket) : [];
+      const outcome = await claim(name, this.ownerId, ticket, now + leaseMs, now - this.skewMs, now - this.skewMs - this.queueGraceMs * Math.max(1, ahead), passing);
       if (outcome.acquired) return this.took(name, outcome.lock, leaseMs, now);
-      const stillFirst = (outcome.current.serving ?? 0) === ticket && ahead === 0;
+      const stillFirst = ahead === 0 && waitingAhead(outcome.current, ticket) === 0 && (outcome.current.serving ?? 0) <= ticket;
       view = { lock: outcome.current, misses: stillFirst ? view.misses + 1 : 0 };
     }
   }
@@ -149,7 +152,7 @@ export class LockService {
    */
   private untilTurn(view: View, ticket: number, now: number): number {
     const lock = view.lock;
-    const ahead = ticket - (lock.serving ?? 0);
+    const ahead = waitingAhead(lock, ticket);
     const isFree = lock.holder === undefined || lock.expiresAt < now - this.skewMs;
     // How long the lock has stood free (given up, or its lease over), as the claim's condition counts it.
     const idleFor = now - this.skewMs - (lock.holder !== undefined ? lock.expiresAt : (lock.changedAt ?? now));
@@ -173,6 +176,16 @@ export class LockService {
     if ((lock.nextTicket ?? 0) > (lock.serving ?? 0)) this.contended.add(name);
     else this.contended.delete(name);
     return { name, owner: this.ownerId, token: lock.token, leaseMs, validUntil: now + leaseMs - this.skewMs };
+  }
+
+  /**
+   * Leaves the line: the ticket is marked given up, so the line passes it at once instead of
+   * waiting out a grace for it (a waiter that dies without this still costs the grace).
+   */
+  private async giveUp(name: string, ticket: number, lock: LockRecord): Promise<LockHeldError> {
+    // Best effort: if the store cannot be reached, the grace rule still passes the ticket.
+    await this.store.giveUp?.(name, ticket).catch(() => undefined);
+    return this.held(name, lock);
   }
 
   private held(name: string, lock: LockRecord): LockHeldError {
@@ -267,3 +280,7 @@ export class LockService {
 }
 
 const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
+const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+
+/** Tickets ahead of `ticket` whose waiters still wait (those given up do not count). */
+const waitingAhead = (lock: LockRecord, ticket: number) => range(lock.serving ?? 0, ticket).filter((t) => !lock.gaveUp?.includes(t)).length;

@@ -11,6 +11,8 @@ export interface LockRecord {
   readonly nextTicket?: number;
   /** ...and the lowest ticket that may still take the lock (tickets below it are served or skipped). */
   readonly serving?: number;
+  /** Tickets whose waiters gave up before their turn was over (at or after `serving`): the line passes them at once. */
+  readonly gaveUp?: readonly number[];
   /** When the lock last changed hands or was given up (epoch ms): how long the line has stood still. */
   readonly changedAt?: number;
   /** When the latest holder took the lock, how long the one before held it, and the spacing of the last two takes (ms). */
@@ -49,7 +51,10 @@ export interface LockStore {
   /**
    * Takes `name` for `ticket` if it is free (or its lease ended before `expiredBefore`) and it
    * is that ticket's turn, or the tickets before it let their turn pass: the lock has been
-   * free (or its lease over) since before `skipBefore`. Moves the line past `ticket`.
+   * free (or its lease over) since before `skipBefore`, or they are `passing`, every ticket
+   * from `serving` up to `ticket`, all given up. Moves the line past `ticket`.
    */
-  claim?(name: string, owner: string, ticket: number, expiresAt: number, expiredBefore: number, skipBefore: number): Promise<AcquireOutcome>;
+  claim?(name: string, owner: string, ticket: number, expiresAt: number, expiredBefore: number, skipBefore: number, passing?: readonly number[]): Promise<AcquireOutcome>;
+  /** Marks `ticket` given up (its waiter stops waiting), so that the line passes it without waiting out a grace. One write. */
+  giveUp?(name: string, ticket: number): Promise<void>;
 }

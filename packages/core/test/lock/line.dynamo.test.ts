@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sendFenced } from "../../src/aws/dynamo/index.js";
 import { DynamoLockStore } from "../../src/aws/dynamo/index.js";
-import { LockHeldError, LockService, fenceOf } from "../../src/lock/index.js";
+import { LockHeldError, LockService, fenceOf, type Lease } from "../../src/lock/index.js";
 import { type TableNames } from "../../src/schema/index.js";
 import { localDocumentClient } from "../../../local/src/world/clients.js";
 import { meterClient } from "../../../local/src/world/meter.js";
@@ -96,6 +96,10 @@ async function contend(lockName: string, contenders: number, rounds: number, opt
   return { final: final.Item?.value, maxInside, tokens, served, overtaken };
 }
 
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 2000 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 const strictlyIncreasing = (tokens: number[]) => tokens.every((t, i) => i === 0 || t > tokens[i - 1]!);
 
 describe("Waiting line on the lock item, on DynamoDB Local", () => {
@@ -159,6 +163,111 @@ describe("Waiting line on the lock item, on DynamoDB Local", () => {
     // The dead tickets are behind us: the next acquire does not wait for them again.
     const later = await new LockService({ store, ownerId: "late", skewMs: 0, queueGraceMs: 50 }).acquire("dead-ticket", { leaseMs: 1000, waitMs: 60_000 });
     expect(later.token).toBe(Math.max(...tokens) + 1);
+  });
+
+  it("a waiter that gives up at its deadline leaves no ticket behind: the one after it is served without waiting out the grace", async () => {
+    const store = new DynamoLockStore(doc, { tableName: names.locks });
+    // A grace far longer than anyone here waits: only a line that knows the ticket was given up can move on.
+    const service = (id: string) => new LockService({ store, ownerId: id, skewMs: 0, queueGraceMs: 600_000 });
+    const holder = service("holder");
+    const lease = await holder.acquire("gave-up", { leaseMs: 60_000 });
+    const impatient = service("impatient").acquire("gave-up", { leaseMs: 60_000, waitMs: 150 });
+    await expect(impatient).rejects.toBeInstanceOf(LockHeldError);
+    // Behind the ticket given up: waits (as long as the test allows) for its turn.
+    const patient = service("patient").acquire("gave-up", { leaseMs: 60_000, waitMs: 20_000 });
+    await waitFor(async () => ((await store.get("gave-up"))?.nextTicket ?? 0) >= 2);
+    const alsoPatient = service("also").acquire("gave-up", { leaseMs: 60_000, waitMs: 20_000 }).then(
+      (l) => l,
+      (error: unknown) => error,
+    );
+    await holder.release(lease);
+    const first = await patient;
+    await service("patient").release(first);
+    const second = (await alsoPatient) as Lease | Error;
+    if (second instanceof Error) throw second;
+    expect([first.token, second.token]).toEqual([lease.token + 1, lease.token + 2]);
+    // Nothing left in line: a contender that does not wait takes the free lock.
+    await service("also").release(second);
+    expect((await service("late").acquire("gave-up", { leaseMs: 1000 })).token).toBe(lease.token + 3);
+  });
+
+  it("several waiters in a row that give up (the first of them while it is its turn) are passed over together", async () => {
+    const store = new DynamoLockStore(doc, { tableName: names.locks });
+    const service = (id: string) => new LockService({ store, ownerId: id, skewMs: 0, queueGraceMs: 600_000 });
+    const holder = service("holder");
+    const lease = await holder.acquire("gave-up-many", { leaseMs: 60_000 });
+    const controllers = [new AbortController(), new AbortController(), new AbortController()];
+    const quitters = controllers.map((c, i) =>
+      service(`quit${i}`).acquire("gave-up-many", { leaseMs: 60_000, waitMs: 60_000, signal: c.signal }).then(
+        (lease) => lease,
+        (error: unknown) => error,
+      ),
+    );
+    await waitFor(async () => ((await store.get("gave-up-many"))?.nextTicket ?? 0) >= 3);
+    const patient = service("patient").acquire("gave-up-many", { leaseMs: 60_000, waitMs: 20_000 });
+    await waitFor(async () => ((await store.get("gave-up-many"))?.nextTicket ?? 0) >= 4);
+    // The first quitter is first in line (its turn, the lock still held) when they all give up.
+    for (const c of controllers) c.abort();
+    for (const q of quitters) expect(await q).toBeInstanceOf(LockHeldError);
+    await holder.release(lease);
+    expect((await patient).token).toBe(lease.token + 1);
+  });
+
+  it("a contender that does not wait takes a free lock whose only waiters gave up", async () => {
+    const store = new DynamoLockStore(doc, { tableName: names.locks });
+    const service = (id: string) => new LockService({ store, ownerId: id, skewMs: 0, queueGraceMs: 600_000 });
+    const holder = service("holder");
+    const lease = await holder.acquire("only-quitters", { leaseMs: 60_000 });
+    await expect(service("quitter").acquire("only-quitters", { leaseMs: 1000, waitMs: 100 })).rejects.toBeInstanceOf(LockHeldError);
+    await holder.release(lease);
+    const taken = await service("now").acquire("only-quitters", { leaseMs: 1000 });
+    expect(taken.token).toBe(lease.token + 1);
+    const record = await store.get("only-quitters");
+    expect(record?.serving).toBe(record?.nextTicket);
+  });
+
+  it("with waiters giving up at random moments, everyone who waits on is served, one holder at a time (property)", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 6 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 2, maxLength: 8 }),
+        async (patientCount, quitAfter) => {
+          const name = `quitters${run++}`;
+          const store = new DynamoLockStore(doc, { tableName: names.locks });
+          // No grace to speak of: only a line that knows who gave up can pass them.
+          const service = (id: string) => new LockService({ store, ownerId: id, skewMs: 0, queueGraceMs: 600_000 });
+          let inside = 0;
+          let maxInside = 0;
+          const tokens: number[] = [];
+          const hold = async (locks: LockService, lease: Lease) => {
+            inside++;
+            maxInside = Math.max(maxInside, inside);
+            tokens.push(lease.token);
+            await new Promise((resolve) => setTimeout(resolve, 2));
+            inside--;
+            await locks.release(lease);
+          };
+          const quitters = quitAfter.map(async (ms, i) => {
+            const locks = service(`q${i}`);
+            const lease = await locks.acquire(name, { leaseMs: 60_000, waitMs: ms }).catch((error: unknown) => {
+              if (!(error instanceof LockHeldError)) throw error;
+              return undefined;
+            });
+            if (lease) await hold(locks, lease);
+          });
+          const patient = Array.from({ length: patientCount }, async (_, i) => {
+            const locks = service(`p${i}`);
+            for (let round = 0; round < 2; round++) await hold(locks, await locks.acquire(name, { leaseMs: 60_000, waitMs: 30_000 }));
+          });
+          await Promise.all([...quitters, ...patient]);
+          expect(maxInside).toBe(1);
+          expect(strictlyIncreasing(tokens)).toBe(true);
+          expect(tokens.length).toBeGreaterThanOrEqual(2 * patientCount);
+        },
+      ),
+      { numRuns: 10 },
+    );
   });
 
   it("a contender that does not wait takes a free lock whose line was abandoned, once the line stood still long enough", async () => {

@@ -21,7 +21,20 @@ type Expression = Pick<UpdateCommand["input"], "UpdateExpression" | "ConditionEx
 const take =
   "holder = :owner, expiresAt = :exp, #token = if_not_exists(#token, :zero) + :one, claimId = :claim, " +
   "changedAt = :now, turnMs = :now - if_not_exists(acquiredAt, :now), acquiredAt = :now";
-const free = "(attribute_not_exists(holder) OR expiresAt < :expiredBefore)";
+const lockFree = "(attribute_not_exists(holder) OR expiresAt < :expiredBefore)";
+/** The most given-up tickets one claim passes over by name (each is a term of its condition); beyond that, the grace rule. */
+const maxPassing = 32;
+const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+
+/** The line is at `tickets[0]` and every one of `tickets` was given up. */
+function passingCondition(tickets: readonly number[]): { condition: string; values: Record<string, unknown> } {
+  const values: Record<string, unknown> = { ":passFrom": tickets[0], ":passed": new Set(tickets) };
+  const terms = tickets.map((t, i) => {
+    values[`:pass${i}`] = t;
+    return `contains(gaveUp, :pass${i})`;
+  });
+  return { condition: `(serving = :passFrom AND ${terms.join(" AND ")})`, values };
+}
 
 /**
  * LockStore on one DynamoDB table keyed by `pk`; every change is one conditional UpdateItem.
@@ -48,14 +61,40 @@ export class DynamoLockStore implements LockStore {
     // then the line is emptied (`serving` catches up with the tickets handed out).
     const out = await this.update(name, {
       UpdateExpression: `SET ${take}, serving = if_not_exists(nextTicket, :zero)`,
-      ConditionExpression: `${free} AND (attribute_not_exists(nextTicket) OR serving >= nextTicket OR changedAt < :lineStale)`,
+      ConditionExpression: `${lockFree} AND (attribute_not_exists(nextTicket) OR serving >= nextTicket OR changedAt < :lineStale)`,
       ExpressionAttributeNames: { "#token": "token" },
       ExpressionAttributeValues: {
         ":owner": owner, ":exp": expiresAt, ":zero": 0, ":one": 1, ":expiredBefore": expiredBefore,
         ":claim": claim, ":now": now, ":lineStale": lineStaleBefore,
       },
     });
-    return this.outcome(out, owner, claim, now);
+    const first = this.outcome(out, owner, claim, now);
+    if (first.acquired) return first;
+    // Everyone still in line gave up: take it over them (one more write, only then).
+    const lock = first.current;
+    const waiting = range(lock.serving ?? 0, lock.nextTicket ?? 0);
+    const free = lock.holder === undefined || lock.expiresAt < expiredBefore;
+    if (!free || waiting.length === 0 || waiting.length > maxPassing || !waiting.every((t) => lock.gaveUp?.includes(t))) return first;
+    const passing = passingCondition(waiting);
+    const again = await this.update(name, {
+      UpdateExpression: `SET ${take}, serving = :served DELETE gaveUp :passed`,
+      ConditionExpression: `${lockFree} AND nextTicket = :served AND ${passing.condition}`,
+      ExpressionAttributeNames: { "#token": "token" },
+      ExpressionAttributeValues: {
+        ":owner": owner, ":exp": expiresAt, ":zero": 0, ":one": 1, ":expiredBefore": expiredBefore, ":claim": claim, ":now": now,
+        ":served": lock.nextTicket, ...passing.values,
+      },
+    });
+    return this.outcome(again, owner, claim, now);
+  }
+
+  async giveUp(name: string, ticket: number): Promise<void> {
+    // Only a ticket the line has not passed yet; adding to a set is the same when repeated.
+    await this.update(name, {
+      UpdateExpression: "ADD gaveUp :ticket",
+      ConditionExpression: "serving <= :t",
+      ExpressionAttributeValues: { ":ticket": new Set([ticket]), ":t": ticket },
+    });
   }
 
   async takeTicket(name: string): Promise<Ticket> {
@@ -71,18 +110,19 @@ export class DynamoLockStore implements LockStore {
     return { ticket: (lock.nextTicket ?? 1) - 1, lock };
   }
 
-  async claim(name: string, owner: string, ticket: number, expiresAt: number, expiredBefore: number, skipBefore: number): Promise<AcquireOutcome> {
+  async claim(name: string, owner: string, ticket: number, expiresAt: number, expiredBefore: number, skipBefore: number, passing: readonly number[] = []): Promise<AcquireOutcome> {
     const claim = randomUUID();
     const now = this.clock.now();
+    const pass = passing.length > 0 && passing.length <= maxPassing ? passingCondition(passing) : undefined;
     const out = await this.update(name, {
-      UpdateExpression: `SET ${take}, serving = :next`,
+      UpdateExpression: `SET ${take}, serving = :next${pass ? " DELETE gaveUp :passed" : ""}`,
       ConditionExpression:
-        `${free} AND serving <= :ticket AND ` +
-        "(serving = :ticket OR (changedAt < :skipBefore AND (attribute_not_exists(holder) OR expiresAt < :skipBefore)))",
+        `${lockFree} AND serving <= :ticket AND ` +
+        `(serving = :ticket OR (changedAt < :skipBefore AND (attribute_not_exists(holder) OR expiresAt < :skipBefore))${pass ? ` OR ${pass.condition}` : ""})`,
       ExpressionAttributeNames: { "#token": "token" },
       ExpressionAttributeValues: {
         ":owner": owner, ":exp": expiresAt, ":zero": 0, ":one": 1, ":expiredBefore": expiredBefore,
-        ":claim": claim, ":now": now, ":ticket": ticket, ":next": ticket + 1, ":skipBefore": skipBefore,
+        ":claim": claim, ":now": now, ":ticket": ticket, ":next": ticket + 1, ":skipBefore": skipBefore, ...pass?.values,
       },
     });
     return this.outcome(out, owner, claim, now);
@@ -174,5 +214,6 @@ function toRecord(item: Item): LockRecord {
     acquiredAt: num(item.acquiredAt),
     heldMs: num(item.heldMs),
     turnMs: num(item.turnMs),
+    ...(item.gaveUp instanceof Set && { gaveUp: [...(item.gaveUp as Set<unknown>)].filter((t): t is number => typeof t === "number") }),
   };
 }

@@ -1,5 +1,5 @@
 import { BadInputError, UnknownIdError, ValidationError } from "../errors.js";
-import type { DeployRequest } from "./input.js";
+import type { DeployRequest, Ec2Target } from "./input.js";
 import type { DeployTarget } from "./ports.js";
 
 /**
@@ -7,7 +7,8 @@ import type { DeployTarget } from "./ports.js";
  * detached: the stack exists, the layer and the app exist and belong to it, the layer has
  * online instances, and a batch is no larger than them. Each refusal names its field.
  */
-export async function checkAgainstFleet(target: DeployTarget, request: Pick<DeployRequest, "stackId" | "layerId" | "appId" | "batchSize">): Promise<void> {
+export async function checkAgainstFleet(target: DeployTarget, request: Pick<DeployRequest, "stackId" | "layerId" | "appId" | "batchSize" | "ec2">): Promise<void> {
+  if (request.ec2) return checkEc2(target, request.ec2, request.batchSize);
   const located = await target.locate(request);
   if (!located.stackExists) throw new UnknownIdError("stackId", request.stackId, `stackId: stack "${request.stackId}" does not exist`);
   if (located.layerStackId === undefined) throw new UnknownIdError("layerId", request.layerId, `layerId: layer "${request.layerId}" does not exist`);
@@ -27,4 +28,13 @@ export async function checkAgainstFleet(target: DeployTarget, request: Pick<Depl
   if (request.batchSize > online) {
     throw new ValidationError("batchSize", `must be at most ${online}, the number of online instances in layer "${request.layerId}"`);
   }
+}
+
+/** An EC2 target: its selection must match running instances, at least a batch of them. */
+async function checkEc2(target: DeployTarget, ec2: Ec2Target, batchSize: number): Promise<void> {
+  const field = "asg" in ec2.selection ? "ec2.asg" : "ec2.tags";
+  const what = "asg" in ec2.selection ? `Auto Scaling group "${ec2.selection.asg}"` : `tags ${JSON.stringify(ec2.selection.tags)}`;
+  const online = (await target.listInstances("ec2", "ec2")).filter((i) => i.status === "online").length;
+  if (online === 0) throw new BadInputError(field, `${field}: ${what} has no running instances: nothing to deploy`);
+  if (batchSize > online) throw new ValidationError("batchSize", `must be at most ${online}, the number of running instances of ${what}`);
 }

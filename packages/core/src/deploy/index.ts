@@ -1,7 +1,7 @@
 export { ClaimContendedError, DeployEndedError, DeployLockError, DeployStoppedError, DeploymentFailedError, DeploymentPendingError, DeploymentTimeoutError, LoadBalancerTimeoutError, deployIntentMs, retryableDeployErrors } from "./errors.js";
 export { type DeployTarget, type Deployment, type DeploymentFailure, type DeploymentRequest, type DeploymentStatus, type HealthState, type InstanceHealth, type LoadBalancerMembers, type LoadBalancerTiming, type LoadBalancers, type LocatedIds, type TargetInstance } from "./ports.js";
 export { detachPlan, keptInReasons, type BatchMember, type DetachDecision, type KeptIn, type LoadBalancerView } from "./detachPlan.js";
-export { deployConfig, deployConfigSchema, deployInput, deployLockName, type DeployConfig, type DeployInput, type DeployRequest } from "./input.js";
+export { deployConfig, deployConfigSchema, deployInput, deployLockName, defaultSsmDocument, ec2TargetName, ec2TargetSchema, type DeployConfig, type DeployInput, type DeployRequest, type Ec2Target } from "./input.js";
 export { caughtError, deployLockSchema, lockedTaskInput, rolloutSchema, rolloutTaskInput, type BatchProgress, type DeployLock, type Rollout, type SkippedInstance } from "./state.js";
 export { detachedPhases, instancePhases, type DeployStatus, type DeploySummary, type InstancePatch, type InstancePhase, type InstanceProgress, type SummaryPatch } from "./progress.js";
 export { deployKey, type BatchPlan, type DeployJournal } from "./DeployJournal.js";

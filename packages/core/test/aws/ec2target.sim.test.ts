@@ -69,6 +69,7 @@ describe("Class: TargetGroups (through the SDK, against the simulator)", () => {
       { name: admin, instances: [id(1)] },
     ]);
     expect(await tgs.deregistrationDelaySeconds("admin")).toBe(30);
+    expect(await tgs.timing(web)).toEqual({ drainSeconds: 60, healthIntervalSeconds: 10, healthyThreshold: 3 });
 
     await tgs.detach(admin, [id(1)]);
     await tgs.detach(admin, [id(1)]); // a retry: already draining, not an error

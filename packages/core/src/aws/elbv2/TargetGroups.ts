@@ -111,6 +111,15 @@ export class TargetGroups implements LoadBalancers {
     await this.call(`RegisterTargets(${group.name})`, () => this.client.send(new RegisterTargetsCommand(requests.register(group.arn, refs))));
   }
 
+  /**
+   * The group's own timing, for a rollout's waits: its deregistration delay (the drain) and
+   * its health check interval and healthy threshold (how soon a registered target is healthy).
+   */
+  async timing(name: string): Promise<{ readonly drainSeconds: number; readonly healthIntervalSeconds: number; readonly healthyThreshold: number }> {
+    const group = await this.describe(name);
+    return { drainSeconds: await this.deregistrationDelaySeconds(group.arn), healthIntervalSeconds: group.healthCheck.intervalSeconds, healthyThreshold: group.healthCheck.healthyThresholdCount };
+  }
+
   /** The group's `deregistration_delay.timeout_seconds` (ELBv2's default, 300, when not reported). */
   async deregistrationDelaySeconds(name: string): Promise<number> {
     const group = await this.describe(name);

@@ -48,6 +48,7 @@ const rolloutFields = {
 const deployFields = { ...opsworksIds, ...rolloutFields };
 
 // EC2 names: an Auto Scaling group name is 1-255 characters; a tag key 1-128, a value up to 256.
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const noControl = /^[^\u0000-\u001f\u007f]*$/;
 const asgName = z.string({ error: "must be an Auto Scaling group name (a string)" }).min(1, "must not be empty").max(255, "must be at most 255 characters").regex(noControl, "must not contain control characters");
 const tagKey = z.string().min(1, "must not be empty").max(128, "must be at most 128 characters").regex(noControl, "must not contain control characters");

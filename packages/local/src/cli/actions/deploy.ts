@@ -4,6 +4,7 @@ import { checkAgainstFleet, deployInput, previewRollout, type DeployInput, type 
 import { BadInputError, ScytheError, ValidationError } from "@scythe/core/errors";
 import { parseInput } from "@scythe/core/validation";
 import { followProgress, localDeployServices, startLocalDeploy, type LocalExecutionResult } from "../../stepfunctions/index.js";
+import { loadBalancerLabel, localEc2Deploy } from "../../world/ec2Deploy.js";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import type { Output } from "../output.js";
 import { checkReportPath, writeReport } from "../../report/deployReport.js";
@@ -19,6 +20,11 @@ interface DeployOptions {
   stack?: string;
   layer?: string;
   app?: string;
+  asg?: string;
+  instances?: string;
+  document?: string;
+  command?: string[];
+  parameter?: string[];
   report?: string;
   batch?: string;
   deployTimeout?: string;
@@ -34,21 +40,70 @@ interface DeployOptions {
 
 const seconds = (field: string, text: string) => Math.max(1, Math.round(parsePositiveDuration(field, text) / 1000));
 
+/** `--instances tag:Role=web,tag:Env=prod` as tags. */
+function tagsFrom(text: string): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const part of text.split(",")) {
+    const m = /^tag:([^=]+)=(.*)$/.exec(part.trim());
+    if (!m?.[1]) throw new ValidationError("--instances", `"${part}" is not tag:KEY=VALUE (e.g. --instances tag:Role=web)`);
+    tags[m[1]] = m[2] ?? "";
+  }
+  return tags;
+}
+
+/** `--parameter version=42 --parameter version=43` as SSM parameters (a name given twice is a list). */
+function parametersFrom(items: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const item of items) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new ValidationError("--parameter", `"${item}" is not NAME=VALUE`);
+    (out[item.slice(0, eq)] ??= []).push(item.slice(eq + 1));
+  }
+  return out;
+}
+
+/** The EC2 target of `--asg` / `--instances`, or undefined for an OpsWorks deploy. */
+function ec2From(opts: DeployOptions) {
+  const ec2Options = [["--asg", opts.asg], ["--instances", opts.instances], ["--document", opts.document], ["--command", opts.command], ["--parameter", opts.parameter]] as const;
+  const given = ec2Options.filter(([, v]) => v !== undefined);
+  if (given.length === 0) return undefined;
+  const opsworks = ([["--stack", opts.stack], ["--layer", opts.layer], ["--app", opts.app]] as const).find(([, v]) => v !== undefined);
+  if (opsworks) throw new ValidationError(opsworks[0], `is for an OpsWorks deploy; ${given[0]?.[0] ?? "--asg"} is for EC2: give one or the other`);
+  if (opts.asg !== undefined && opts.instances !== undefined) throw new ValidationError("--instances", "give --asg or --instances, not both");
+  if (opts.asg === undefined && opts.instances === undefined) throw new ValidationError("--asg", "is required for an EC2 deploy (or --instances tag:KEY=VALUE)");
+  return {
+    ...(opts.asg !== undefined && { asg: opts.asg }),
+    ...(opts.instances !== undefined && { tags: tagsFrom(opts.instances) }),
+    ...(opts.document !== undefined && { document: opts.document }),
+    ...(opts.command !== undefined && { commands: opts.command }),
+    ...(opts.parameter !== undefined && { parameters: parametersFrom(opts.parameter) }),
+  };
+}
+
 function inputFrom(opts: DeployOptions): DeployInput {
+  const rollout = {
+    ...(opts.batch !== undefined && { batchSize: parseCount("--batch", opts.batch) }),
+    ...(opts.deployTimeout !== undefined && { deployTimeoutSeconds: seconds("--deploy-timeout", opts.deployTimeout) }),
+    ...(opts.lockWait !== undefined && { lockWaitSeconds: Math.round(parseDuration("--lock-wait", opts.lockWait) / 1000) }),
+    ...(opts.lockScope !== undefined && { lockScope: opts.lockScope as "stack" | "global" }),
+    ...(opts.comment !== undefined && { comment: opts.comment }),
+  };
+  const ec2 = ec2From(opts);
+  if (ec2) {
+    const input: DeployInput = { ec2, ...rollout };
+    parseInput(deployInput, input);
+    return input;
+  }
   // Checked here rather than by commander, whose required options would also bind `deploy report`.
   for (const [flag, value] of [["--stack", opts.stack], ["--layer", opts.layer], ["--app", opts.app]] as const) {
-    if (value === undefined) throw new ValidationError(flag, "is required");
+    if (value === undefined) throw new ValidationError(flag, "is required (or --asg / --instances for EC2)");
   }
   const input: DeployInput = {
     stackId: opts.stack ?? "",
     layerId: opts.layer ?? "",
     appId: opts.app ?? "",
     migrate: opts.migrate,
-    ...(opts.batch !== undefined && { batchSize: parseCount("--batch", opts.batch) }),
-    ...(opts.deployTimeout !== undefined && { deployTimeoutSeconds: seconds("--deploy-timeout", opts.deployTimeout) }),
-    ...(opts.lockWait !== undefined && { lockWaitSeconds: Math.round(parseDuration("--lock-wait", opts.lockWait) / 1000) }),
-    ...(opts.lockScope !== undefined && { lockScope: opts.lockScope as "stack" | "global" }),
-    ...(opts.comment !== undefined && { comment: opts.comment }),
+    ...rollout,
   };
   // Refuse bad input here, naming the field, before anything starts.
   parseInput(deployInput, input);
@@ -71,21 +126,34 @@ async function runLocally(output: Output, target: Target, input: DeployInput, op
   if (!simulator) throw new ScytheError("the local world has no fleet simulator recorded; restart it with `scythe dev`");
   // Every option is checked before the fleet is asked anything.
   const waitMs = parseDuration("--poll", opts.poll);
-  const services = localDeployServices({ doc: target.doc, tables: target.tables, simulator });
+  const request = parseInput(deployInput, input);
+  const local = localDeployServices({ doc: target.doc, tables: target.tables, simulator });
+  const services = request.ec2 ? { ...local, ...localEc2Deploy(simulator, request.ec2) } : local;
   // Wrong ids or a batch larger than the layer: exit 2 naming the field, before anything starts.
-  await checkAgainstFleet(services.target, parseInput(deployInput, input));
+  await checkAgainstFleet(services.target, request);
   if (opts.dryRun) {
-    const request = parseInput(deployInput, input);
     const preview = await previewRollout(services.target, services.loadBalancers, request);
+    const label = loadBalancerLabel;
     const lines = preview.batches.map((b, i) => {
       const plan = b.decisions.map((d) => {
-        const out = d.detachFrom.length > 0 ? `leaves ${d.detachFrom.join(", ")}` : "stays in every load balancer";
-        return `    ${d.instanceId}: ${out}${d.keptIn.map((k) => `; kept in ${k.loadBalancer} (${k.reason})`).join("")}`;
+        const out = d.detachFrom.length > 0 ? `leaves ${d.detachFrom.map(label).join(", ")}` : "stays in every load balancer";
+        return `    ${d.instanceId}: ${out}${d.keptIn.map((k) => `; kept in ${label(k.loadBalancer)} (${k.reason})`).join("")}`;
       });
       return [`  batch ${i + 1}: ${b.hostnames.join(", ")}`, ...plan].join("\n");
     });
+    // Per load balancer (per target group on EC2): which batch takes whom out, and who stays.
+    const names = [...new Set(preview.batches.flatMap((b) => b.decisions.flatMap((d) => [...d.detachFrom, ...d.keptIn.map((k) => k.loadBalancer)])))].sort();
+    const perGroup = names.map((name) => {
+      const batches = preview.batches.map((b, i) => {
+        const out = b.decisions.filter((d) => d.detachFrom.includes(name)).map((d) => d.instanceId);
+        const kept = b.decisions.filter((d) => d.keptIn.some((k) => k.loadBalancer === name)).map((d) => d.instanceId);
+        return `batch ${i + 1}: ${out.length > 0 ? `out ${out.join(", ")}` : "none out"}${kept.length > 0 ? `, deployed in place ${kept.join(", ")}` : ""}`;
+      });
+      return `  ${label(name)}: ${batches.join("; ")}`;
+    });
     const skipped = preview.skipped.map((s) => `  skipped ${s.hostname}: ${s.reason}`);
-    output.result({ dryRun: true, ...preview }, ["dry run: nothing was changed", ...lines, ...skipped].join("\n"));
+    const heading = request.ec2 ? "per target group:" : "per load balancer:";
+    output.result({ dryRun: true, ...preview }, ["dry run: nothing was changed", ...lines, ...(perGroup.length > 0 ? [heading, ...perGroup] : []), ...skipped].join("\n"));
     return;
   }
   const execution = await startLocalDeploy(input, { services, waitMs });

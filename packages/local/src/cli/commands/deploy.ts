@@ -10,12 +10,19 @@ function deployReportCommand(): Command {
     .action(action(async () => (await import("../actions/deployReport.js")).deployReport));
 }
 
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 export function deployCommand(): Command {
   return new Command("deploy")
-    .description("rolling deploy of one layer: detach (never the last in service), deploy, reattach, one batch at a time, under a lock")
-    .option("--stack <id>", "OpsWorks stack id (required)")
-    .option("--layer <id>", "OpsWorks layer id (required)")
-    .option("--app <id>", "OpsWorks app id (required)")
+    .description("rolling deploy of one OpsWorks layer or of EC2 instances behind target groups: detach (never the last in service), deploy, reattach, one batch at a time, under a lock")
+    .option("--stack <id>", "OpsWorks stack id (required for OpsWorks)")
+    .option("--layer <id>", "OpsWorks layer id (required for OpsWorks)")
+    .option("--app <id>", "OpsWorks app id (required for OpsWorks)")
+    .option("--asg <name>", "EC2: the running instances of this Auto Scaling group")
+    .option("--instances <tags>", "EC2: the running instances carrying these tags, e.g. tag:Role=web or tag:Role=web,tag:Env=prod")
+    .option("--document <name>", "EC2: the SSM document to run (default AWS-RunShellScript, with --command)")
+    .option("--command <shell>", "EC2: a shell command AWS-RunShellScript runs on each instance (repeatable, in order)", collect)
+    .option("--parameter <name=value>", "EC2: a parameter of a named --document (repeatable; a name given twice is a list)", collect)
     .option("--batch <n>", "instances deployed at once (default 1)")
     .option("--deploy-timeout <duration>", "how long one deployment may run (default 30m)")
     .option("--lock-wait <duration>", "how long to wait for another deploy to finish (default 15m)")

@@ -3,8 +3,8 @@ import { parseInput } from "@scythe/core/validation";
 import { deployInput } from "@scythe/core/deploy";
 import type { FleetSimulator, SimControl, SimEvent, StateSnapshot } from "../../packages/local/src/sim/index.js";
 import { appliedCall, startLocalDeploy } from "../../packages/local/src/stepfunctions/index.js";
-import { localEc2Deploy } from "../../packages/local/src/world/ec2Deploy.js";
-import { deployServices, type DeployTables } from "./deployWorld.js";
+import { localDeployServices } from "../../packages/local/src/stepfunctions/index.js";
+import type { DeployTables } from "./deployWorld.js";
 
 /** Target group name → `id:port` of every registration (any phase). */
 export type TargetMembership = Record<string, string[]>;
@@ -75,7 +75,7 @@ export async function auditEc2Rollout(control: SimControl, since: number, before
 export async function runEc2Rollout(sim: FleetSimulator, world: DeployTables, input: Record<string, unknown>, maxAttempts?: number) {
   const request = parseInput(deployInput, input);
   const ec2 = request.ec2 as Ec2Target;
-  const services = { ...deployServices(sim, world, maxAttempts), ...localEc2Deploy(sim.endpoint, ec2) };
+  const services = localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint, ec2, ...(maxAttempts !== undefined && { maxAttempts }) });
   const execution = await startLocalDeploy(input as Parameters<typeof startLocalDeploy>[0], { services, waitMs: 5 });
   const result = await execution.result;
   return { result, report: result.output as DeployReport | undefined, services };

@@ -5,11 +5,12 @@ import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
 import { ClassicElb } from "@scythe/core/aws/elb";
 import { OpsWorksStacks } from "@scythe/core/aws/opsworks";
 import { LoadBalancerClaims } from "@scythe/core/aws/dynamo";
-import { type DeployServices } from "@scythe/core/deploy";
+import { type DeployServices, type Ec2Target } from "@scythe/core/deploy";
 import { DynamoLockStore, DynamoTaskWaits } from "@scythe/core/aws/dynamo";
 import { localTaskCallbacks } from "./taskTokens.js";
 import { type TableNames } from "@scythe/core/schema";
 import { localCredentials, localRegion } from "../world/clients.js";
+import { localEc2Deploy } from "../world/ec2Deploy.js";
 
 /** The deploy services of the local world: the real SDK clients pointed at the fleet simulator. */
 /** The simulator each set of local services drives: the runner reads its deployment events and its clock there. */
@@ -22,6 +23,8 @@ export function localDeployServices(options: {
   simulator: string;
   /** SDK attempts per ELB call (default 3, as deployed); 1 leaves every retry to the state machine. */
   maxAttempts?: number;
+  /** An EC2 rollout's target: instances deployed to through SSM, behind ELBv2 target groups (default OpsWorks and classic ELB). */
+  ec2?: Ec2Target;
 }): DeployServices {
   const config = { endpoint: options.simulator, region: localRegion, credentials: localCredentials, maxAttempts: options.maxAttempts ?? 3 };
   const services: DeployServices = {
@@ -33,6 +36,7 @@ export function localDeployServices(options: {
     claims: new LoadBalancerClaims(options.doc, { tableName: options.tables.locks }),
     waits: new DynamoTaskWaits(options.doc, { tableName: options.tables.registry }),
     callbacks: localTaskCallbacks(),
+    ...(options.ec2 && localEc2Deploy(options.simulator, options.ec2, options.maxAttempts)),
   };
   simulatorOf.set(services, options.simulator);
   return services;

@@ -12,8 +12,8 @@ import { localClientConfig } from "./clients.js";
  * group or tags, deployed to with SSM Run Command, behind ELBv2 target groups. SendCommand is
  * not idempotent: one attempt (a lost answer is found again by the command's comment).
  */
-export function localEc2Deploy(simulator: string, ec2: Ec2Target): { target: DeployTarget; loadBalancers: LoadBalancers } {
-  const config = localClientConfig(simulator);
+export function localEc2Deploy(simulator: string, ec2: Ec2Target, maxAttempts = 3): { target: DeployTarget; loadBalancers: LoadBalancers } {
+  const config = { ...localClientConfig(simulator), maxAttempts };
   return {
     target: new Ec2SsmTarget(new Ec2Instances(new EC2Client(config)), new SsmRunCommand(new SSMClient({ ...config, maxAttempts: 1 })), ec2),
     loadBalancers: new TargetGroups(new ElasticLoadBalancingV2Client(config)),

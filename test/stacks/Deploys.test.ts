@@ -65,25 +65,32 @@ describe("Stack: Deploys", () => {
   it("gives each task only the cloud calls it makes, and no action with a wildcard", () => {
     // SST's functions trace with X-Ray by default; tables are checked below.
     const cloud = (description: string) => actionsOf(description).filter((a) => !/^(dynamodb|xray):/.test(a)).sort();
-    expect(cloud("validates the execution input")).toEqual(["opsworks:DescribeApps", "opsworks:DescribeInstances", "opsworks:DescribeLayers", "opsworks:DescribeStacks"]);
+    // Each task serves both targets: OpsWorks and classic ELB, or EC2, ELBv2 target groups and SSM.
+    const groups = (...more: string[]) => ["elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth", ...more.map((a) => `elasticloadbalancing:${a}`)];
+    const commandReads = ["ssm:GetCommandInvocation", "ssm:ListCommandInvocations", "ssm:ListCommands"];
+    const sorted = (...actions: string[]) => [...actions].sort();
+    expect(cloud("validates the execution input")).toEqual(sorted("ec2:DescribeInstances", "opsworks:DescribeApps", "opsworks:DescribeInstances", "opsworks:DescribeLayers", "opsworks:DescribeStacks"));
     expect(actionsOf("validates the execution input").filter((a) => a.startsWith("dynamodb:"))).toEqual([]);
     expect(cloud("takes the fenced deploy lock")).toEqual([]);
-    expect(cloud("lists the layer's instances")).toEqual(["opsworks:DescribeInstances"]);
-    expect(cloud("detaches a batch")).toEqual([
-      "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
-      "elasticloadbalancing:DescribeInstanceHealth",
-      "elasticloadbalancing:DescribeLoadBalancerAttributes",
-      "elasticloadbalancing:DescribeLoadBalancers",
-      "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
-    ]);
-    expect(cloud("polls connection draining")).toEqual(["elasticloadbalancing:DescribeInstanceHealth"]);
-    expect(cloud("starts the batch's deployment")).toEqual(["opsworks:CreateDeployment", "opsworks:DescribeDeployments"]);
-    expect(cloud("checks the deployment once")).toEqual(["opsworks:DescribeDeployments"]);
+    expect(cloud("lists the layer's instances")).toEqual(sorted("ec2:DescribeInstances", "opsworks:DescribeInstances"));
+    expect(cloud("detaches a batch")).toEqual(
+      sorted(
+        "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+        "elasticloadbalancing:DescribeInstanceHealth",
+        "elasticloadbalancing:DescribeLoadBalancerAttributes",
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
+        ...groups("DescribeTargetGroupAttributes", "DeregisterTargets", "RegisterTargets"),
+      ),
+    );
+    expect(cloud("polls connection draining")).toEqual(sorted("elasticloadbalancing:DescribeInstanceHealth", ...groups()));
+    expect(cloud("starts the batch's deployment")).toEqual(sorted("opsworks:CreateDeployment", "opsworks:DescribeDeployments", "ssm:SendCommand", ...commandReads));
+    expect(cloud("checks the deployment once")).toEqual(sorted("opsworks:DescribeDeployments", ...commandReads));
     expect(cloud("records the task token")).toEqual(["states:SendTaskFailure", "states:SendTaskSuccess"]);
     expect(cloud("completes the task waiting for an OpsWorks deployment")).toEqual(["states:SendTaskFailure", "states:SendTaskSuccess"]);
-    expect(cloud("reattaches the batch")).toEqual(["elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:RegisterInstancesWithLoadBalancer"]);
-    expect(cloud("polls health checks")).toEqual(["elasticloadbalancing:DescribeInstanceHealth"]);
-    expect(cloud("cleans up an aborted")).toEqual(["elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:RegisterInstancesWithLoadBalancer"]);
+    expect(cloud("reattaches the batch")).toEqual(sorted("elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:RegisterInstancesWithLoadBalancer", ...groups("RegisterTargets")));
+    expect(cloud("polls health checks")).toEqual(sorted("elasticloadbalancing:DescribeInstanceHealth", ...groups()));
+    expect(cloud("cleans up an aborted")).toEqual(sorted("elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:RegisterInstancesWithLoadBalancer", ...groups("RegisterTargets")));
     expect(actionsOf("takes the fenced deploy lock")).toEqual(expect.arrayContaining(["dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]));
     const all = Object.values(template.findResources("AWS::IAM::Policy") as Record<string, Resource>).flatMap((p) =>
       ((p.Properties.PolicyDocument as { Statement: Statement[] }).Statement).flatMap((s) => [s.Action].flat()),

@@ -57,7 +57,10 @@ describe("Permissions: destructive cloud calls are scoped as far as IAM allows",
     for (const s of changes) {
       expect(s.resources, `${s.description}: ${s.actions.join(", ")}`).not.toContain("*");
       // Not even another account's or region's: this account and region, always.
-      for (const r of s.resources) expect(r).toMatch(/^arn:\$\{AWS::Partition\}:(opsworks|elasticloadbalancing|ec2|ssm):\$\{AWS::Region\}:\$\{AWS::AccountId\}:/);
+      // AWS's own shell document is the one ARN without an account (AWS owns it).
+      for (const r of s.resources.filter((r) => !r.endsWith("::document/AWS-RunShellScript"))) {
+        expect(r).toMatch(/^arn:\$\{AWS::Partition\}:(opsworks|elasticloadbalancing|ec2|ssm):\$\{AWS::Region\}:\$\{AWS::AccountId\}:/);
+      }
     }
   });
 
@@ -113,9 +116,30 @@ describe("Permissions: destructive cloud calls are scoped as far as IAM allows",
 
   it("scopes a deploy's (de)registrations to the load balancers the stage names", async () => {
     process.env.SCYTHE_DEPLOY_LOAD_BALANCERS = "web-prod";
-    const changes = statements(await synth(Deploys)).filter((s) => s.actions.some((a) => /Register/.test(a)));
+    const changes = statements(await synth(Deploys)).filter((s) => s.actions.some((a) => /Register(Instances|Deregister)|FromLoadBalancer|WithLoadBalancer/.test(a)));
     expect(changes.length).toBeGreaterThan(0);
     for (const s of changes) expect(s.resources).toEqual(["arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:loadbalancer/web-prod"]);
+  });
+
+  it("scopes an EC2 rollout's registrations to target groups (the stage's, when it names them) and its commands to documents and instances", async () => {
+    process.env.SCYTHE_DEPLOY_TARGET_GROUPS = "web-prod";
+    const all = statements(await synth(Deploys));
+    const registrations = all.filter((s) => s.actions.some((a) => /Targets$/.test(a)));
+    expect(registrations.length).toBeGreaterThanOrEqual(4);
+    for (const s of registrations) {
+      expect(s.actions.every((a) => /^elasticloadbalancing:(Register|Deregister)Targets$/.test(a))).toBe(true);
+      expect(s.resources).toEqual(["arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:targetgroup/web-prod/*"]);
+    }
+    const sends = all.filter((s) => s.actions.includes("ssm:SendCommand"));
+    expect(sends).toHaveLength(1);
+    expect(sends[0]?.actions).toEqual(["ssm:SendCommand"]);
+    expect(sends[0]?.resources).toEqual([
+      "arn:${AWS::Partition}:ssm:${AWS::Region}::document/AWS-RunShellScript",
+      "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:document/*",
+      "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*",
+    ]);
+    // The SSM reads are the only SSM calls on "*".
+    for (const s of all.filter((s) => s.resources.includes("*"))) for (const a of s.actions.filter((a) => a.startsWith("ssm:"))) expect(a).toMatch(/^ssm:(List|Get)/);
   });
 
   it("refuses a malformed stack id at build time, naming the variable", async () => {

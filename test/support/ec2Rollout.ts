@@ -1,4 +1,4 @@
-import type { DeployReport, Ec2Target } from "@scythe/core/deploy";
+import type { DeployReport } from "@scythe/core/deploy";
 import { parseInput } from "@scythe/core/validation";
 import { deployInput } from "@scythe/core/deploy";
 import type { FleetSimulator, SimControl, SimEvent, StateSnapshot } from "../../packages/local/src/sim/index.js";
@@ -73,9 +73,9 @@ export async function auditEc2Rollout(control: SimControl, since: number, before
 
 /** Runs one EC2 rollout in the local world through the deploy state machine. */
 export async function runEc2Rollout(sim: FleetSimulator, world: DeployTables, input: Record<string, unknown>, maxAttempts?: number) {
-  const request = parseInput(deployInput, input);
-  const ec2 = request.ec2 as Ec2Target;
-  const services = localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint, ec2, ...(maxAttempts !== undefined && { maxAttempts }) });
+  // As deployed: the services are the shared ones; the { ec2 } input picks the EC2 target (servicesFor).
+  if (!parseInput(deployInput, input).ec2) throw new Error("not an EC2 input");
+  const services = localDeployServices({ doc: world.doc, tables: world.names, simulator: sim.endpoint, ...(maxAttempts !== undefined && { maxAttempts }) });
   const execution = await startLocalDeploy(input as Parameters<typeof startLocalDeploy>[0], { services, waitMs: 5 });
   const result = await execution.result;
   return { result, report: result.output as DeployReport | undefined, services };

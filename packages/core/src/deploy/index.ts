@@ -5,7 +5,8 @@ export { deployConfig, deployConfigSchema, deployInput, deployLockName, defaultS
 export { caughtError, deployLockSchema, lockedTaskInput, rolloutSchema, rolloutTaskInput, type BatchProgress, type DeployLock, type Rollout, type SkippedInstance } from "./state.js";
 export { detachedPhases, instancePhases, type DeployStatus, type DeploySummary, type InstancePatch, type InstancePhase, type InstanceProgress, type SummaryPatch } from "./progress.js";
 export { deployKey, type BatchPlan, type DeployJournal } from "./DeployJournal.js";
-export { DeploySession, type DeployServices } from "./steps/session.js";
+export { DeploySession, servicesFor, type DeployServices } from "./steps/session.js";
+export { RoutedLoadBalancers, isTargetGroupArn } from "./routedLoadBalancers.js";
 export { acquireDeployLock } from "./steps/acquireLock.js";
 export { prepareRollout } from "./steps/prepare.js";
 export { checkDrained, detachBatch } from "./steps/detach.js";

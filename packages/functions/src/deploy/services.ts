@@ -5,11 +5,12 @@ import { StepFunctionsCallbacks } from "@scythe/core/aws/sfn";
 import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
 import { LoadBalancerClaims } from "@scythe/core/aws/dynamo";
 import { ClassicElb } from "@scythe/core/aws/elb";
-import type { DeployServices } from "@scythe/core/deploy";
+import { RoutedLoadBalancers, type DeployServices } from "@scythe/core/deploy";
+import { TargetGroups } from "@scythe/core/aws/elbv2";
 import { DynamoLockStore } from "@scythe/core/aws/dynamo";
 import { documentClient } from "../shared/clients.js";
 import { tableNamesFromEnv } from "../shared/env.js";
-import { deployTargetFromEnv } from "./target.js";
+import { deployTargetFromEnv, ec2Clients } from "./target.js";
 
 /**
  * What the deploy tasks drive, for a Lambda cold start: clients with the default config
@@ -20,7 +21,8 @@ export function deployServicesFromEnv(env: NodeJS.ProcessEnv = process.env): Dep
   const doc = documentClient();
   return {
     ...deployTargetFromEnv(),
-    loadBalancers: new ClassicElb(new ElasticLoadBalancingClient({})),
+    // Classic load balancers by name, ELBv2 target groups by ARN: a cleanup knows a rollout only by the names its plan recorded.
+    loadBalancers: new RoutedLoadBalancers(new ClassicElb(new ElasticLoadBalancingClient({})), new TargetGroups(ec2Clients().elbv2)),
     journal: new DynamoDeployJournal(doc, { tableName: tables.registry }),
     lockStore: new DynamoLockStore(doc, { tableName: tables.locks }),
     claims: new LoadBalancerClaims(doc, { tableName: tables.locks }),

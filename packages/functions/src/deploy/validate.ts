@@ -1,5 +1,5 @@
 import { checkAgainstFleet } from "@scythe/core/deploy";
-import { deployConfig } from "@scythe/core/deploy";
+import { deployConfig, servicesFor } from "@scythe/core/deploy";
 import type { DeployServices } from "@scythe/core/deploy";
 import * as z from "zod";
 import { lambda } from "../shared/lambda.js";
@@ -13,13 +13,13 @@ export const validateEvent = z.object({ input: z.unknown(), executionId: z.strin
  * Validates the execution input and checks its ids and batch size against the fleet (a
  * bad field fails the execution here, naming it, before any lock or detach); derives the config.
  */
-export function makeHandler(services: () => Pick<DeployServices, "target">) {
+export function makeHandler(services: () => Pick<DeployServices, "target" | "ec2">) {
   return lambda({
     job: "deploy.validate",
     schema: validateEvent,
     fn: async ({ input, executionId, startedAt }) => {
       const config = deployConfig(input, executionId, Date.parse(startedAt));
-      await checkAgainstFleet(services().target, config);
+      await checkAgainstFleet(servicesFor(services(), config).target, config);
       return config;
     },
   });

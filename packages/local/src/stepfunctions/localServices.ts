@@ -5,7 +5,9 @@ import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
 import { ClassicElb } from "@scythe/core/aws/elb";
 import { OpsWorksStacks } from "@scythe/core/aws/opsworks";
 import { LoadBalancerClaims } from "@scythe/core/aws/dynamo";
-import { type DeployServices, type Ec2Target } from "@scythe/core/deploy";
+import { RoutedLoadBalancers, type DeployServices, type Ec2Target } from "@scythe/core/deploy";
+import { TargetGroups } from "@scythe/core/aws/elbv2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DynamoLockStore, DynamoTaskWaits } from "@scythe/core/aws/dynamo";
 import { localTaskCallbacks } from "./taskTokens.js";
 import { type TableNames } from "@scythe/core/schema";
@@ -30,13 +32,16 @@ export function localDeployServices(options: {
   const services: DeployServices = {
     // As deployed: no SDK-level retry for OpsWorks, whose CreateDeployment is not idempotent.
     target: new OpsWorksStacks(new OpsWorksClient({ ...config, maxAttempts: 1 })),
-    loadBalancers: new ClassicElb(new ElasticLoadBalancingClient(config)),
+    // Classic load balancers by name, ELBv2 target groups by ARN (what a cleanup finds in a plan).
+    loadBalancers: new RoutedLoadBalancers(new ClassicElb(new ElasticLoadBalancingClient(config)), new TargetGroups(new ElasticLoadBalancingV2Client(config))),
     journal: new DynamoDeployJournal(options.doc, { tableName: options.tables.registry }),
     lockStore: new DynamoLockStore(options.doc, { tableName: options.tables.locks }),
     claims: new LoadBalancerClaims(options.doc, { tableName: options.tables.locks }),
     waits: new DynamoTaskWaits(options.doc, { tableName: options.tables.registry }),
     callbacks: localTaskCallbacks(),
     ...(options.ec2 && localEc2Deploy(options.simulator, options.ec2, options.maxAttempts)),
+    // Any execution with an { ec2 } input gets its EC2 target (the services are shared by every execution).
+    ec2: (target) => localEc2Deploy(options.simulator, target, options.maxAttempts),
   };
   simulatorOf.set(services, options.simulator);
   return services;

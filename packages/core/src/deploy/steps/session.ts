@@ -5,7 +5,7 @@ import type { Fence } from "../../lock/fence.js";
 import type { LoadBalancerClaims } from "../../aws/dynamo/LoadBalancerClaims.js";
 import type { DeployJournal } from "../DeployJournal.js";
 import { DeployStoppedError } from "../errors.js";
-import type { DeployConfig } from "../input.js";
+import type { DeployConfig, Ec2Target } from "../input.js";
 import type { DeployTarget, LoadBalancers } from "../ports.js";
 import type { DeployLock } from "../state.js";
 import type { TaskCallbacks, TaskWaits } from "../taskWaits.js";
@@ -22,6 +22,15 @@ export interface DeployServices {
   readonly waits: TaskWaits;
   readonly callbacks: TaskCallbacks;
   readonly clock?: Clock;
+  /** An EC2 rollout's target and load balancers (SSM, ELBv2 target groups), built for its config's `ec2`. */
+  readonly ec2?: (target: Ec2Target) => Pick<DeployServices, "target" | "loadBalancers">;
+}
+
+/** The services a rollout drives: for an `ec2` config, the EC2 target and its target groups in place of the defaults. */
+export function servicesFor<S extends Pick<DeployServices, "target" | "ec2">>(services: S, config: Pick<DeployConfig, "ec2">): S {
+  if (!config.ec2) return services;
+  if (!services.ec2) throw new RangeError("an EC2 rollout needs services with an `ec2` target builder");
+  return { ...services, ...services.ec2(config.ec2) };
 }
 
 /**
@@ -33,11 +42,14 @@ export class DeploySession {
   readonly locks: LockService;
   readonly fence: Fence;
 
+  readonly services: DeployServices;
+
   constructor(
-    readonly services: DeployServices,
+    services: DeployServices,
     readonly config: DeployConfig,
     readonly lock: DeployLock,
   ) {
+    this.services = servicesFor(services, config);
     this.clock = services.clock ?? systemClock;
     this.locks = new LockService({ store: services.lockStore, clock: this.clock, ownerId: config.executionId });
     this.fence = { lock: lock.name, token: lock.token };

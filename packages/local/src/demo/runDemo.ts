@@ -7,9 +7,10 @@ import { orphansDemo } from "./orphansDemo.js";
 import { reaperDemo } from "./reaperDemo.js";
 import { deallocatorDemo } from "./deallocatorDemo.js";
 import { deployDemo } from "./deployDemo.js";
+import { ec2DeployDemo } from "./ec2DeployDemo.js";
 
 /** The jobs the demo shows, in order. Each issue that adds a job adds its step here. */
-export const demoSteps: readonly DemoStep[] = [lockDemo, reaperDemo, leasesDemo, deallocatorDemo, orphansDemo, deployDemo];
+export const demoSteps: readonly DemoStep[] = [lockDemo, reaperDemo, leasesDemo, deallocatorDemo, orphansDemo, deployDemo, ec2DeployDemo];
 
 export interface DemoReport {
   readonly ok: boolean;

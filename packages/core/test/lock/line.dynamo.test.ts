@@ -274,12 +274,16 @@ describe("Waiting line on the lock item, on DynamoDB Local", () => {
     const store = new DynamoLockStore(doc, { tableName: names.locks });
     const locks = new LockService({ store, ownerId: "impatient", skewMs: 0, queueGraceMs: 20 });
     await store.takeTicket("abandoned");
+    // Another waiter that said it gave up, and one that died.
+    await store.giveUp("abandoned", (await store.takeTicket("abandoned")).ticket);
     await expect(locks.acquire("abandoned", { leaseMs: 1000 })).rejects.toBeInstanceOf(LockHeldError);
     await new Promise((resolve) => setTimeout(resolve, 8 * 20 + 50));
     const lease = await locks.acquire("abandoned", { leaseMs: 1000 });
     expect(lease.token).toBe(1);
     const record = await store.get("abandoned");
     expect(record?.serving).toBe(record?.nextTicket);
+    // Nothing of the old line is kept: its given-up tickets are forgotten with it.
+    expect(record?.gaveUp).toBeUndefined();
   });
 
   it("takes over from a holder that crashed, in line order, after its lease", async () => {

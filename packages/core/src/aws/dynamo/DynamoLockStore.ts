@@ -60,7 +60,8 @@ export class DynamoLockStore implements LockStore {
     // Nobody in line, or a line that stood still since `lineStaleBefore` (its waiters are gone):
     // then the line is emptied (`serving` catches up with the tickets handed out).
     const out = await this.update(name, {
-      UpdateExpression: `SET ${take}, serving = if_not_exists(nextTicket, :zero)`,
+      // Every ticket is passed: the given-up ones need no remembering.
+      UpdateExpression: `SET ${take}, serving = if_not_exists(nextTicket, :zero) REMOVE gaveUp`,
       ConditionExpression: `${lockFree} AND (attribute_not_exists(nextTicket) OR serving >= nextTicket OR changedAt < :lineStale)`,
       ExpressionAttributeNames: { "#token": "token" },
       ExpressionAttributeValues: {

@@ -7,6 +7,7 @@ import { Function, use, type StackContext } from "sst/constructs";
 import { parseInput } from "../packages/core/src/validation.js";
 import { deployInput } from "../packages/core/src/deploy/input.js";
 import {
+  deployBatchesDefinition,
   deployFunctions,
   deployStateMachineDefinition,
   deploySubstitutions,
@@ -60,7 +61,7 @@ const cloudActions: Record<DeployLambda, string[]> = {
 const readOnly = /:(Describe|List|Get)/;
 /** ELBv2's target registration calls: scoped to target groups, not to classic load balancers. */
 const targetChanges = /^elasticloadbalancing:(Register|Deregister)Targets$/;
-function scoped(actions: string[], machineArn: string): PolicyStatement[] {
+function scoped(actions: string[], machineArns: string[]): PolicyStatement[] {
   const reads = actions.filter((a) => readOnly.test(a));
   const callbacks = actions.filter((a) => a.startsWith("states:"));
   const elbChanges = actions.filter((a) => a.startsWith("elasticloadbalancing:") && !readOnly.test(a) && !targetChanges.test(a));
@@ -73,7 +74,7 @@ function scoped(actions: string[], machineArn: string): PolicyStatement[] {
     ...(groupChanges.length > 0 ? [new PolicyStatement({ actions: groupChanges, resources: deployTargetGroupArns() })] : []),
     ...(commands.length > 0 ? [new PolicyStatement({ actions: commands, resources: deployCommandArns() })] : []),
     ...(opsworksChanges.length > 0 ? [new PolicyStatement({ actions: opsworksChanges, resources: opsworksStackArns() })] : []),
-    ...(callbacks.length > 0 ? [new PolicyStatement({ actions: callbacks, resources: [machineArn] })] : []),
+    ...(callbacks.length > 0 ? [new PolicyStatement({ actions: callbacks, resources: machineArns })] : []),
   ];
 }
 
@@ -101,16 +102,20 @@ const descriptions: Record<DeployLambda, string> = {
  */
 export function Deploys({ stack, app }: StackContext) {
   const tables = use(Storage);
-  // Named, so the callback permissions can name it without depending on it (the machine depends on the functions).
+  // Named, so permissions can name them without depending on them (the machines depend on the functions).
+  const arnOf = (resource: "stateMachine" | "execution", resourceName: string) =>
+    Stack.of(stack).formatArn({ service: "states", resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   const machineName = app.logicalPrefixedName("deploy");
-  const machineArn = Stack.of(stack).formatArn({ service: "states", resource: "stateMachine", resourceName: machineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const batchesName = app.logicalPrefixedName("deploy-batches");
+  // A deployment's task token belongs to the execution whose task waits: a run of batches.
+  const machineArns = [arnOf("stateMachine", machineName), arnOf("stateMachine", batchesName)];
   const make = (key: DeployLambda) => {
     const fn = new Function(stack, `Deploy${key.charAt(0).toUpperCase()}${key.slice(1)}`, {
       handler: `packages/functions/src/deploy/${key}.handler`,
       description: descriptions[key],
       // A task's Lambda never waits; the Task state's 120 s timeout covers this with room.
       timeout: "60 seconds",
-      permissions: scoped(cloudActions[key], machineArn),
+      permissions: scoped(cloudActions[key], machineArns),
     });
     if (key !== "validate") {
       useTable(fn, tables.locks);
@@ -124,12 +129,30 @@ export function Deploys({ stack, app }: StackContext) {
 
   const role = new Role(stack, "DeployStateMachineRole", { assumedBy: new ServicePrincipal("states.amazonaws.com") });
   for (const fn of Object.values(functions)) fn.grantInvoke(role);
+  // The runs of batches: the parent starts one per 25 batches and waits for it (startExecution.sync:2).
+  const batches = new CfnStateMachine(stack, "DeployBatchesStateMachine", {
+    stateMachineName: batchesName,
+    stateMachineType: "STANDARD",
+    roleArn: role.roleArn,
+    definitionString: JSON.stringify(deployBatchesDefinition()),
+    definitionSubstitutions: deploySubstitutions((fn) => functions[fn].functionArn),
+  });
+  batches.node.addDependency(role);
+  role.addToPolicy(new PolicyStatement({ actions: ["states:StartExecution"], resources: [arnOf("stateMachine", batchesName)] }));
+  role.addToPolicy(new PolicyStatement({ actions: ["states:DescribeExecution", "states:StopExecution"], resources: [arnOf("execution", `${batchesName}:*`)] }));
+  // How Step Functions learns that a child execution ended (its managed rule).
+  role.addToPolicy(
+    new PolicyStatement({
+      actions: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+      resources: [Stack.of(stack).formatArn({ service: "events", resource: "rule", resourceName: "StepFunctionsGetEventsForStepFunctionsExecutionRule" })],
+    }),
+  );
   const machine = new CfnStateMachine(stack, "DeployStateMachine", {
     stateMachineName: machineName,
     stateMachineType: "STANDARD",
     roleArn: role.roleArn,
     definitionString: JSON.stringify(deployStateMachineDefinition()),
-    definitionSubstitutions: deploySubstitutions((fn) => functions[fn].functionArn),
+    definitionSubstitutions: deploySubstitutions((fn) => functions[fn].functionArn, batches.attrArn),
   });
   machine.node.addDependency(role);
 
@@ -168,5 +191,5 @@ export function Deploys({ stack, app }: StackContext) {
   }
 
   stack.addOutputs({ DeployStateMachineArn: machine.attrArn });
-  return { machine, role, functions, cleanup, deploymentEvent };
+  return { machine, batches, role, functions, cleanup, deploymentEvent };
 }

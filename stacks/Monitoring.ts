@@ -37,6 +37,7 @@ export function Monitoring({ stack, app }: StackContext) {
   giveLogGroups(functions, ops.settings);
   sendFailuresTo(ops.deadLetters, functions);
   observeStateMachine(deploys.machine, deploys.role, ops.settings);
+  observeStateMachine(deploys.batches, deploys.role, ops.settings);
 
   const byJob: Record<string, Function | undefined> = {
     [scheduledJobMetrics.reaper]: janitor.reaper,

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoLockStore } from "@scythe/core/aws/dynamo";
 import { LockService } from "@scythe/core/lock";
 import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
-import { auditRollout, historyLimitError, localDeployDefinition, membership, startLocalDeploy, type LocalDeployOptions } from "../../packages/local/src/stepfunctions/index.js";
+import { auditRollout, historyLimitError, localBatchesDefinition, localDeployDefinition, membership, startLocalDeploy, type LocalDeployOptions } from "../../packages/local/src/stepfunctions/index.js";
+import { deployBatchesPerExecution } from "@scythe/core/deploy";
 import { seedFleet } from "../../packages/core/test/deploy/support.js";
 import { deployServices, fastDeploy, startDeployWorld, type DeployTables } from "../support/deployWorld.js";
 
@@ -14,21 +15,23 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-async function rollout(instances: number, options: Partial<LocalDeployOptions> = {}) {
+async function rollout(instances: number, options: Partial<LocalDeployOptions> = {}, extra: Record<string, unknown> = {}) {
   const fleet = await seedFleet(sim.control, { instances, loadBalancers: { main: Array.from({ length: instances }, (_, i) => i + 1) } });
   const since = await sim.control.lastSeq();
   const before = membership(await sim.control.state());
-  const input = { stackId: fleet.stackId, layerId: fleet.layerId, appId: fleet.appId, ...fastDeploy };
+  const input = { stackId: fleet.stackId, layerId: fleet.layerId, appId: fleet.appId, ...fastDeploy, ...extra };
   const execution = await startLocalDeploy(input, { services: deployServices(sim, world), waitMs: 5, ...options });
   return { fleet, since, before, result: await execution.result };
 }
 
-const callbackStates = new Set(
-  Object.entries(localDeployDefinition().States)
-    .filter(([, s]) => String((s as { Resource?: string }).Resource).endsWith(".waitForTaskToken"))
+const allStates = { ...localDeployDefinition().States, ...localBatchesDefinition().States };
+// Callback tasks and child executions also record TaskSubmitted.
+const submittingStates = new Set(
+  Object.entries(allStates)
+    .filter(([, s]) => /\.waitForTaskToken$|startExecution\.sync/.test(String((s as { Resource?: string }).Resource)))
     .map(([name]) => name),
 );
-const stateTypes = new Map(Object.entries(localDeployDefinition().States).map(([name, s]) => [name, (s as { Type: string }).Type]));
+const stateTypes = new Map(Object.entries(allStates).map(([name, s]) => [name, (s as { Type: string }).Type]));
 
 describe("The local runner keeps Step Functions' history quota", () => {
   it("counts a rollout's history as AWS would: 5 events per task entered (6 for a callback task, with TaskSubmitted), 2 per other state, 3 per retry, plus start and end", async () => {
@@ -37,21 +40,42 @@ describe("The local runner keeps Step Functions' history quota", () => {
     const { result } = await rollout(2, { timeScale: 20 });
     expect(result.status).toBe("SUCCEEDED");
     expect(result.entered.CheckDeployment).toBeUndefined();
-    const perState = (state: string) => (callbackStates.has(state) ? 6 : stateTypes.get(state) === "Task" ? 5 : 2);
-    const expected = 2 + Object.entries(result.entered).reduce((n, [state, times]) => n + times * perState(state), 0) + 3 * result.retries;
-    expect(result.historyEvents).toBe(expected);
+    const perState = (state: string) => (submittingStates.has(state) ? 6 : stateTypes.get(state) === "Task" ? 5 : 2);
+    // Over the parent and its one child (a run of batches): start and end of each, plus each state's events.
+    expect(result.children).toHaveLength(1);
+    const expected = 2 * 2 + Object.entries(result.entered).reduce((n, [state, times]) => n + times * perState(state), 0) + 3 * result.retries;
+    expect(result.historyEvents + (result.children[0]?.historyEvents ?? 0)).toBe(expected);
+  });
+
+  it("splits a rollout into runs of batches, each a child execution with its own history: no execution's history grows with the layer", async () => {
+    const instances = 2 * deployBatchesPerExecution + 1;
+    // A quota that one execution holding the whole rollout would pass (about 45 events per instance).
+    const quota = 45 * deployBatchesPerExecution + 300;
+    // Waits on the simulator's clock (a 300 s drain is one Wait), and a lease that outlasts them.
+    const { since, before, result } = await rollout(instances, { historyLimit: quota, waitMs: {} }, { leaseSeconds: 700 });
+    expect(result.status).toBe("SUCCEEDED");
+    expect(result.children.map((c) => c.status)).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
+    const total = result.historyEvents + result.children.reduce((n, c) => n + c.historyEvents, 0);
+    expect(total).toBeGreaterThan(quota);
+    expect(result.largestHistory).toBeLessThanOrEqual(quota);
+    // The parent grows by a fixed few events per run of batches, not per batch.
+    expect(result.historyEvents).toBeLessThan(100);
+    const audit = await auditRollout(sim.control, since, before);
+    expect(audit.ok).toBe(true);
+    expect(Object.values(audit.deploymentsPerInstance)).toEqual(Array(instances).fill(1));
   });
 
   it("fails an execution whose history would pass the quota, and the status-change cleanup leaves every instance in service and the lock free", async () => {
     const whole = await rollout(3);
     expect(whole.result.status).toBe("SUCCEEDED");
-    const quota = Math.floor(whole.result.historyEvents / 2);
+    // Half of the run of batches' history: that child fails, and with it the rollout.
+    const quota = Math.floor((whole.result.children[0]?.historyEvents ?? 0) / 2);
 
     const { fleet, since, before, result } = await rollout(3, { historyLimit: quota });
     expect(result.status).toBe("FAILED");
     expect(result.error).toBe(historyLimitError);
     expect(result.cause).toMatch(/maximum number of history events/);
-    expect(result.historyEvents).toBeLessThanOrEqual(quota);
+    expect(result.largestHistory).toBeLessThanOrEqual(quota);
     expect(result.cleanup).toBeDefined();
 
     await new Promise((r) => setTimeout(r, 50)); // health checks of a reattached instance (30 s simulated)

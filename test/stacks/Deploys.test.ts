@@ -1,6 +1,6 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { arnVariable, deployFunctions } from "../../packages/core/src/deploy/stateMachine.js";
+import { arnVariable, batchesArnVariable, deployFunctions } from "../../packages/core/src/deploy/stateMachine.js";
 import { Deploys } from "../../stacks/Deploys.js";
 import { synth } from "../support/stacks.js";
 
@@ -27,15 +27,28 @@ function actionsOf(description: string): string[] {
     .flatMap((p) => ((p.Properties.PolicyDocument as { Statement: Statement[] }).Statement).flatMap((s) => [s.Action].flat()));
 }
 
+/** The rolling deploy's state machine (`-deploy`) or its runs of batches (`-deploy-batches`). */
+function machineNamed(suffix: string): Resource {
+  const found = (Object.values(template.findResources("AWS::StepFunctions::StateMachine")) as Resource[]).find((m) => String(m.Properties.StateMachineName).endsWith(suffix));
+  if (!found) throw new Error(`no state machine named *${suffix}`);
+  return found;
+}
+
 describe("Stack: Deploys", () => {
-  it("deploys the state machine from the shared definition with a substitution per Lambda ARN", () => {
-    const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine")) as Resource[];
-    expect(machine?.Properties.StateMachineType).toBe("STANDARD");
-    const substitutions = machine?.Properties.DefinitionSubstitutions as Record<string, { "Fn::GetAtt": [string, string] }>;
-    expect(Object.keys(substitutions).sort()).toEqual(deployFunctions.map(arnVariable).sort());
+  it("deploys the state machine and its runs of batches from the shared definitions, with a substitution per Lambda ARN", () => {
+    const machine = machineNamed("-deploy");
+    const batches = machineNamed("-deploy-batches");
+    for (const m of [machine, batches]) expect(m.Properties.StateMachineType).toBe("STANDARD");
+    const substitutions = machine.Properties.DefinitionSubstitutions as Record<string, { "Fn::GetAtt": [string, string] }>;
+    expect(Object.keys(substitutions).sort()).toEqual([...deployFunctions.map(arnVariable), batchesArnVariable].sort());
     for (const value of Object.values(substitutions)) expect(value["Fn::GetAtt"][1]).toBe("Arn");
-    const definition = JSON.parse(machine?.Properties.DefinitionString as string) as { States: Record<string, { Resource?: string }> };
+    expect(substitutions[batchesArnVariable]?.["Fn::GetAtt"][0]).toMatch(/DeployBatchesStateMachine/);
+    const batchSubstitutions = batches.Properties.DefinitionSubstitutions as Record<string, unknown>;
+    expect(Object.keys(batchSubstitutions).sort()).toEqual(deployFunctions.map(arnVariable).sort());
+    const definition = JSON.parse(batches.Properties.DefinitionString as string) as { States: Record<string, { Resource?: string }> };
     expect(definition.States.Detach?.Resource).toBe("${DetachFunctionArn}");
+    const parent = JSON.parse(machine.Properties.DefinitionString as string) as { States: Record<string, { Resource?: string }> };
+    expect(parent.States.RollBatches?.Resource).toBe("arn:aws:states:::states:startExecution.sync:2");
   });
 
   it("completes deployment waits from OpsWorks deployment events, with callbacks allowed on this state machine only", () => {
@@ -43,23 +56,28 @@ describe("Stack: Deploys", () => {
       EventPattern: { source: ["aws.opsworks"], "detail-type": ["OpsWorks Deployment State Change"], detail: { status: ["successful", "failed"] } },
       Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("DeployDeploymentEvent"), "Arn"] } })],
     });
-    const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine")) as Resource[];
-    const name = machine?.Properties.StateMachineName as string;
-    expect(name).toMatch(/deploy$/);
+    const names = ["-deploy", "-deploy-batches"].map((suffix) => machineNamed(suffix).Properties.StateMachineName as string);
     const callbackStatements = Object.values(template.findResources("AWS::IAM::Policy") as Record<string, Resource>)
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
       .filter((s) => [s.Action].flat().some((a) => a.startsWith("states:Send")));
     expect(callbackStatements).toHaveLength(2);
-    for (const statement of callbackStatements) expect(JSON.stringify(statement.Resource)).toContain(`:stateMachine:${name}`);
+    for (const statement of callbackStatements) {
+      const resources = JSON.stringify(statement.Resource);
+      for (const name of names) expect(resources).toContain(`:stateMachine:${name}"`);
+      expect([statement.Resource].flat()).toHaveLength(2);
+    }
   });
 
-  it("lets the state machine invoke its Lambdas and nothing else", () => {
-    const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine")) as Resource[];
+  it("lets the state machines invoke their Lambdas and start, watch and stop runs of batches, nothing else", () => {
+    const machine = machineNamed("-deploy");
     const roleRef = JSON.stringify((machine?.Properties.RoleArn as { "Fn::GetAtt": string[] })["Fn::GetAtt"][0]);
     const actions = Object.values(template.findResources("AWS::IAM::Policy") as Record<string, Resource>)
       .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleRef))
       .flatMap((p) => ((p.Properties.PolicyDocument as { Statement: Statement[] }).Statement).flatMap((s) => [s.Action].flat()));
-    expect([...new Set(actions)]).toEqual(["lambda:InvokeFunction"]);
+    expect([...new Set(actions)].sort()).toEqual(
+      ["lambda:InvokeFunction", "states:StartExecution", "states:DescribeExecution", "states:StopExecution", "events:PutTargets", "events:PutRule", "events:DescribeRule"].sort(),
+    );
+    expect(machineNamed("-deploy-batches").Properties.RoleArn).toEqual(machine.Properties.RoleArn);
   });
 
   it("gives each task only the cloud calls it makes, and no action with a wildcard", () => {

@@ -17,6 +17,6 @@ export { drainWait, healthWait, waitCapSeconds } from "./steps/timing.js";
 export { attachBatch, checkInService, releaseClaims } from "./steps/attach.js";
 export { finishRollout, type DeployReport, type DeployedInstance } from "./steps/finish.js";
 export { ReattachFailedError, cleanUpDeploy, type CleanupReport, type CleanupRequest } from "./cleanup.js";
-export { arnVariable, deployCallbackTasks, deployHeartbeatSeconds, deployFunctions, deployStateMachineDefinition, deploySubstitutions, deployTasks, deployWaits, type DeployDefinition, type DeployFunction, type DeployTaskState, type DeployWaitState } from "./stateMachine.js";
+export { arnVariable, batchesArnVariable, deployBatchesDefinition, deployBatchesPerExecution, deployCallbackTasks, deployHeartbeatSeconds, deployFunctions, deployStateMachineDefinition, deploySubstitutions, deployTasks, deployWaits, type DeployDefinition, type DeployFunction, type DeployTaskState, type DeployWaitState } from "./stateMachine.js";
 export { previewRollout, type RolloutPreview } from "./preview.js";
 export { checkAgainstFleet } from "./fleetCheck.js";

@@ -101,12 +101,15 @@ const pendingDeployment = {
   BackoffRate: 1,
 };
 
-function rolloutTask(name: DeployTaskState, next: string): State {
+/** In the parent, a failure after the lock goes to Recover; in a batches execution it fails that execution, and the parent recovers. */
+type Scope = "parent" | "batches";
+
+function rolloutTask(name: DeployTaskState, next: string, scope: Scope = "parent"): State {
   return task(name, {
     Parameters: underLock,
     ResultPath: "$.rollout",
     Retry: [...(name === "Deploy" ? [pendingDeployment] : []), ...retry([...lambdaTransient, ...retryableDeployErrors], 6)],
-    Catch: toRecover,
+    ...(scope === "parent" && { Catch: toRecover }),
     Next: next,
   });
 }
@@ -122,7 +125,7 @@ function wait(name: DeployWaitState, next: string): State {
  * outcome. No news within the heartbeat (a lost event), a failure, or the backstop timeout
  * go to one direct check (CheckDeployment), which goes on waiting, proceeds, or fails the rollout.
  */
-function awaitDeploymentTask(): State {
+function awaitDeploymentTask(scope: Scope): State {
   return {
     Type: "Task",
     Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
@@ -137,7 +140,7 @@ function awaitDeploymentTask(): State {
     Retry: retry([...lambdaTransient, ...retryableDeployErrors], 6),
     Catch: [
       { ErrorEquals: ["States.HeartbeatTimeout", "States.Timeout", waitFailedError], ResultPath: "$.wake", Next: "CheckDeployment" },
-      ...toRecover,
+      ...(scope === "parent" ? toRecover : []),
     ],
     Next: "Attach",
   };
@@ -151,6 +154,61 @@ export interface DeployDefinition {
   readonly StartAt: string;
   readonly TimeoutSeconds: number;
   readonly States: Record<string, State>;
+}
+
+/**
+ * Batches one execution rolls before handing on to the next: with about 45 history events
+ * per batch, a batches execution stays near 1,100 events however slow its load balancers,
+ * and the parent adds 10 events per 25 batches (see README, "Bounded history").
+ */
+export const deployBatchesPerExecution = 25;
+
+/** The substitution variable for the batches state machine's ARN (the parent starts it). */
+export const batchesArnVariable = "DeployBatchesStateMachineArn";
+
+/** The states that roll one batch, from Detach to in service; `afterBatch` is where a ready batch goes. */
+function batchStates(scope: Scope, inService: State): Record<string, State> {
+  return {
+    // Detach says how long the load balancers drain (0 when the batch leaves none): one Wait, one check.
+    Detach: rolloutTask("Detach", "WaitForDrain", scope),
+    WaitForDrain: wait("WaitForDrain", "CheckDrained"),
+    CheckDrained: rolloutTask("CheckDrained", "Drained", scope),
+    Drained: { Type: "Choice", Choices: [{ ...ready, Next: "Deploy" }], Default: "WaitForDrain" },
+    Deploy: rolloutTask("Deploy", "AwaitDeployment", scope),
+    AwaitDeployment: awaitDeploymentTask(scope),
+    CheckDeployment: rolloutTask("CheckDeployment", "Deployed", scope),
+    Deployed: { Type: "Choice", Choices: [{ ...ready, Next: "Attach" }], Default: "AwaitDeployment" },
+    // Attach says when the first health check is due (HealthyThreshold × Interval).
+    Attach: rolloutTask("Attach", "WaitForHealth", scope),
+    WaitForHealth: wait("WaitForHealth", "CheckInService"),
+    CheckInService: rolloutTask("CheckInService", "InService", scope),
+    InService: inService,
+  };
+}
+
+/**
+ * The batches execution: rolls batches `$.rollout.index` up to `$.until` (or the last), then
+ * ends with the rollout as its output. A failure fails it, with the task's own error and
+ * cause; the parent then recovers (reattach, release) and fails naming that error.
+ */
+export function deployBatchesDefinition(): DeployDefinition {
+  const sliceDone = { Or: [done, { Variable: "$.rollout.index", NumericGreaterThanEqualsPath: "$.until" }] };
+  return {
+    Comment: "Scythe rolling deploy, a run of batches: per batch detach (never the last in service), drain, deploy, reattach, wait in service. Started by the rolling deploy, which holds the lock and recovers on failure.",
+    StartAt: "Detach",
+    TimeoutSeconds: 7 * 24 * 3600,
+    States: {
+      ...batchStates("batches", {
+        Type: "Choice",
+        Choices: [
+          { And: [ready, sliceDone], Next: "BatchesDone" },
+          { ...ready, Next: "Detach" },
+        ],
+        Default: "WaitForHealth",
+      }),
+      BatchesDone: { Type: "Succeed", OutputPath: "$.rollout" },
+    },
+  };
 }
 
 export function deployStateMachineDefinition(): DeployDefinition {
@@ -188,28 +246,46 @@ export function deployStateMachineDefinition(): DeployDefinition {
         Catch: toRecover,
         Next: "MoreBatches",
       }),
-      MoreBatches: { Type: "Choice", Choices: [{ ...done, Next: "Finish" }], Default: "Detach" },
-      // Detach says how long the load balancers drain (0 when the batch leaves none): one Wait, one check.
-      Detach: rolloutTask("Detach", "WaitForDrain"),
-      WaitForDrain: wait("WaitForDrain", "CheckDrained"),
-      CheckDrained: rolloutTask("CheckDrained", "Drained"),
-      Drained: { Type: "Choice", Choices: [{ ...ready, Next: "Deploy" }], Default: "WaitForDrain" },
-      Deploy: rolloutTask("Deploy", "AwaitDeployment"),
-      AwaitDeployment: awaitDeploymentTask(),
-      CheckDeployment: rolloutTask("CheckDeployment", "Deployed"),
-      Deployed: { Type: "Choice", Choices: [{ ...ready, Next: "Attach" }], Default: "AwaitDeployment" },
-      // Attach says when the first health check is due (HealthyThreshold × Interval).
-      Attach: rolloutTask("Attach", "WaitForHealth"),
-      InService: {
+      MoreBatches: { Type: "Choice", Choices: [{ ...done, Next: "Finish" }], Default: "RollBatches" },
+      // The next run of batches, as a child execution with its own history: the parent's grows
+      // by 10 events per run whatever the layer's size. A retried start finds the child by its name.
+      RollBatches: {
+        Type: "Task",
+        Resource: "arn:aws:states:::states:startExecution.sync:2",
+        Parameters: {
+          StateMachineArn: `\${${batchesArnVariable}}`,
+          "Name.$": "States.Format('{}-{}', States.Hash($$.Execution.Id, 'SHA-1'), $.rollout.index)",
+          Input: {
+            ...underLock,
+            "until.$": `States.MathAdd($.rollout.index, ${deployBatchesPerExecution})`,
+            "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id",
+          },
+        },
+        ResultSelector: { "rollout.$": "$.Output" },
+        ResultPath: "$.batches",
+        Retry: retry(["StepFunctions.SdkClientException", "StepFunctions.AWSStepFunctionsException", "StepFunctions.ExecutionLimitExceededException"], 6),
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "BatchesStopped" }],
+        Next: "BatchesRolled",
+      },
+      // Only the rollout goes on: the child's output is not kept twice.
+      BatchesRolled: { Type: "Pass", Parameters: { ...underLock, "rollout.$": "$.batches.rollout" }, Next: "MoreBatches" },
+      // A failed child's own error (DeploymentFailedError naming the deployment) is inside the cause Step Functions gives.
+      BatchesStopped: {
         Type: "Choice",
         Choices: [
-          { And: [ready, done], Next: "Finish" },
-          { ...ready, Next: "Detach" },
+          {
+            And: [
+              { Variable: "$.error.Error", StringEquals: "States.TaskFailed" },
+              { Variable: "$.error.Cause", StringMatches: '*"Error":*' },
+              { Variable: "$.error.Cause", StringMatches: '*"Cause":*' },
+            ],
+            Next: "ReadBatchesError",
+          },
         ],
-        Default: "WaitForHealth",
+        Default: "Recover",
       },
-      WaitForHealth: wait("WaitForHealth", "CheckInService"),
-      CheckInService: rolloutTask("CheckInService", "InService"),
+      ReadBatchesError: { Type: "Pass", Parameters: { "parsed.$": "States.StringToJson($.error.Cause)" }, ResultPath: "$.batches", Next: "BatchesError" },
+      BatchesError: { Type: "Pass", Parameters: { "Error.$": "$.batches.parsed.Error", "Cause.$": "$.batches.parsed.Cause" }, ResultPath: "$.error", Next: "Recover" },
       Finish: task("Finish", {
         Parameters: underLock,
         ResultPath: "$.report",
@@ -232,7 +308,13 @@ export function deployStateMachineDefinition(): DeployDefinition {
   };
 }
 
-/** The `${Variable}` → ARN map for `definitionSubstitutions`, given one ARN per function. */
-export function deploySubstitutions(arnOf: (fn: DeployFunction) => string): Record<string, string> {
-  return Object.fromEntries(deployFunctions.map((fn) => [arnVariable(fn), arnOf(fn)]));
+/**
+ * The `${Variable}` → ARN map for `definitionSubstitutions`, given one ARN per function
+ * (and, for the parent, the batches state machine's ARN).
+ */
+export function deploySubstitutions(arnOf: (fn: DeployFunction) => string, batchesArn?: string): Record<string, string> {
+  return {
+    ...Object.fromEntries(deployFunctions.map((fn) => [arnVariable(fn), arnOf(fn)])),
+    ...(batchesArn !== undefined && { [batchesArnVariable]: batchesArn }),
+  };
 }

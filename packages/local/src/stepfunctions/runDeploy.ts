@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 // aws-local-stepfunctions calls Promise.withResolvers (Node 22+); `engines` promises Node 20.
 import "core-js/actual/promise/with-resolvers.js";
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
-import { deployFunctions, deployStateMachineDefinition, deploySubstitutions, deployTasks, deployWaits, type DeployFunction, type DeployServices, type DeployTaskState, type DeployWaitState } from "@scythe/core/deploy";
+import { deployBatchesDefinition, deployFunctions, deployStateMachineDefinition, deploySubstitutions, deployTasks, deployWaits, type DeployFunction, type DeployServices, type DeployTaskState, type DeployWaitState } from "@scythe/core/deploy";
 import { SimControl } from "../sim/control.js";
 import { LocalDeploymentEventRule } from "./eventBridge.js";
 import { asLambdaTask, type LambdaHandler } from "./lambdaInvoke.js";
@@ -24,13 +24,17 @@ export interface LocalExecutionResult {
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
-  /** States entered, as Step Functions bills them (a retry is another transition). */
+  /** States entered, as Step Functions bills them (a retry is another transition), children included. */
   readonly transitions: number;
   readonly retries: number;
-  /** Events in the execution's history, counted as Step Functions records them (quota: 25,000). */
+  /** Events in this execution's own history, counted as Step Functions records them (quota: 25,000 per execution). */
   readonly historyEvents: number;
-  /** State name → times entered. */
+  /** State name → times entered, over the execution and its children. */
   readonly entered: Readonly<Record<string, number>>;
+  /** Every child execution the rollout started (runs of batches), in order. */
+  readonly children: readonly ExecutionFigures[];
+  /** The largest history among the execution and its children. */
+  readonly largestHistory: number;
   readonly wallMs: number;
   /** What the status-change rule's cleanup did (FAILED, ABORTED, TIMED_OUT). */
   readonly cleanup?: unknown;
@@ -70,11 +74,25 @@ export interface LocalDeployOptions {
 
 export const localAccount = "000000000000";
 export const localStateMachineArn = `arn:aws:states:us-east-1:${localAccount}:stateMachine:scythe-local-deploy`;
+export const localBatchesStateMachineArn = `arn:aws:states:us-east-1:${localAccount}:stateMachine:scythe-local-deploy-batches`;
 const functionArn = (fn: DeployFunction) => `arn:aws:lambda:us-east-1:${localAccount}:function:scythe-local-deploy-${fn}`;
 
 /** The deployed definition with the local ARNs substituted, as Step Functions would hold it. */
 export function localDeployDefinition(): StateMachineDefinition {
-  return substitute(deployStateMachineDefinition(), deploySubstitutions(functionArn)) as unknown as StateMachineDefinition;
+  return substitute(deployStateMachineDefinition(), deploySubstitutions(functionArn, localBatchesStateMachineArn)) as unknown as StateMachineDefinition;
+}
+
+/** The batches state machine (a run of batches, started by the parent), with the local ARNs substituted. */
+export function localBatchesDefinition(): StateMachineDefinition {
+  return substitute(deployBatchesDefinition(), deploySubstitutions(functionArn)) as unknown as StateMachineDefinition;
+}
+
+/** One execution's own figures: the parent's, or a child's (a run of batches). */
+export interface ExecutionFigures {
+  readonly executionArn: string;
+  readonly status: ExecutionStatus;
+  readonly transitions: number;
+  readonly historyEvents: number;
 }
 
 interface StateDef {
@@ -174,155 +192,230 @@ async function simulatorTimeScale(endpoint: string | undefined): Promise<number 
   }
 }
 
+/** A `states:startExecution.sync:2` task: runs a child execution and waits for it. */
+const isStartExecutionSync = (state: StateDef) => state.Type === "Task" && (state.Resource ?? "").startsWith("arn:aws:states:::states:startExecution.sync");
+
+interface Settled {
+  readonly status: ExecutionStatus;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly historyEvents: number;
+  readonly transitions: number;
+}
+
+/** What one execution and its children count toward the rollout's figures. */
+interface Tally {
+  entered: Record<string, number>;
+  retries: number;
+  transitions: number;
+  children: ExecutionFigures[];
+  largestHistory: number;
+}
+
 /**
- * Runs the rolling deploy's very definition with aws-local-stepfunctions: each Task state
- * is mapped to its handler in-process, Wait states are shortened, and when the execution
- * stops short the cleanup function runs as the status-change rule would invoke it.
+ * Runs the rolling deploy's very definitions with aws-local-stepfunctions: each Lambda task
+ * is mapped to its handler in-process; a `.waitForTaskToken` task to its Lambda plus a wait
+ * on the process's task tokens; a `startExecution.sync:2` task to a child execution of the
+ * batches definition, with its own history. Wait states last their seconds on the
+ * simulator's clock (or `waitMs`), and when the execution stops short the cleanup function
+ * runs as the status-change rule would invoke it.
  */
 export async function startLocalDeploy(input: unknown, options: LocalDeployOptions): Promise<LocalExecution> {
   const name = options.name ?? `local-${randomUUID()}`;
   const executionArn = `arn:aws:states:us-east-1:${localAccount}:execution:scythe-local-deploy:${name}`;
   const { handlers, cleanup, deploymentEvent } = await loadDeployHandlers(() => options.services);
-  const definition = localDeployDefinition();
-  const states = allStates(definition as unknown as { States: Record<string, unknown> });
+  const definitions = new Map<string, StateMachineDefinition>([
+    [localStateMachineArn, localDeployDefinition()],
+    [localBatchesStateMachineArn, localBatchesDefinition()],
+  ]);
   const endpoint = simulatorEndpointOf(options.services);
   const scale = options.timeScale ?? (await simulatorTimeScale(endpoint)) ?? 1000;
-  const stopping = new AbortController();
-
-  // What the execution's state holds, as far as the Wait states need it: each task's input
-  // merged with its result at its ResultPath (tasks run one at a time in this definition).
-  let shadow: Record<string, unknown> = input !== null && typeof input === "object" ? { ...(input as Record<string, unknown>) } : {};
-  const track = (state: string, payload: Json, result: Json) => {
-    const base = payload !== null && typeof payload === "object" && !Array.isArray(payload) ? { ...shadow, ...payload } : shadow;
-    const def = states.get(state);
-    shadow = def?.ResultPath === undefined && def !== undefined && "ResultSelector" in def ? base : withPath(base, def?.ResultPath, result);
-  };
-
   const fnByArn = new Map(deployFunctions.map((fn) => [functionArn(fn), fn]));
-  const callbackTask = (state: string, def: StateDef): LocalTask => async (params) => {
-    const { FunctionName, Payload } = (params ?? {}) as { FunctionName?: string; Payload?: Json };
-    const fn = FunctionName === undefined ? undefined : fnByArn.get(FunctionName);
-    if (fn === undefined) throw new Error(`${state}: no local function for ${String(FunctionName)}`);
-    const token = findToken(Payload);
-    if (token === undefined) throw new Error(`${state}: the payload carries no task token ($$.Task.Token)`);
-    const heartbeatSeconds = def.HeartbeatSeconds;
-    const timeoutSeconds = def.TimeoutSeconds;
-    // Waiting starts before the Lambda runs: it may answer its own token (its event came first).
-    const answered = localTaskTokens.wait(
-      token,
-      {
-        ...(heartbeatSeconds !== undefined && { heartbeatMs: heartbeatSeconds * scale, heartbeatSeconds }),
-        ...(timeoutSeconds !== undefined && { timeoutMs: timeoutSeconds * scale, timeoutSeconds }),
-      },
-      stopping.signal,
-    );
-    answered.catch(() => undefined);
-    let invoke = asLambdaTask(`scythe-local-deploy-${fn}`, handlers[fn]);
-    if (options.wrapTask && state in deployTasks) invoke = options.wrapTask(state as DeployTaskState, invoke);
-    try {
-      await invoke(Payload ?? null);
-    } catch (error) {
-      localTaskTokens.abandon(token);
-      throw error;
-    }
-    try {
-      const output = (await answered) as Json;
-      track(state, Payload ?? null, output);
-      return output;
-    } catch (error) {
-      // Stopped meanwhile: the engine has already settled the execution, nothing reads this.
-      if (error instanceof CallbackAbortedError) return null;
-      throw error;
-    }
-  };
+  const tally: Tally = { entered: {}, retries: 0, transitions: 0, children: [], largestHistory: 0 };
+  const historyLimit = options.historyLimit ?? historyEventLimit;
 
-  const taskResourceLocalHandlers = Object.fromEntries(
-    (Object.entries(deployTasks) as [DeployTaskState, DeployFunction][]).map(([state, fn]) => {
+  /** Runs one execution of `definition` to its end; `stop` aborts it (and its children). */
+  function execute(definition: StateMachineDefinition, json: Json, arn: string, executionName: string, stop: AbortSignal): Promise<Settled> {
+    const states = allStates(definition as unknown as { States: Record<string, unknown> });
+    const stopping = new AbortController();
+    stop.addEventListener("abort", () => stopping.abort(), { once: true });
+
+    // What the execution's state holds, as far as the Wait states need it: each task's input
+    // merged with its result at its ResultPath (tasks run one at a time in these definitions).
+    let shadow: Record<string, unknown> = json !== null && typeof json === "object" && !Array.isArray(json) ? { ...json } : {};
+    const track = (state: string, payload: Json, result: Json) => {
+      const base = payload !== null && typeof payload === "object" && !Array.isArray(payload) ? { ...shadow, ...payload } : shadow;
       const def = states.get(state);
-      if (def && isCallback(def)) return [state, callbackTask(state, def)];
-      const plain = asLambdaTask(`scythe-local-deploy-${fn}`, handlers[fn]);
-      const task = options.wrapTask ? options.wrapTask(state, plain) : plain;
-      const tracked: LocalTask = async (payload) => {
-        const result = await task(payload);
-        track(state, payload, result);
-        return result;
-      };
-      return [state, tracked];
-    }),
-  );
-  const fixedWaits: Record<string, number> = {};
-  for (const state of Object.keys(deployWaits) as DeployWaitState[]) {
-    const ms = typeof options.waitMs === "number" ? options.waitMs : options.waitMs?.[state];
-    if (ms !== undefined) fixedWaits[state] = ms;
+      shadow = def?.ResultPath === undefined && def !== undefined && "ResultSelector" in def ? base : withPath(base, def?.ResultPath, result);
+    };
+
+    const callbackTask = (state: string, def: StateDef): LocalTask => async (params) => {
+      const { FunctionName, Payload } = (params ?? {}) as { FunctionName?: string; Payload?: Json };
+      const fn = FunctionName === undefined ? undefined : fnByArn.get(FunctionName);
+      if (fn === undefined) throw new Error(`${state}: no local function for ${String(FunctionName)}`);
+      const token = findToken(Payload);
+      if (token === undefined) throw new Error(`${state}: the payload carries no task token ($$.Task.Token)`);
+      const heartbeatSeconds = def.HeartbeatSeconds;
+      const timeoutSeconds = def.TimeoutSeconds;
+      // Waiting starts before the Lambda runs: it may answer its own token (its event came first).
+      const answered = localTaskTokens.wait(
+        token,
+        {
+          ...(heartbeatSeconds !== undefined && { heartbeatMs: heartbeatSeconds * scale, heartbeatSeconds }),
+          ...(timeoutSeconds !== undefined && { timeoutMs: timeoutSeconds * scale, timeoutSeconds }),
+        },
+        stopping.signal,
+      );
+      answered.catch(() => undefined);
+      let invoke = asLambdaTask(`scythe-local-deploy-${fn}`, handlers[fn]);
+      if (options.wrapTask && state in deployTasks) invoke = options.wrapTask(state as DeployTaskState, invoke);
+      try {
+        await invoke(Payload ?? null);
+      } catch (error) {
+        localTaskTokens.abandon(token);
+        throw error;
+      }
+      try {
+        const output = (await answered) as Json;
+        track(state, Payload ?? null, output);
+        return output;
+      } catch (error) {
+        // Stopped meanwhile: the engine has already settled the execution, nothing reads this.
+        if (error instanceof CallbackAbortedError) return null;
+        throw error;
+      }
+    };
+
+    // startExecution.sync:2: the child's output comes back as JSON (`Output`); a child that
+    // does not succeed fails the task with States.TaskFailed and its description as the cause.
+    const childTask = (state: string): LocalTask => async (params) => {
+      const { StateMachineArn, Name, Input } = (params ?? {}) as { StateMachineArn?: string; Name?: string; Input?: Json };
+      const childDefinition = StateMachineArn === undefined ? undefined : definitions.get(StateMachineArn);
+      if (childDefinition === undefined) throw new StatesError("StepFunctions.StateMachineDoesNotExistException", `${state}: no state machine ${String(StateMachineArn)}`);
+      const childName = Name ?? randomUUID();
+      const childArn = `${StateMachineArn?.replace(":stateMachine:", ":execution:")}:${childName}`;
+      const settled = await execute(childDefinition, Input ?? null, childArn, childName, stopping.signal);
+      const description = { ExecutionArn: childArn, Name: childName, StateMachineArn, Status: settled.status };
+      if (settled.status === "SUCCEEDED") return { ...description, Output: (settled.output ?? null) as Json } as Json;
+      throw new StatesError("States.TaskFailed", JSON.stringify({ ...description, ...(settled.error !== undefined && { Error: settled.error }), ...(settled.cause !== undefined && { Cause: settled.cause }) }));
+    };
+
+    const taskResourceLocalHandlers = Object.fromEntries(
+      [...states].filter(([, def]) => def.Type === "Task").map(([state, def]) => {
+        if (isCallback(def)) return [state, callbackTask(state, def)];
+        if (isStartExecutionSync(def)) return [state, childTask(state)];
+        const fn = deployTasks[state as DeployTaskState] as DeployFunction | undefined;
+        if (fn === undefined) throw new Error(`no local handler for task state ${state}`);
+        const plain = asLambdaTask(`scythe-local-deploy-${fn}`, handlers[fn]);
+        const task = options.wrapTask ? options.wrapTask(state as DeployTaskState, plain) : plain;
+        const tracked: LocalTask = async (payload) => {
+          const result = await task(payload);
+          track(state, payload, result);
+          return result;
+        };
+        return [state, tracked];
+      }),
+    );
+    const fixedWaits: Record<string, number> = {};
+    for (const state of Object.keys(deployWaits) as DeployWaitState[]) {
+      const ms = typeof options.waitMs === "number" ? options.waitMs : options.waitMs?.[state];
+      if (ms !== undefined) fixedWaits[state] = ms;
+    }
+    // The engine reads a Wait state's override when the state runs: from here it gets the
+    // state's own seconds (Seconds, or SecondsPath in the state as it stands) at the time scale.
+    const waitTimeOverrides = new Proxy(fixedWaits, {
+      get(target, key) {
+        if (typeof key !== "string") return undefined;
+        if (target[key] !== undefined) return target[key];
+        const def = states.get(key);
+        if (def?.Type !== "Wait") return undefined;
+        const seconds = def.Seconds ?? (def.SecondsPath !== undefined ? pathValue(shadow, def.SecondsPath) : undefined);
+        return typeof seconds === "number" ? Math.max(0, seconds * scale) : undefined;
+      },
+    });
+    const retryMs = options.retryIntervalMs ?? 20;
+    const retryIntervalOverrides = Object.fromEntries([...states.keys()].map((state) => [state, retryMs]));
+
+    const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+    const run = machine.run(json, {
+      overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
+      context: {
+        Execution: { Id: arn, Name: executionName, RoleArn: `arn:aws:iam::${localAccount}:role/scythe-local` },
+        // `$$.Task.Token`: a fresh token each time a callback task's parameters are evaluated.
+        Task: {
+          get Token() {
+            return localTaskTokens.mint();
+          },
+        },
+      },
+    });
+    stopping.signal.addEventListener("abort", () => run.abort(), { once: true });
+
+    const entered: Record<string, number> = {};
+    let retries = 0;
+    // Step Functions fails an execution whose history would pass its quota; so does the local runner.
+    const submitting = new Set([...states].filter(([, def]) => isCallback(def) || isStartExecutionSync(def)).map(([n]) => n));
+    const history = new HistoryCounter(historyLimit, submitting);
+    let historyFull = false;
+    const counting = (async () => {
+      for await (const event of run.eventLogs) {
+        if (!historyFull && !history.add(event)) {
+          historyFull = true;
+          stopping.abort();
+        }
+        if (event.type === "StateEntered") {
+          entered[event.state.name] = (entered[event.state.name] ?? 0) + 1;
+          tally.entered[event.state.name] = (tally.entered[event.state.name] ?? 0) + 1;
+          options.onStateEntered?.(event.state.name);
+        } else if (event.type === "StateRetried") {
+          retries += 1;
+          tally.retries += 1;
+        }
+      }
+    })();
+
+    return (async (): Promise<Settled> => {
+      const settled = await run.result.then(
+        (output: unknown) => ({ status: "SUCCEEDED" as const, output }),
+        (error: unknown) => stopped(error),
+      );
+      stopping.abort();
+      await counting.catch(() => undefined);
+      const outcome = historyFull ? { status: "FAILED" as const, error: historyLimitError, cause: historyLimitCause } : settled;
+      const historyEvents = history.events + (historyFull ? 1 : 0);
+      const transitions = Object.values(entered).reduce((a, b) => a + b, 0) + retries;
+      tally.transitions += transitions;
+      tally.largestHistory = Math.max(tally.largestHistory, historyEvents);
+      if (arn !== executionArn) tally.children.push({ executionArn: arn, status: outcome.status, transitions, historyEvents });
+      return { ...outcome, historyEvents, transitions };
+    })();
   }
-  // The engine reads a Wait state's override when the state runs: from here it gets the
-  // state's own seconds (Seconds, or SecondsPath in the state as it stands) at the time scale.
-  const waitTimeOverrides = new Proxy(fixedWaits, {
-    get(target, key) {
-      if (typeof key !== "string") return undefined;
-      if (target[key] !== undefined) return target[key];
-      const def = states.get(key);
-      if (def?.Type !== "Wait") return undefined;
-      const seconds = def.Seconds ?? (def.SecondsPath !== undefined ? pathValue(shadow, def.SecondsPath) : undefined);
-      return typeof seconds === "number" ? Math.max(0, seconds * scale) : undefined;
-    },
-  });
-  const retryMs = options.retryIntervalMs ?? 20;
-  const retryIntervalOverrides = Object.fromEntries(Object.keys(deployTasks).map((state) => [state, retryMs]));
 
   const releaseRule =
     options.deploymentEvents !== false && endpoint !== undefined ? await useDeploymentEventRule(options.services, endpoint, deploymentEvent) : async () => undefined;
-
-  const machine = new StateMachine(definition);
   const json = JSON.parse(JSON.stringify(input ?? null)) as Json;
   const started = Date.now();
-  const run = machine.run(json, {
-    overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
-    context: {
-      Execution: { Id: executionArn, Name: name, RoleArn: `arn:aws:iam::${localAccount}:role/scythe-local` },
-      // `$$.Task.Token`: a fresh token each time a callback task's parameters are evaluated.
-      Task: {
-        get Token() {
-          return localTaskTokens.mint();
-        },
-      },
-    },
-  });
-  const abort = () => {
-    stopping.abort();
-    run.abort();
-  };
-
-  const entered: Record<string, number> = {};
-  let retries = 0;
-  // Step Functions fails an execution whose history would pass its quota; so does the local runner.
-  const callbackStates = new Set([...states].filter(([, def]) => isCallback(def)).map(([n]) => n));
-  const history = new HistoryCounter(options.historyLimit ?? historyEventLimit, callbackStates);
-  let historyFull = false;
-  const counting = (async () => {
-    for await (const event of run.eventLogs) {
-      if (!historyFull && !history.add(event)) {
-        historyFull = true;
-        abort();
-      }
-      if (event.type === "StateEntered") {
-        entered[event.state.name] = (entered[event.state.name] ?? 0) + 1;
-        options.onStateEntered?.(event.state.name);
-      } else if (event.type === "StateRetried") retries += 1;
-    }
-  })();
+  const stop = new AbortController();
+  const parentDefinition = definitions.get(localStateMachineArn) as StateMachineDefinition;
+  const running = execute(parentDefinition, json, executionArn, name, stop.signal);
 
   const result = (async (): Promise<LocalExecutionResult> => {
-    const settled = await run.result.then(
-      (output) => ({ status: "SUCCEEDED" as const, output }),
-      (error: unknown) => stopped(error),
-    );
-    stopping.abort();
-    await counting.catch(() => undefined);
-    const outcome = historyFull ? { status: "FAILED" as const, error: historyLimitError, cause: historyLimitCause } : settled;
+    const settled = await running;
     const wallMs = Date.now() - started;
-    const transitions = Object.values(entered).reduce((a, b) => a + b, 0) + retries;
-    const base = { executionArn, name, ...outcome, transitions, retries, historyEvents: history.events + (historyFull ? 1 : 0), entered: { ...entered }, wallMs };
+    const { historyEvents, transitions: _own, ...outcome } = settled;
+    const base = {
+      executionArn,
+      name,
+      ...outcome,
+      transitions: tally.transitions,
+      retries: tally.retries,
+      historyEvents,
+      entered: { ...tally.entered },
+      children: [...tally.children],
+      largestHistory: tally.largestHistory,
+      wallMs,
+    };
     if (outcome.status === "SUCCEEDED" || options.statusChangeRule === false) {
       await releaseRule();
       return base;
@@ -342,7 +435,7 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
         name,
         status: outcome.status,
         input: JSON.stringify(json),
-        ...("error" in outcome && { error: outcome.error, cause: outcome.cause }),
+        ...(outcome.error !== undefined && { error: outcome.error, cause: outcome.cause }),
       },
     };
     const report = await asLambdaTask("scythe-local-deploy-cleanup", cleanup)(event as unknown as Json).catch((error: unknown) => ({
@@ -352,7 +445,15 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
     return { ...base, cleanup: report };
   })();
 
-  return { executionArn, name, result, abort };
+  return { executionArn, name, result, abort: () => stop.abort() };
+}
+
+/** An error a service integration raises, matched by Retry and Catch by its name. */
+class StatesError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
 }
 
 function stopped(error: unknown): { status: ExecutionStatus; error?: string; cause?: string } {

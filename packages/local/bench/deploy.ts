@@ -1,71 +1,116 @@
-import { startFleetSimulator } from "../src/sim/index.js";
+import { startFleetSimulator, type FleetSimulator } from "../src/sim/index.js";
 import { onShutdown } from "../src/world/shutdown.js";
 import { auditRollout, historyEventLimit, localDeployServices, membership, startLocalDeploy } from "../src/stepfunctions/index.js";
 import { benchDynamo, ratio, table } from "./support.js";
 
 /**
- * A rolling deploy of 10 instances in the simulator, run by the real definition and
- * handlers: state transitions per instance (what Step Functions Standard bills), and
- * wall time against the floor, the simulated drain + deploy + health-check time that no
- * rollout of one instance at a time can beat.
+ * Rolling deploys in the simulator, run by the real definitions and handlers (the parent
+ * and its runs of batches), each Wait and heartbeat on the simulator's clock:
+ * - 10 instances, one at a time, with AWS's default timings: state transitions per
+ *   instance (what Step Functions Standard bills) and wall time against the floor, the
+ *   simulated drain + deploy + health-check time no one-at-a-time rollout can beat;
+ * - 1,000 instances behind two load balancers, batches of 1 and 10, on a faster clock:
+ *   the largest execution history (quota 25,000 per execution), transitions per instance
+ *   and the Step Functions cost per 100 instances.
+ * Figures only: nothing here passes or fails.
  */
-const instances = 10;
-const msPerSimSecond = 2;
-const drainSeconds = 300;
-const deploySeconds = 60;
-const healthSeconds = 30;
+const pricePerTransition = 0.025 / 1000;
+
+async function seedLayer(sim: FleetSimulator, name: string, instances: number, split: number) {
+  const stack = await sim.control.seed({ stacks: [{ Name: name }] });
+  const stackId = stack.stackIds[0] ?? "";
+  const seeded = await sim.control.seed({ layers: [{ StackId: stackId, Name: "web" }], apps: [{ StackId: stackId, Name: "app" }] });
+  const fleet = await sim.control.seed({
+    instances: Array.from({ length: instances }, (_, i) => ({ Hostname: `web${i + 1}`, StackId: stackId, LayerIds: [seeded.layerIds[0] ?? ""] })),
+  });
+  const ec2 = fleet.instances.map((i) => i.Ec2InstanceId);
+  await sim.control.seed({ loadBalancers: [{ LoadBalancerName: `${name}-a`, instances: ec2 }, { LoadBalancerName: `${name}-b`, instances: ec2.slice(0, split) }] });
+  return { stackId, layerId: seeded.layerIds[0] ?? "", appId: seeded.appIds[0] ?? "" };
+}
 
 export async function run(): Promise<void> {
   const dynamo = await benchDynamo("bench-deploy-");
-  const sim = await startFleetSimulator({ timeScale: msPerSimSecond });
-  const unregister = onShutdown(() => sim.close());
+  const sims: FleetSimulator[] = [];
+  const unregister = onShutdown(async () => {
+    await Promise.all(sims.map((s) => s.close()));
+  });
   try {
-    await sim.control.config({ deploymentSeconds: deploySeconds, healthCheckSeconds: healthSeconds, defaultDrainSeconds: drainSeconds });
-    const rows: Record<string, string | number>[] = [];
-    for (const pollSimSeconds of [10, 30]) {
-      const stack = await sim.control.seed({ stacks: [{ Name: `bench-${pollSimSeconds}` }] });
-      const stackId = stack.stackIds[0] ?? "";
-      const seeded = await sim.control.seed({ layers: [{ StackId: stackId, Name: "web" }], apps: [{ StackId: stackId, Name: "app" }] });
-      const layerId = seeded.layerIds[0] ?? "";
-      const fleet = await sim.control.seed({
-        instances: Array.from({ length: instances }, (_, i) => ({ Hostname: `web${i + 1}`, StackId: stackId, LayerIds: [layerId] })),
-      });
-      const ec2 = fleet.instances.map((i) => i.Ec2InstanceId);
-      await sim.control.seed({ loadBalancers: [{ LoadBalancerName: `bench-main-${pollSimSeconds}`, instances: ec2 }, { LoadBalancerName: `bench-half-${pollSimSeconds}`, instances: ec2.slice(0, 5) }] });
+    const services = (sim: FleetSimulator) => localDeployServices({ doc: dynamo.doc, tables: dynamo.names, simulator: sim.endpoint });
+
+    // 1. Ten instances with AWS's defaults (300 s draining, HealthyThreshold 3 x Interval 10 s).
+    {
+      const instances = 10;
+      const msPerSimSecond = 2;
+      const timing = { drain: 300, deploy: 60, health: 30 };
+      const sim = await startFleetSimulator({ timeScale: msPerSimSecond });
+      sims.push(sim);
+      await sim.control.config({ deploymentSeconds: timing.deploy, healthCheckSeconds: timing.health, defaultDrainSeconds: timing.drain, opsworksEventMaxDelaySeconds: 2 });
+      const ids = await seedLayer(sim, "bench10", instances, 5);
       const since = await sim.control.lastSeq();
       const before = membership(await sim.control.state());
-      const services = localDeployServices({ doc: dynamo.doc, tables: dynamo.names, simulator: sim.endpoint });
-      const poll = { lock: pollSimSeconds, drain: pollSimSeconds, deploy: pollSimSeconds, health: pollSimSeconds };
-      const execution = await startLocalDeploy(
-        { stackId, layerId, appId: seeded.appIds[0] ?? "", pollSeconds: poll, leaseSeconds: 2 * pollSimSeconds + 60 },
-        { services, waitMs: pollSimSeconds * msPerSimSecond },
-      );
+      // The lease must outlast the longest Wait (a 300 s drain): 2 x 300 + 10.
+      const execution = await startLocalDeploy({ ...ids, leaseSeconds: 700 }, { services: services(sim) });
       const result = await execution.result;
       const audit = await auditRollout(sim.control, since, before);
-      const floorMs = instances * (drainSeconds + deploySeconds + healthSeconds) * msPerSimSecond;
-      rows.push({
-        "poll (sim s)": pollSimSeconds,
-        status: result.status,
-        "safe (event log)": audit.ok ? "yes" : "NO",
-        transitions: result.transitions,
-        "per instance": (result.transitions / instances).toFixed(1),
-        "$ per 1000 deploys": ((result.transitions / 1000) * 0.025 * 1000).toFixed(2),
-        "history events": result.historyEvents,
-        "history per instance": (result.historyEvents / instances).toFixed(1),
-        // One execution holds the whole rollout, so its history grows with the layer until the quota stops it.
-        "instances before the quota": Math.floor(historyEventLimit / (result.historyEvents / instances)),
-        "wall ms": result.wallMs,
-        "floor ms": floorMs,
-        "wall / floor": ratio(result.wallMs, floorMs),
-      });
+      const checks = (await sim.control.calls("DescribeDeployments", since)).length;
+      const floorMs = instances * (timing.drain + timing.deploy + timing.health) * msPerSimSecond;
+      console.log(`${instances} instances, one at a time: simulated drain ${timing.drain} s + deploy ${timing.deploy} s + health ${timing.health} s per instance at ${msPerSimSecond} ms per simulated second`);
+      table([
+        {
+          status: result.status,
+          "safe (event log)": audit.ok ? "yes" : "NO",
+          transitions: result.transitions,
+          "per instance": (result.transitions / instances).toFixed(1),
+          "DescribeDeployments": checks,
+          "largest history": result.largestHistory,
+          "wall ms": result.wallMs,
+          "floor ms": floorMs,
+          "wall / floor": ratio(result.wallMs, floorMs),
+        },
+      ]);
+      console.log("Before this design (Wait + poll + Choice loops, 30 s poll): 43 transitions per instance, 1.15x the floor; 10 s poll: 88, 1.30x.");
     }
-    console.log(`${instances} instances, one at a time; simulated drain ${drainSeconds} s + deploy ${deploySeconds} s + health ${healthSeconds} s per instance at ${msPerSimSecond} ms per simulated second`);
-    table(rows);
-    console.log(`History: one execution's events per instance, and the largest layer one execution can roll before Step Functions' ${historyEventLimit.toLocaleString("en")}-event quota fails it.`);
-    console.log("A shorter poll wastes less time after each phase ends but bills more transitions; the overhead above the floor is mostly the last poll interval of each phase plus task latency.");
+
+    // 2. A thousand instances behind two load balancers (all in one, half in the other).
+    {
+      const instances = Number(process.env.SCYTHE_BENCH_DEPLOY_INSTANCES ?? 1000);
+      const msPerSimSecond = 1;
+      const timing = { drain: 20, deploy: 30, health: 10 };
+      const rows: Record<string, string | number>[] = [];
+      for (const batchSize of [10, 1]) {
+        const sim = await startFleetSimulator({ timeScale: msPerSimSecond });
+        sims.push(sim);
+        await sim.control.config({ deploymentSeconds: timing.deploy, healthCheckSeconds: timing.health, defaultDrainSeconds: timing.drain, opsworksEventMaxDelaySeconds: 2 });
+        const ids = await seedLayer(sim, `bench${instances}x${batchSize}`, instances, instances / 2);
+        const since = await sim.control.lastSeq();
+        const before = membership(await sim.control.state());
+        const started = Date.now();
+        const execution = await startLocalDeploy({ ...ids, batchSize, leaseSeconds: 300 }, { services: services(sim) });
+        const result = await execution.result;
+        const audit = await auditRollout(sim.control, since, before);
+        const deployments = Object.values(audit.deploymentsPerInstance);
+        rows.push({
+          batch: batchSize,
+          status: result.status,
+          "safe (event log)": audit.ok && deployments.length === instances && deployments.every((n) => n === 1) ? "yes" : "NO",
+          executions: 1 + result.children.length,
+          "parent history": result.historyEvents,
+          "largest history": result.largestHistory,
+          "of quota": `${((result.largestHistory / historyEventLimit) * 100).toFixed(1)}%`,
+          transitions: result.transitions,
+          "per instance": (result.transitions / instances).toFixed(2),
+          "$ per 100 instances": ((result.transitions / instances) * 100 * pricePerTransition).toFixed(4),
+          "wall s": ((Date.now() - started) / 1000).toFixed(0),
+        });
+        await sim.close();
+      }
+      console.log(`\n${instances.toLocaleString("en")} instances behind two load balancers; simulated drain ${timing.drain} s + deploy ${timing.deploy} s + health ${timing.health} s at ${msPerSimSecond} ms per simulated second`);
+      table(rows);
+      console.log(`Each run of batches is a child execution (startExecution.sync:2, 25 batches each); Step Functions Standard at $0.025 per 1,000 transitions.`);
+    }
   } finally {
     unregister();
-    await sim.close();
+    await Promise.all(sims.map((s) => s.close()));
     await dynamo.stop();
   }
 }

@@ -77,7 +77,7 @@ export async function run(): Promise<void> {
       const msPerSimSecond = 1;
       const timing = { drain: 20, deploy: 30, health: 10 };
       const rows: Record<string, string | number>[] = [];
-      for (const batchSize of [10, 1]) {
+      for (const batchSize of (process.env.SCYTHE_BENCH_DEPLOY_BATCHES ?? "10,1").split(",").map(Number)) {
         const sim = await startFleetSimulator({ timeScale: msPerSimSecond });
         sims.push(sim);
         await sim.control.config({ deploymentSeconds: timing.deploy, healthCheckSeconds: timing.health, defaultDrainSeconds: timing.drain, opsworksEventMaxDelaySeconds: 2 });
@@ -102,6 +102,7 @@ export async function run(): Promise<void> {
           "$ per 100 instances": ((result.transitions / instances) * 100 * pricePerTransition).toFixed(4),
           "wall s": ((Date.now() - started) / 1000).toFixed(0),
         });
+        if (result.status !== "SUCCEEDED") console.log(`batch ${batchSize}: ${result.error ?? ""} ${(result.cause ?? "").slice(0, 400)}`);
         await sim.close();
       }
       console.log(`\n${instances.toLocaleString("en")} instances behind two load balancers; simulated drain ${timing.drain} s + deploy ${timing.deploy} s + health ${timing.health} s at ${msPerSimSecond} ms per simulated second`);

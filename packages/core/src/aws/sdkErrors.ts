@@ -40,3 +40,12 @@ export function translateSdkError(what: string, error: unknown, notFound: Readon
   }
   return new CloudRequestError(detail, { cause: error });
 }
+
+/** Sends one SDK call and turns its failure into Scythe's errors, as translateSdkError does. */
+export async function sendTranslated<T>(what: string, send: () => Promise<T>, notFound: ReadonlySet<string> = new Set()): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw translateSdkError(what, error, notFound);
+  }
+}

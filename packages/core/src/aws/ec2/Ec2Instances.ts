@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand, TerminateInstancesCommand, paginateDescribeInstances, type EC2Client, type Instance } from "@aws-sdk/client-ec2";
 import { CloudResourceNotFoundError, CloudUnavailableError } from "../../errors.js";
-import { translateSdkError } from "../sdkErrors.js";
+import { sendTranslated } from "../sdkErrors.js";
 import { ec2Requests as requests, type InstanceSelection } from "./requests.js";
 
 export type { EC2Client } from "@aws-sdk/client-ec2";
@@ -84,12 +84,8 @@ export class Ec2Instances {
     return found;
   }
 
-  private async call<T>(what: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw translateSdkError(what, error, notFound);
-    }
+  private call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    return sendTranslated(what, send, notFound);
   }
 }
 

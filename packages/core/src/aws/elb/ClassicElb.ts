@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing";
 import type { HealthState, InstanceHealth, LoadBalancerMembers, LoadBalancerTiming, LoadBalancers } from "../../deploy/ports.js";
 import { CloudResourceNotFoundError } from "../../errors.js";
-import { translateSdkError } from "../sdkErrors.js";
+import { sendTranslated } from "../sdkErrors.js";
 import { elbRequests as requests } from "./requests.js";
 
 export type { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
@@ -131,12 +131,8 @@ export class ClassicElb implements LoadBalancers {
     } while (marker);
   }
 
-  private async call<T>(what: string, notFound: ReadonlySet<string>, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw translateSdkError(what, error, notFound);
-    }
+  private call<T>(what: string, notFound: ReadonlySet<string>, send: () => Promise<T>): Promise<T> {
+    return sendTranslated(what, send, notFound);
   }
 }
 

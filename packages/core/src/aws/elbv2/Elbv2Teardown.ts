@@ -8,7 +8,7 @@ import {
   type ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { CloudResourceNotFoundError } from "../../errors.js";
-import { translateSdkError } from "../sdkErrors.js";
+import { sendTranslated, translateSdkError } from "../sdkErrors.js";
 import { elbv2Requests as requests } from "./requests.js";
 
 /** An ELBv2 load balancer or target group: its name (Scythe's scheme lives there) and its ARN. */
@@ -78,12 +78,8 @@ export class Elbv2Teardown {
     }
   }
 
-  private async call<T>(what: string, notFound: ReadonlySet<string>, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw translateSdkError(what, error, notFound);
-    }
+  private call<T>(what: string, notFound: ReadonlySet<string>, send: () => Promise<T>): Promise<T> {
+    return sendTranslated(what, send, notFound);
   }
 }
 

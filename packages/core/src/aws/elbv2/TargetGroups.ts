@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { HealthState, InstanceHealth, LoadBalancerMembers, LoadBalancers } from "../../deploy/ports.js";
 import { CloudResourceNotFoundError } from "../../errors.js";
-import { translateSdkError } from "../sdkErrors.js";
+import { sendTranslated } from "../sdkErrors.js";
 import { elbv2Requests as requests, type TargetRef } from "./requests.js";
 
 export type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -164,12 +164,8 @@ export class TargetGroups implements LoadBalancers {
     return (out.TargetHealthDescriptions ?? []).flatMap(toRow);
   }
 
-  private async call<T>(what: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw translateSdkError(what, error, targetGroupNotFound);
-    }
+  private call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    return sendTranslated(what, send, targetGroupNotFound);
   }
 }
 

@@ -13,7 +13,7 @@ import {
 import type { Deployment, DeploymentRequest, DeploymentStatus, DeployTarget, LocatedIds, TargetInstance } from "../../deploy/ports.js";
 import { CloudResourceNotFoundError, CloudUnavailableError } from "../../errors.js";
 import type { InstanceTeardown } from "../../ports/InstanceTeardown.js";
-import { translateSdkError } from "../sdkErrors.js";
+import { sendTranslated, translateSdkError } from "../sdkErrors.js";
 import { opsworksRequests as requests } from "./requests.js";
 
 export type { OpsWorksClient } from "@aws-sdk/client-opsworks";
@@ -123,12 +123,8 @@ export class OpsWorksStacks implements DeployTarget, InstanceTeardown {
     return found;
   }
 
-  private async call<T>(what: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw translateSdkError(what, error, notFound);
-    }
+  private call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    return sendTranslated(what, send, notFound);
   }
 }
 

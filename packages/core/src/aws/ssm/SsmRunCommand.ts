@@ -8,7 +8,7 @@ import {
   type SSMClient,
 } from "@aws-sdk/client-ssm";
 import { CloudResourceNotFoundError, CloudUnavailableError } from "../../errors.js";
-import { translateSdkError } from "../sdkErrors.js";
+import { sendTranslated } from "../sdkErrors.js";
 import { ssmComment, ssmRequests as requests, type CommandSpec } from "./requests.js";
 
 export type { SSMClient } from "@aws-sdk/client-ssm";
@@ -107,12 +107,8 @@ export class SsmRunCommand {
     return found.sort((a, b) => (b.requestedAt?.getTime() ?? 0) - (a.requestedAt?.getTime() ?? 0));
   }
 
-  private async call<T>(what: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw translateSdkError(what, error, notFound);
-    }
+  private call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    return sendTranslated(what, send, notFound);
   }
 }
 

@@ -1,9 +1,9 @@
-import type { DeployReport } from "@scythe/core/deploy";
-import { auditRollout, followProgress, localDeployServices, membership, startLocalDeploy } from "../stepfunctions/index.js";
+import { auditRollout, membership } from "../stepfunctions/index.js";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { loadTimeline, writeTimelineReport } from "../report/loadTimeline.js";
 import type { DemoStep } from "./DemoStep.js";
+import { runDemoRollout } from "./demoRollout.js";
 
 /** Where `npm start` leaves the timeline of its demo rollout (beside the world file, git-ignored). */
 export const demoTimelinePath = (cwd = process.cwd()) => join(cwd, ".scythe", "demo-rollout.html");
@@ -36,14 +36,8 @@ export const deployDemo: DemoStep = {
     const since = await control.lastSeq();
     const before = membership(await control.state());
 
-    const services = localDeployServices({ doc: world.doc, tables: world.endpoints.tables, simulator: world.endpoints.simulator });
-    const input = { stackId, layerId, appId, comment: "demo release", pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 }, leaseSeconds: 60 };
-    const execution = await startLocalDeploy(input, { services, waitMs: 25 });
-    const follow = followProgress(services.journal, execution.executionArn, execution.result, (line) => output.progress(line), 40);
-    const result = await execution.result;
-    await follow;
+    const { services, result, report } = await runDemoRollout(world, output, { stackId, layerId, appId, comment: "demo release" });
     const audit = await auditRollout(control, since, before);
-    const report = result.output as DeployReport | undefined;
     await mkdir(join(demoTimelinePath(), ".."), { recursive: true });
     const timeline = await writeTimelineReport(demoTimelinePath(), await loadTimeline(services.journal, result.executionArn, control));
     const deployments = Object.values(audit.deploymentsPerInstance);

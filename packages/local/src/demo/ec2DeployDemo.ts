@@ -1,7 +1,6 @@
-import type { DeployReport } from "@scythe/core/deploy";
-import { followProgress, localDeployServices, startLocalDeploy } from "../stepfunctions/index.js";
 import { auditEc2Rollout, targetMembership } from "../world/ec2Audit.js";
 import type { DemoStep } from "./DemoStep.js";
+import { runDemoRollout } from "./demoRollout.js";
 
 const id = (n: number) => `i-${(0xde3000 + n).toString(16).padStart(17, "0")}`;
 
@@ -26,19 +25,8 @@ export const ec2DeployDemo: DemoStep = {
     output.progress("target group demo-shop-web serves shop1, shop2, shop3; demo-shop-admin (port 8080) serves shop3 alone");
     const since = await control.lastSeq();
     const before = targetMembership(await control.state());
-    const services = localDeployServices({ doc: world.doc, tables: world.endpoints.tables, simulator: world.endpoints.simulator });
-    const input = {
-      ec2: { asg: "demo-shop", commands: ["cd /srv/shop && ./release.sh"] },
-      comment: "demo release on EC2",
-      pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 },
-      leaseSeconds: 60,
-    };
-    const execution = await startLocalDeploy(input, { services, waitMs: 25 });
-    const follow = followProgress(services.journal, execution.executionArn, execution.result, (line) => output.progress(line), 40);
-    const result = await execution.result;
-    await follow;
+    const { result, report } = await runDemoRollout(world, output, { ec2: { asg: "demo-shop", commands: ["cd /srv/shop && ./release.sh"] }, comment: "demo release on EC2" });
     const audit = await auditEc2Rollout(control, since, before);
-    const report = result.output as DeployReport | undefined;
     const commands = Object.values(audit.commandsPerInstance);
     const ok =
       result.status === "SUCCEEDED" && audit.zeroHealthy.length === 0 && audit.notReattached.length === 0 && !audit.membershipChanged && commands.length === 3 && commands.every((n) => n === 1);

@@ -1,6 +1,7 @@
 /**
  * AWS front door: POST / with `X-Amz-Target: OpsWorks_20130218.<Action>` is OpsWorks
- * (JSON 1.1); a form-encoded `Action=…` body is Classic ELB (Query, 2012-06-01).
+ * (JSON 1.1); a form-encoded `Action=…` body is Classic ELB (Query, 2012-06-01), served
+ * through the Query front door that EC2 and ELBv2 share.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { runCall, type CallSpec } from "./calls.js";
@@ -9,7 +10,7 @@ import { AwsError, awsCodeForStatus, statusForAwsCode, type SimError } from "./e
 import type { FiredFault } from "./faults.js";
 import { header, isRecord, parseJson, type Reply } from "./http.js";
 import { opsworksActions } from "./opsworks.js";
-import { QueryParams } from "./query.js";
+import { handleQueryService, type QueryService } from "./queryService.js";
 import type { World } from "./world.js";
 import { el, text } from "./xml.js";
 
@@ -17,7 +18,7 @@ const OPSWORKS_PREFIX = "OpsWorks_20130218.";
 const ELB_VERSION = "2012-06-01";
 const ELB_NS = "http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/";
 
-function faultToAws(service: "opsworks" | "elb"): (fault: FiredFault) => SimError {
+function faultToAws(service: "opsworks"): (fault: FiredFault) => SimError {
   return (fault) => {
     const code = fault.error ?? awsCodeForStatus(fault.status ?? 500, service);
     return new AwsError(code, fault.message ?? `Injected fault: ${code}`, fault.status ?? statusForAwsCode(code));
@@ -64,53 +65,21 @@ export async function handleOpsWorks(world: World, req: IncomingMessage, res: Se
   await runCall(world, req, res, spec);
 }
 
-function xmlError(requestId: string): (error: SimError) => Reply {
-  return (error) => ({
-    status: error.status,
-    headers: { "content-type": "text/xml", "x-amzn-requestid": requestId },
-    body:
-      `<ErrorResponse xmlns="${ELB_NS}">` +
-      el("Error", text("Type", error.status >= 500 ? "Receiver" : "Sender") + text("Code", error.code) + text("Message", error.message)) +
-      text("RequestId", requestId) +
-      `</ErrorResponse>`,
-  });
-}
+/** Classic ELB (Query/XML, 2012-06-01), through the front door shared with EC2 and ELBv2. */
+const classicElb: QueryService = {
+  service: "elb",
+  version: ELB_VERSION,
+  actions: elbActions,
+  codeForStatus: (status) => awsCodeForStatus(status, "elb"),
+  renderError: (error, requestId) =>
+    `<ErrorResponse xmlns="${ELB_NS}">` +
+    el("Error", text("Type", error.status >= 500 ? "Receiver" : "Sender") + text("Code", error.code) + text("Message", error.message)) +
+    text("RequestId", requestId) +
+    `</ErrorResponse>`,
+  renderResult: (action, inner, requestId) =>
+    `<${action}Response xmlns="${ELB_NS}">` + el(`${action}Result`, inner) + el("ResponseMetadata", text("RequestId", requestId)) + `</${action}Response>`,
+};
 
-export async function handleElb(world: World, req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
-  let params: QueryParams | undefined;
-  let malformed: AwsError | undefined;
-  try {
-    params = QueryParams.parse(body);
-  } catch (error) {
-    malformed = error instanceof AwsError ? error : new AwsError("MalformedQueryString", "Malformed request body");
-  }
-  const action = params?.get("Action") ?? "";
-  const requestId = world.ids.requestId();
-  const spec: CallSpec = {
-    service: "elb",
-    action,
-    params: params?.toObject() ?? body,
-    renderError: xmlError(requestId),
-    faultError: faultToAws("elb"),
-    execute: (ctx) => {
-      requireSignature(req, "MissingAuthenticationToken");
-      if (malformed !== undefined || params === undefined) throw malformed ?? new AwsError("MalformedQueryString", "Malformed request body");
-      if (action === "") throw new AwsError("MissingAction", "The request must contain the parameter Action");
-      const handler = elbActions[action];
-      if (handler === undefined || params.get("Version") !== ELB_VERSION) {
-        throw new AwsError("InvalidAction", `Could not find operation ${action} for version ${params.get("Version") ?? "(none)"}`);
-      }
-      const result = handler(world, params, ctx);
-      return {
-        status: 200,
-        headers: { "content-type": "text/xml", "x-amzn-requestid": requestId },
-        body:
-          `<${action}Response xmlns="${ELB_NS}">` +
-          el(`${action}Result`, result) +
-          el("ResponseMetadata", text("RequestId", requestId)) +
-          `</${action}Response>`,
-      };
-    },
-  };
-  await runCall(world, req, res, spec);
+export function handleElb(world: World, req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+  return handleQueryService(classicElb, world, req, res, body);
 }

@@ -5,7 +5,8 @@ import { freshTables } from "./dynamo.js";
 export type DeployTables = Awaited<ReturnType<typeof freshTables>>;
 
 /** Polls and a lease short enough that a rollout spends almost no real time waiting. */
-export const fastDeploy = { pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 }, leaseSeconds: 30 };
+// The lease must outlast a deployment's wait without news (120 s heartbeat): 2 x 120 + 10.
+export const fastDeploy = { pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 }, leaseSeconds: 250 };
 
 /**
  * The world a deploy end-to-end test runs in: fresh tables, and a simulator at 0.2 real ms per

@@ -25,6 +25,12 @@ export interface DeployJournal {
   /** Instance records in batch order, then by hostname. */
   instances(executionId: string): Promise<InstanceProgress[]>;
   /**
+   * The records of these instances only (a batch's), strongly consistent, in the order
+   * asked; ids with no record are left out. What the per-batch tasks read, so a rollout's
+   * reads grow with the layer, not with its square.
+   */
+  instancesOf(executionId: string, instanceIds: readonly string[]): Promise<InstanceProgress[]>;
+  /**
    * The plan record of a batch, as a transaction item: created once, in the same
    * transaction as the batch's load balancer claims, so a plan exists exactly when its
    * claims were made, and a second delivery of the task finds it instead of planning again.

@@ -49,11 +49,13 @@ export function detachPlan(batch: readonly BatchMember[], loadBalancers: readonl
   const keptIn = new Map<string, KeptIn[]>(batch.map((m) => [m.instanceId, []]));
   const ordered = [...loadBalancers].sort((a, b) => a.name.localeCompare(b.name));
   for (const lb of ordered) {
-    const serving = new Set(lb.inService.filter((id) => lb.members.includes(id)));
+    // Sets: a load balancer may hold thousands of members, and every batch plans against it.
+    const members = new Set(lb.members);
+    const serving = new Set(lb.inService.filter((id) => members.has(id)));
     const hadServing = serving.size;
     for (const member of batch) {
       const id = member.endpointId;
-      if (id === undefined || !lb.members.includes(id)) continue;
+      if (id === undefined || !members.has(id)) continue;
       const left = new Set(serving);
       left.delete(id);
       if (left.size > 0) {

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { parseInput } from "../validation.js";
+import { deployHeartbeatSeconds } from "./stateMachine.js";
 
 const cloudId = (what: string) =>
   z
@@ -130,13 +131,21 @@ function shapeOf(raw: unknown): typeof flatInput | typeof opsworksInput | typeof
   return flatInput;
 }
 
+/**
+ * No task renews the lease while the execution waits: not during a poll interval, and not
+ * while a deployment is awaited by its event, which may last the task's whole heartbeat
+ * (deployHeartbeatSeconds) before the direct check renews it. The lease must outlast the
+ * longest of these waits twice over, plus 10 s, as it always had to for the polls.
+ */
 function checkLease(input: Rollout, ctx: z.RefinementCtx): void {
-  const longest = Math.max(...Object.values(input.pollSeconds));
+  const longestPoll = Math.max(...Object.values(input.pollSeconds));
+  const longest = Math.max(longestPoll, deployHeartbeatSeconds);
   if (input.leaseSeconds < 2 * longest + 10) {
+    const why = longestPoll >= deployHeartbeatSeconds ? "the longest poll interval" : `the ${deployHeartbeatSeconds} s a deployment is awaited without news (the wait's heartbeat)`;
     ctx.addIssue({
       code: "custom",
       path: ["leaseSeconds"],
-      message: `must be at least ${2 * longest + 10} (twice the longest poll interval plus 10) so polling keeps the lock alive`,
+      message: `must be at least ${2 * longest + 10} (twice ${why}, plus 10) so waiting keeps the lock alive`,
     });
   }
 }

@@ -80,6 +80,12 @@ describe.each(implementations)("Contract: DeployJournal, %s", (_, make) => {
     expect(listed[1]).toMatchObject({ phase: "detaching", detachFrom: ["lb"] });
     expect(Object.keys(listed[1]?.times ?? {})).toEqual(["detachedAt"]);
     expect(await journal.instances("other")).toEqual([]);
+    // A batch's own records, in the order asked, without the ones never recorded.
+    expect((await journal.instancesOf("e-4", ["i-3", "i-9", "i-1"])).map((i) => [i.instanceId, i.phase])).toEqual([
+      ["i-3", "pending"],
+      ["i-1", "detaching"],
+    ]);
+    expect(await journal.instancesOf("other", ["i-1"])).toEqual([]);
   });
 
   it("claims a batch's deploy intent once while it is live, again once it is stale, never without the plan", async () => {

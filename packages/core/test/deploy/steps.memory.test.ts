@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DeployEndedError, DeploySession, DeploymentPendingError, acquireDeployLock, cleanUpDeploy, deployBatch, deployConfig, finishRollout, type DeployServices, type DeployTarget, type Deployment, type DeploymentRequest, type DetachDecision, type Rollout } from "../../src/deploy/index.js";
+import { DeployEndedError, DeploySession, DeploymentPendingError, acquireDeployLock, attachBatch, cleanUpDeploy, deployBatch, deployConfig, finishRollout, type DeployServices, type DeployTarget, type Deployment, type DeploymentRequest, type DetachDecision, type Rollout } from "../../src/deploy/index.js";
 import { LockService, StaleTokenError } from "../../src/lock/index.js";
 import { MemoryDeployJournal } from "../support/MemoryDeployJournal.js";
 import { MemoryLockStore } from "../support/MemoryLockStore.js";
@@ -90,6 +90,28 @@ describe("Step: deployBatch", () => {
     expect(resumed.current?.deploymentId).toBe("d-1");
     expect(w.started).toHaveLength(1);
     expect((await w.journal.instances("exec-1")).map((i) => i.phase)).toEqual(["deploying", "deploying"]);
+  });
+});
+
+describe("Steps: reads per batch", () => {
+  it("Deploy and Attach read the batch's own instance records, not the whole layer's (a rollout's reads would grow with the square of the layer)", async () => {
+    const w = world();
+    const { session, rollout } = await rolloutAtDeploy(w);
+    // The rest of a large layer, already recorded by Prepare.
+    await w.journal.addInstances(
+      Array.from({ length: 200 }, (_, i) => ({ executionId: w.config.executionId, instanceId: `i-other-${i}`, hostname: `other${i}`, batch: i + 1, phase: "pending" as const })),
+      session.fence,
+    );
+    w.journal.recordsRead = 0;
+    const deployed = await deployBatch(session, rollout);
+    expect(w.journal.recordsRead).toBeLessThanOrEqual(2);
+    w.journal.recordsRead = 0;
+    await attachBatch(session, deployed);
+    expect(w.journal.recordsRead).toBeLessThanOrEqual(2);
+    expect((await w.journal.instancesOf("exec-1", ["i-1", "i-2", "i-missing"])).map((r) => [r.instanceId, r.phase])).toEqual([
+      ["i-1", "attaching"],
+      ["i-2", "attaching"],
+    ]);
   });
 });
 

@@ -20,6 +20,8 @@ export class MemoryDeployJournal implements DeployJournal {
   readonly instanceRecords = new Map<string, Fenced<InstanceProgress>>();
   readonly planRecords = new Map<string, BatchPlan & { deployIntentAt?: number; fence?: Fence }>();
   writes = 0;
+  /** Instance records handed out by reads (what a rollout's reads cost grows with). */
+  recordsRead = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -35,10 +37,21 @@ export class MemoryDeployJournal implements DeployJournal {
   }
 
   async instances(executionId: string): Promise<InstanceProgress[]> {
-    return [...this.instanceRecords.values()]
+    const found = [...this.instanceRecords.values()]
       .map((r) => clone(r.value))
       .filter((r) => r.executionId === executionId)
       .sort((a, b) => a.batch - b.batch || a.hostname.localeCompare(b.hostname));
+    this.recordsRead += found.length;
+    return found;
+  }
+
+  async instancesOf(executionId: string, instanceIds: readonly string[]): Promise<InstanceProgress[]> {
+    const found = [...new Set(instanceIds)].flatMap((id) => {
+      const record = this.instanceRecords.get(`${executionId}|${id}`);
+      return record ? [clone(record.value)] : [];
+    });
+    this.recordsRead += found.length;
+    return found;
   }
 
   /** Stands for the plan's put in the claims transaction; `commitPlan` applies it (the fake claims' commit). */

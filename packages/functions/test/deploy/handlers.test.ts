@@ -58,6 +58,8 @@ describe("Handler: deploy validate", () => {
     [{ stackId: "s", layerId: "l", appId: "a", batchSize: 1.5 }, "batchSize"],
     [{ stackId: "s", layerId: "l", appId: "a", lockScope: "world" }, "lockScope"],
     [{ stackId: "s", layerId: "l", appId: "a", pollSeconds: { deploy: 300 } }, "leaseSeconds"],
+    // No task renews the lease while a deployment is awaited (up to its 120 s heartbeat).
+    [{ stackId: "s", layerId: "l", appId: "a", leaseSeconds: 60, pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 } }, "leaseSeconds"],
     [{ stackId: "s", layerId: "l", appId: "a", batchsize: 2 }, "batchsize"],
   ])("refuses %j naming %s", async (input, field) => {
     const error = await validate()({ input, executionId: "e", startedAt: "2026-01-01T00:00:00Z" }, context).catch((e: unknown) => e);

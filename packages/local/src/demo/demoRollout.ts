@@ -4,7 +4,8 @@ import type { LocalWorld } from "../world/world.js";
 import type { Narrator } from "./DemoStep.js";
 
 /** The demo's timings: one-second polls and a one-minute lock lease, so a rollout runs in seconds. */
-export const demoTimings = { pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 }, leaseSeconds: 60 } as const;
+// The lease must outlast a deployment awaited without news (its 120 s heartbeat): 2 x 120 + 10.
+export const demoTimings = { pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 }, leaseSeconds: 250 } as const;
 
 /**
  * Runs one rollout of the deployed state machine in the local world and prints its progress

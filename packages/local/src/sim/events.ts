@@ -16,7 +16,16 @@ export class EventLog {
 
   /** Events with seq greater than `since`. */
   since(since = 0): SimEvent[] {
-    return this.events.filter((e) => e.seq > since);
+    // Sequence numbers only grow: find the first newer event by bisection, not by a pass over
+    // the whole log (the local EventBridge rule asks every few ms, the log holds the whole run).
+    let lo = 0;
+    let hi = this.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.events[mid]?.seq ?? 0) <= since) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.events.slice(lo);
   }
 
   get lastSeq(): number {

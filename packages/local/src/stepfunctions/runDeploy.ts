@@ -31,6 +31,12 @@ export interface LocalExecutionResult {
   readonly historyEvents: number;
   /** State name → times entered, over the execution and its children. */
   readonly entered: Readonly<Record<string, number>>;
+  /**
+   * Where the wall time went, over the execution and its children: state name → real ms
+   * from entering the state to leaving it (a Task's invocations and retries, a Wait's sleep),
+   * and `engine` the ms between leaving one state and entering the next (the runner's own).
+   */
+  readonly dwellMs: Readonly<Record<string, number>>;
   /** Every child execution the rollout started (runs of batches), in order. */
   readonly children: readonly ExecutionFigures[];
   /** The largest history among the execution and its children. */
@@ -207,6 +213,7 @@ interface Settled {
 /** What one execution and its children count toward the rollout's figures. */
 interface Tally {
   entered: Record<string, number>;
+  dwellMs: Record<string, number>;
   retries: number;
   transitions: number;
   children: ExecutionFigures[];
@@ -232,14 +239,15 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
   const endpoint = simulatorEndpointOf(options.services);
   const scale = options.timeScale ?? (await simulatorTimeScale(endpoint)) ?? 1000;
   const fnByArn = new Map(deployFunctions.map((fn) => [functionArn(fn), fn]));
-  const tally: Tally = { entered: {}, retries: 0, transitions: 0, children: [], largestHistory: 0 };
+  const tally: Tally = { entered: {}, dwellMs: {}, retries: 0, transitions: 0, children: [], largestHistory: 0 };
   const historyLimit = options.historyLimit ?? historyEventLimit;
 
   /** Runs one execution of `definition` to its end; `stop` aborts it (and its children). */
   function execute(definition: StateMachineDefinition, json: Json, arn: string, executionName: string, stop: AbortSignal): Promise<Settled> {
     const states = allStates(definition as unknown as { States: Record<string, unknown> });
     const stopping = new AbortController();
-    stop.addEventListener("abort", () => stopping.abort(), { once: true });
+    const onStop = () => stopping.abort();
+    stop.addEventListener("abort", onStop, { once: true });
 
     // What the execution's state holds, as far as the Wait states need it: each task's input
     // merged with its result at its ResultPath (tasks run one at a time in these definitions).
@@ -358,11 +366,26 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
     const submitting = new Set([...states].filter(([, def]) => isCallback(def) || isStartExecutionSync(def)).map(([n]) => n));
     const history = new HistoryCounter(historyLimit, submitting);
     let historyFull = false;
+    // Real time per state (nested Map/Parallel states aside: these definitions have none).
+    let enteredAt: number | undefined;
+    let exitedAt: number | undefined;
+    const dwell = (key: string, ms: number) => {
+      tally.dwellMs[key] = (tally.dwellMs[key] ?? 0) + Math.max(0, ms);
+    };
     const counting = (async () => {
       for await (const event of run.eventLogs) {
         if (!historyFull && !history.add(event)) {
           historyFull = true;
           stopping.abort();
+        }
+        if (event.type === "StateEntered") {
+          if (exitedAt !== undefined) dwell("engine", event.timestamp - exitedAt);
+          enteredAt = event.timestamp;
+          exitedAt = undefined;
+        } else if ((event.type === "StateExited" || event.type === "StateFailed" || event.type === "StateCaught") && enteredAt !== undefined) {
+          dwell(event.state.name, event.timestamp - enteredAt);
+          enteredAt = undefined;
+          exitedAt = event.timestamp;
         }
         if (event.type === "StateEntered") {
           entered[event.state.name] = (entered[event.state.name] ?? 0) + 1;
@@ -381,6 +404,7 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
         (error: unknown) => stopped(error),
       );
       stopping.abort();
+      stop.removeEventListener("abort", onStop);
       await counting.catch(() => undefined);
       const outcome = historyFull ? { status: "FAILED" as const, error: historyLimitError, cause: historyLimitCause } : settled;
       const historyEvents = history.events + (historyFull ? 1 : 0);
@@ -412,6 +436,7 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
       retries: tally.retries,
       historyEvents,
       entered: { ...tally.entered },
+      dwellMs: { ...tally.dwellMs },
       children: [...tally.children],
       largestHistory: tally.largestHistory,
       wallMs,

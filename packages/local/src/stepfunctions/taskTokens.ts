@@ -40,6 +40,7 @@ interface Pending {
   timeout?: NodeJS.Timeout;
   heartbeatMs?: number;
   heartbeatSeconds?: number;
+  unlisten?: () => void;
 }
 
 /**
@@ -78,7 +79,12 @@ export class LocalTaskTokens {
         pending.timeout = setTimeout(() => this.#end(token, new CallbackTimeoutError("States.Timeout", limits.timeoutSeconds ?? 0)), limits.timeoutMs);
       }
       this.#armHeartbeat(token, pending);
-      signal?.addEventListener("abort", () => this.#end(token, new CallbackAbortedError()), { once: true });
+      if (signal) {
+        // Removed when the wait ends: an execution's signal outlives thousands of waits.
+        const onAbort = () => this.#end(token, new CallbackAbortedError());
+        signal.addEventListener("abort", onAbort, { once: true });
+        pending.unlisten = () => signal.removeEventListener("abort", onAbort);
+      }
     });
   }
 
@@ -95,6 +101,7 @@ export class LocalTaskTokens {
     this.#closed.add(token);
     if (pending.heartbeat) clearTimeout(pending.heartbeat);
     if (pending.timeout) clearTimeout(pending.timeout);
+    pending.unlisten?.();
     if (outcome instanceof Error) pending.reject(outcome);
     else pending.resolve(outcome.output);
   }

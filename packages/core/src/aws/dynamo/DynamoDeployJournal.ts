@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { systemClock, type Clock } from "../../clock.js";
 import type { TransactItem } from "./LoadBalancerClaims.js";
 import type { BatchPlan, DeployJournal } from "../../deploy/DeployJournal.js";
@@ -62,6 +62,25 @@ export class DynamoDeployJournal implements DeployJournal {
   async instances(executionId: string): Promise<InstanceProgress[]> {
     const items = await this.query(executionId, "instance#");
     return items.map(toInstance).sort((a, b) => a.batch - b.batch || a.hostname.localeCompare(b.hostname));
+  }
+
+  async instancesOf(executionId: string, instanceIds: readonly string[]): Promise<InstanceProgress[]> {
+    const found = new Map<string, InstanceProgress>();
+    let keys = [...new Set(instanceIds)].map((id) => ({ pk: deployKey(executionId), sk: instanceKey(id) }));
+    while (keys.length > 0) {
+      // BatchGetItem takes at most 100 keys; what it leaves unprocessed is asked for again.
+      const chunk = keys.slice(0, 100);
+      keys = keys.slice(100);
+      const out = await dynamoCall(what, () =>
+        this.doc.send(new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: chunk, ConsistentRead: true } } })),
+      );
+      for (const item of out.Responses?.[this.options.tableName] ?? []) {
+        const record = toInstance(item);
+        found.set(record.instanceId, record);
+      }
+      keys.push(...((out.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []) as typeof keys));
+    }
+    return instanceIds.flatMap((id) => found.get(id) ?? []);
   }
 
   private async query(executionId: string, prefix: string): Promise<Item[]> {

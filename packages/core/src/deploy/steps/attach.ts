@@ -14,7 +14,7 @@ export async function attachBatch(session: DeploySession, rollout: Rollout): Pro
   await markBatch(session, current.decisions, { phase: "deployed", deploymentStatus: "successful", time: "deployedAt" }, ["deploying"]);
   await markBatch(session, current.decisions, { phase: "attaching" }, ["deployed"]);
   // Only instances still on their way back: a late duplicate must not touch finished ones.
-  const records = await session.services.journal.instances(session.config.executionId);
+  const records = await session.services.journal.instancesOf(session.config.executionId, current.decisions.map((d) => d.instanceId));
   const attaching = new Set(records.filter((r) => r.phase === "attaching").map((r) => r.instanceId));
   for (const [lb, endpoints] of byLoadBalancer(current.decisions.filter((d) => attaching.has(d.instanceId)))) {
     await session.services.loadBalancers.attach(lb, endpoints);

@@ -32,8 +32,9 @@ export async function claimBatchPlan(session: DeploySession, index: number, batc
       lbs.map(async (lb) => {
         const out = live.get(lb.name) ?? {};
         const health = await services.loadBalancers.health(lb.name);
+        const members = new Set(lb.instances);
         const inService = health
-          .filter((h) => h.state === "InService" && !h.draining && lb.instances.includes(h.instanceId) && out[h.instanceId] === undefined)
+          .filter((h) => h.state === "InService" && !h.draining && members.has(h.instanceId) && out[h.instanceId] === undefined)
           .map((h) => h.instanceId);
         return { name: lb.name, members: lb.instances, inService, othersOut: Object.keys(out).length };
       }),

@@ -19,12 +19,10 @@ export function deploymentComment(comment: string | undefined, executionId: stri
  */
 export async function deployBatch(session: DeploySession, rollout: Rollout): Promise<Rollout> {
   const { config, services } = session;
-  await session.heartbeat();
-  await session.ensureRunning();
+  await session.checkIn();
   const current = rollout.current;
   if (!current) throw new RangeError("no batch to deploy");
-  const ids = new Set(current.decisions.map((d) => d.instanceId));
-  const records = (await services.journal.instances(config.executionId)).filter((r) => ids.has(r.instanceId));
+  const records = await services.journal.instancesOf(config.executionId, current.decisions.map((d) => d.instanceId));
   const comment = deploymentComment(config.comment, config.executionId, rollout.index);
   let deploymentId = records.find((r) => r.deploymentId !== undefined)?.deploymentId;
   if (deploymentId === undefined) {

@@ -18,8 +18,7 @@ function currentBatch(rollout: Rollout) {
  */
 export async function detachBatch(session: DeploySession, rollout: Rollout): Promise<Rollout> {
   const { config, services } = session;
-  await session.heartbeat();
-  await session.ensureRunning();
+  await session.checkIn();
   const batch = currentBatch(rollout);
   const decisions = await claimBatchPlan(session, rollout.index, batch);
   await Promise.all(
@@ -29,7 +28,7 @@ export async function detachBatch(session: DeploySession, rollout: Rollout): Pro
   );
   // Only instances this plan still has coming out: a late or second delivery finds them
   // draining (or further on) and must not take an instance that came back out again.
-  const records = await services.journal.instances(config.executionId);
+  const records = await services.journal.instancesOf(config.executionId, decisions.map((d) => d.instanceId));
   const detaching = new Set(records.filter((r) => r.phase === "detaching").map((r) => r.instanceId));
   const targets = byLoadBalancer(decisions.filter((d) => detaching.has(d.instanceId)));
   for (const [lb, endpoints] of targets) await services.loadBalancers.detach(lb, endpoints);

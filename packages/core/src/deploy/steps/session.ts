@@ -64,6 +64,16 @@ export class DeploySession {
     await this.locks.extend(this.lease);
   }
 
+  /**
+   * Both checks a task makes before it acts, at once (one round trip, not two): the lease
+   * renewed, and no cleanup begun. A lost lock is reported before a stopped execution.
+   */
+  async checkIn(): Promise<void> {
+    const [renewed, running] = await Promise.allSettled([this.heartbeat(), this.ensureRunning()]);
+    if (renewed.status === "rejected") throw renewed.reason;
+    if (running.status === "rejected") throw running.reason;
+  }
+
   /** Refuses to act once a cleanup has begun (the execution was stopped while this task ran). */
   async ensureRunning(): Promise<void> {
     const summary = await this.services.journal.summary(this.config.executionId);

@@ -21,8 +21,20 @@ export interface ExpiryTarget {
  * then report "already-gone". Throw TransientDestroyError to be retried later,
  * PermanentDestroyError (or anything else) to mark the resource broken.
  */
+/** What one attribute a teardown reads must look like, and how to say it to the person creating the resource. */
+export interface AttributeRule {
+  readonly pattern: RegExp;
+  /** e.g. "an EC2 instance id (i- and 8 or 17 hex digits)" */
+  readonly means: string;
+}
+
 export interface Blueprint {
   readonly name: string;
+  /**
+   * The attributes `destroy` reads, required when a resource is created with this blueprint:
+   * a record its teardown cannot act on is refused at the door, not found broken at expiry.
+   */
+  readonly attributes?: Readonly<Record<string, AttributeRule>>;
   destroy(resource: ResourceRecord, signal: AbortSignal): Promise<DestroyResult>;
   /** Asked right before an expiry takes effect; a reason keeps the lease or resource for now. */
   vetoExpiry?(target: ExpiryTarget): Promise<string | undefined>;

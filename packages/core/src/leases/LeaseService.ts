@@ -3,7 +3,7 @@ import { systemClock, type Clock } from "../clock.js";
 import { ValidationError } from "../errors.js";
 import { sleep } from "../lock/sleep.js";
 import { parseInput } from "../validation.js";
-import type { Blueprints } from "./Blueprint.js";
+import type { Blueprint, Blueprints } from "./Blueprint.js";
 import type { CommandQueue } from "../registry/CommandQueue.js";
 import { ReferenceRefusedError } from "../registry/errors.js";
 import { RecordNotFoundError, ResourceUnavailableError } from "./errors.js";
@@ -74,6 +74,7 @@ export class LeaseService {
     if (!this.options.blueprints.has(input.blueprint)) {
       throw new ValidationError("blueprint", `unknown blueprint "${input.blueprint}" (known: ${this.options.blueprints.names().join(", ")})`);
     }
+    checkTeardownAttributes(this.options.blueprints.get(input.blueprint), input.attributes);
     const now = this.clock.now();
     const resource: ResourceRecord = {
       id: input.id ?? randomUUID(),
@@ -220,4 +221,15 @@ function leaseRefusal(resource: ResourceRecord): string | undefined {
   if (resource.deleteRequested) return "it is marked for deletion";
   if (resource.status !== "active") return `it is ${resource.status}`;
   return undefined;
+}
+
+/** Refuses, naming the attribute, a resource its blueprint could not tear down (a missing or malformed id). */
+function checkTeardownAttributes(blueprint: Blueprint, attributes: Readonly<Record<string, string>>): void {
+  for (const [name, rule] of Object.entries(blueprint.attributes ?? {})) {
+    const value = attributes[name];
+    if (value === undefined || value === "") {
+      throw new ValidationError(`attributes.${name}`, `is required by the ${blueprint.name} blueprint (its teardown acts on it): give ${rule.means}`);
+    }
+    if (!rule.pattern.test(value)) throw new ValidationError(`attributes.${name}`, `"${value}" is not ${rule.means}, as the ${blueprint.name} blueprint needs`);
+  }
 }

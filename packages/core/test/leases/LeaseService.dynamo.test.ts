@@ -1,6 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/errors.js";
 import { RecordNotFoundError, ResourceUnavailableError } from "../../src/leases/index.js";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { OpsWorksClient } from "@aws-sdk/client-opsworks";
+import { shippedBlueprints } from "../../src/leases/index.js";
 import { leaseHarness, type Harness } from "./support/harness.js";
 
 let h: Harness;
@@ -92,6 +96,48 @@ describe("Class: LeaseService", () => {
       [{ kind: "host", blueprint: "recording", attributes: { instanceId: 7 } }, "attributes.instanceId"],
     ])("create refuses %j naming %s, writing nothing", async (input, field) => {
       await refusedWithoutWrite(() => h.service.createResource(input as never), field);
+    });
+
+    describe("with the shipped blueprints: the attributes a teardown needs are required at create", () => {
+      let shipped: Harness;
+      beforeAll(async () => {
+        const opsworks = new OpsWorksClient({ region: "us-east-1", endpoint: "http://127.0.0.1:9", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+        const ec2 = new EC2Client({ region: "us-east-1", endpoint: "http://127.0.0.1:9", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+        const elbv2 = new ElasticLoadBalancingV2Client({ region: "us-east-1", endpoint: "http://127.0.0.1:9", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+        shipped = await leaseHarness({ blueprints: shippedBlueprints({ opsworks, ec2, elbv2 }) });
+      });
+      const arn = (kind: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:${kind}`;
+
+      it.each([
+        [{ kind: "host", blueprint: "opsworks-instance" }, "attributes.instanceId"],
+        [{ kind: "host", blueprint: "opsworks-instance", attributes: { instanceid: "4d6d1710-ded9-42a1-b08e-b043ad7af1e2" } }, "attributes.instanceId"],
+        [{ kind: "host", blueprint: "opsworks-instance", attributes: { instanceId: "" } }, "attributes.instanceId"],
+        [{ kind: "app", blueprint: "heroku-app" }, "attributes.app"],
+        [{ kind: "app", blueprint: "heroku-app", attributes: { name: "scythe-pr-1" } }, "attributes.app"],
+        [{ kind: "host", blueprint: "ec2-instance", attributes: { instanceId: "web-1" } }, "attributes.instanceId"],
+        [{ kind: "host", blueprint: "ec2-instance", attributes: { instanceId: "i-XYZ" } }, "attributes.instanceId"],
+        [{ kind: "lb", blueprint: "elbv2-load-balancer", attributes: { loadBalancerArn: "scythe-lb" } }, "attributes.loadBalancerArn"],
+        [{ kind: "lb", blueprint: "elbv2-load-balancer", attributes: { loadBalancerArn: arn("targetgroup/scythe-tg/0123456789abcdef") } }, "attributes.loadBalancerArn"],
+        [{ kind: "tg", blueprint: "elbv2-target-group", attributes: { targetGroupArn: arn("loadbalancer/app/scythe-lb/0123456789abcdef") } }, "attributes.targetGroupArn"],
+      ])("create refuses %j naming %s, writing nothing", async (input, field) => {
+        const before = await shipped.allItems();
+        const error = await shipped.service.createResource(input as never).then(() => undefined, (e: unknown) => e);
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).field).toBe(field);
+        expect((error as ValidationError).message).toContain((input as { blueprint: string }).blueprint);
+        expect(await shipped.allItems()).toEqual(before);
+      });
+
+      it.each([
+        [{ kind: "host", blueprint: "opsworks-instance", attributes: { instanceId: "4d6d1710-ded9-42a1-b08e-b043ad7af1e2" } }],
+        [{ kind: "app", blueprint: "heroku-app", attributes: { app: "scythe-pr-1" } }],
+        [{ kind: "host", blueprint: "ec2-instance", attributes: { instanceId: "i-0123456789abcdef0" } }],
+        [{ kind: "lb", blueprint: "elbv2-load-balancer", attributes: { loadBalancerArn: arn("loadbalancer/app/scythe-lb/0123456789abcdef") } }],
+        [{ kind: "tg", blueprint: "elbv2-target-group", attributes: { targetGroupArn: arn("targetgroup/scythe-tg/0123456789abcdef") } }],
+      ])("creates %j", async (input) => {
+        const resource = await shipped.service.createResource(input);
+        expect(await shipped.registry.getResource(resource.id)).toMatchObject({ status: "active", blueprint: input.blueprint, attributes: input.attributes });
+      });
     });
 
     it("records references to other resources for the deallocator", async () => {

@@ -4,6 +4,7 @@ import { PermanentDestroyError, TransientDestroyError } from "../errors.js";
 import type { ResourceRecord } from "../../registry/records.js";
 import { AppApiError, type AppTeardown } from "./AppTeardown.js";
 import { protectedUntilVeto } from "./protection.js";
+import { teardownAttributes } from "./attributeRules.js";
 
 export interface AppBlueprintOptions {
   readonly apps: AppTeardown;
@@ -14,6 +15,7 @@ export interface AppBlueprintOptions {
 /** Tears down a platform app (attribute `app`: its name or id). */
 export class AppBlueprint implements Blueprint {
   readonly name = "heroku-app";
+  readonly attributes = { app: teardownAttributes.herokuApp };
   readonly vetoExpiry: (target: ExpiryTarget) => Promise<string | undefined>;
 
   constructor(private readonly options: AppBlueprintOptions) {

@@ -7,6 +7,7 @@ import type { Blueprint, DestroyResult, ExpiryTarget } from "../Blueprint.js";
 import { PermanentDestroyError, TransientDestroyError } from "../errors.js";
 import { asDestroyError } from "./opsworksInstanceBlueprint.js";
 import { protectedUntilVeto } from "./protection.js";
+import { teardownAttributes } from "./attributeRules.js";
 
 interface Common {
   readonly clock?: Clock;
@@ -26,6 +27,7 @@ function attribute(resource: ResourceRecord, name: string): string {
  */
 export class Ec2InstanceBlueprint implements Blueprint {
   readonly name = "ec2-instance";
+  readonly attributes = { instanceId: teardownAttributes.ec2InstanceId };
   readonly vetoExpiry: (target: ExpiryTarget) => Promise<string | undefined>;
 
   constructor(private readonly options: Common & { readonly instances: Ec2Instances }) {
@@ -47,6 +49,7 @@ export class Ec2InstanceBlueprint implements Blueprint {
  */
 export class Elbv2LoadBalancerBlueprint implements Blueprint {
   readonly name = "elbv2-load-balancer";
+  readonly attributes = { loadBalancerArn: teardownAttributes.elbv2LoadBalancerArn };
   readonly vetoExpiry: (target: ExpiryTarget) => Promise<string | undefined>;
 
   constructor(private readonly options: Common & { readonly elbv2: Elbv2Teardown }) {
@@ -68,6 +71,7 @@ export class Elbv2LoadBalancerBlueprint implements Blueprint {
  */
 export class TargetGroupBlueprint implements Blueprint {
   readonly name = "elbv2-target-group";
+  readonly attributes = { targetGroupArn: teardownAttributes.targetGroupArn };
   readonly vetoExpiry: (target: ExpiryTarget) => Promise<string | undefined>;
 
   constructor(private readonly options: Common & { readonly elbv2: Elbv2Teardown; readonly inUseRetryMs?: number }) {

@@ -5,6 +5,7 @@ import type { Blueprint, DestroyResult, ExpiryTarget } from "../Blueprint.js";
 import { PermanentDestroyError, TransientDestroyError } from "../errors.js";
 import type { ResourceRecord } from "../../registry/records.js";
 import { protectedUntilVeto } from "./protection.js";
+import { teardownAttributes } from "./attributeRules.js";
 
 export interface OpsWorksInstanceBlueprintOptions {
   readonly instances: InstanceTeardown;
@@ -21,6 +22,7 @@ export interface OpsWorksInstanceBlueprintOptions {
  */
 export class OpsWorksInstanceBlueprint implements Blueprint {
   readonly name = "opsworks-instance";
+  readonly attributes = { instanceId: teardownAttributes.opsworksInstanceId };
   readonly vetoExpiry: (target: ExpiryTarget) => Promise<string | undefined>;
 
   constructor(private readonly options: OpsWorksInstanceBlueprintOptions) {

@@ -61,7 +61,7 @@ describe("CLI: usage errors are bad input (exit 2, a JSON error under --json)", 
     [["leases", "release", "no-such-lease"], "leaseId"],
     [["leases", "extend", "no-such-lease", "--expires-in", "1h"], "leaseId"],
     [["resources", "mark-delete", "no-such-resource"], "resourceId"],
-    [["resources", "create", "--kind", "host", "--blueprint", "opsworks-instance", "--ref", "no-such-resource"], "references.0"],
+    [["resources", "create", "--kind", "host", "--blueprint", "opsworks-instance", "--attr", "instanceId=4d6d1710-ded9-42a1-b08e-b043ad7af1e2", "--ref", "no-such-resource"], "--ref"],
   ])("an unknown id in %j exits 2 naming %s, writing nothing", async (args, field) => {
     const before = await snapshot();
     const result = await scythe(...args, "--json");
@@ -150,7 +150,7 @@ describe("CLI: messages say what is true", () => {
   });
 
   it("`leases extend --expires-in` (the README's spelling) moves the expiry, and resources' times print as ISO 8601", async () => {
-    const resource = json((await scythe("resources", "create", "--kind", "host", "--blueprint", "heroku-app", "--attr", "app=x", "--json")).stdout);
+    const resource = json((await scythe("resources", "create", "--kind", "host", "--blueprint", "heroku-app", "--attr", "app=scythe-x", "--json")).stdout);
     expect(resource.createdAt).toMatch(/Z$/);
     const lease = json((await scythe("leases", "acquire", String(resource.id), "--holder", "me", "--expires-in", "10m", "--json")).stdout);
     const extended = await scythe("leases", "extend", String(lease.id), "--expires-in", "2h", "--json");

@@ -44,7 +44,7 @@ describe("CLI: scythe lock", () => {
     [["lock", "acquire", "cli/two", "--lease", "soon"], "--lease"],
     [["lock", "acquire", "bad name!"], "name"],
     [["lock", "acquire", "cli/two", "--lease", "0"], "--lease"],
-    [["lock", "acquire", "cli/two", "--permits", "0"], "permits"],
+    [["lock", "acquire", "cli/two", "--permits", "0"], "--permits"],
     [["lock", "release", "cli/two", "--owner", "a", "--token", "x"], "--token"],
   ])("refuses %j with exit code 2 naming %s", async (args, field) => {
     const result = await runScythe([...args, "--json"], { env });

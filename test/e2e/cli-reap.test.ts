@@ -73,12 +73,12 @@ describe("CLI: scythe reap", () => {
   it.each([
     [["--older-than", "soon"], "--older-than"],
     [["--older-than", "0"], "--older-than"],
-    [["--limit", "0"], "limit"],
+    [["--limit", "0"], "--limit"],
     [["--limit", "many"], "--limit"],
-    [["--namespace", ".*"], "namespace"],
-    [["--namespace", "(unclosed"], "namespace"],
+    [["--namespace", ".*"], "--namespace"],
+    [["--namespace", "(unclosed"], "--namespace"],
     [["--on-conflict", "retry"], "--on-conflict"],
-    [["--concurrency", "0"], "concurrency"],
+    [["--concurrency", "0"], "--concurrency"],
   ])("refuses %j with exit code 2 naming %s, and deletes nothing", async (args, field) => {
     const result = await runScythe(["reap", ...args, "--json"], { env });
     expect(result.code).toBe(2);

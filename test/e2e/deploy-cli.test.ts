@@ -76,11 +76,11 @@ describe("CLI: scythe deploy (local world)", () => {
   });
 
   it.each([
-    ["an unknown --stack", "stackId", (a: Fleet, _b: Fleet) => ["--stack", "no-such-stack", "--layer", a.layerId, "--app", a.appId]],
-    ["a --layer of another stack", "layerId", (a: Fleet, b: Fleet) => ["--stack", a.stackId, "--layer", b.layerId, "--app", a.appId]],
-    ["an unknown --app", "appId", (a: Fleet, _b: Fleet) => ["--stack", a.stackId, "--layer", a.layerId, "--app", "no-such-app"]],
-    ["an --app of another stack", "appId", (a: Fleet, b: Fleet) => ["--stack", a.stackId, "--layer", a.layerId, "--app", b.appId]],
-    ["--batch 4 over 3 instances", "batchSize", (a: Fleet, _b: Fleet) => [...ids(a), "--batch", "4"]],
+    ["an unknown --stack", "--stack", (a: Fleet, _b: Fleet) => ["--stack", "no-such-stack", "--layer", a.layerId, "--app", a.appId]],
+    ["a --layer of another stack", "--layer", (a: Fleet, b: Fleet) => ["--stack", a.stackId, "--layer", b.layerId, "--app", a.appId]],
+    ["an unknown --app", "--app", (a: Fleet, _b: Fleet) => ["--stack", a.stackId, "--layer", a.layerId, "--app", "no-such-app"]],
+    ["an --app of another stack", "--app", (a: Fleet, b: Fleet) => ["--stack", a.stackId, "--layer", a.layerId, "--app", b.appId]],
+    ["--batch 4 over 3 instances", "--batch", (a: Fleet, _b: Fleet) => [...ids(a), "--batch", "4"]],
   ])("refuses %s with exit code 2 naming %s, before anything is locked or detached", async (_what, field, args) => {
     const a = await seedFleet(sim.control, { instances: 3, loadBalancers: { main: [1, 2, 3] } });
     const b = await seedFleet(sim.control, { instances: 1, loadBalancers: { main: [1] } });
@@ -97,12 +97,12 @@ describe("CLI: scythe deploy (local world)", () => {
     const fleet = await seedFleet(sim.control, { instances: 2, loadBalancers: { main: [1, 2] }, stopped: [1, 2] });
     const result = await runScythe(["deploy", ...ids(fleet), "--json"], { env });
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout)).toMatchObject({ error: { field: "layerId", message: expect.stringContaining("none online: nothing to deploy") } });
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { field: "--layer", message: expect.stringContaining("none online: nothing to deploy") } });
   });
 
   it.each([
-    [["--batch", "0"], "batchSize"],
-    [["--lock-scope", "planet"], "lockScope"],
+    [["--batch", "0"], "--batch"],
+    [["--lock-scope", "planet"], "--lock-scope"],
     [["--deploy-timeout", "soon"], "--deploy-timeout"],
   ])("refuses %j with exit code 2 naming %s", async (args, field) => {
     const result = await runScythe(["deploy", "--stack", "s", "--layer", "l", "--app", "a", ...args, "--json"], { env });

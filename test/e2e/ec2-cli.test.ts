@@ -63,11 +63,11 @@ describe("CLI: scythe deploy on EC2 (local world)", () => {
     [["--asg", "shop", "--stack", "s-1", "--command", "x"], "--stack"],
     [["--asg", "shop", "--instances", "tag:Role=web", "--command", "x"], "--instances"],
     [["--instances", "Role=web", "--command", "x"], "--instances"],
-    [["--asg", "shop"], "ec2.commands"],
-    [["--asg", "shop", "--document", "Shop-Deploy", "--command", "x"], "ec2.commands"],
+    [["--asg", "shop"], "--command"],
+    [["--asg", "shop", "--document", "Shop-Deploy", "--command", "x"], "--command"],
     [["--asg", "shop", "--document", "Shop-Deploy", "--parameter", "novalue"], "--parameter"],
-    [["--asg", "nobody", "--command", "x"], "ec2.asg"],
-    [["--asg", "shop", "--command", "x", "--batch", "4"], "batchSize"],
+    [["--asg", "nobody", "--command", "x"], "--asg"],
+    [["--asg", "shop", "--command", "x", "--batch", "4"], "--batch"],
   ])("refuses %j with exit 2 naming %s, changing nothing", async (args, field) => {
     const since = await sim.control.lastSeq();
     const result = await runScythe(["deploy", ...args, "--dry-run"], { env });

@@ -10,6 +10,7 @@ import type { Output } from "../output.js";
 import { checkReportPath, writeReport } from "../../report/deployReport.js";
 import { SimControl } from "../../sim/index.js";
 import { cliEnv } from "../context.js";
+import { namingOptions, type OptionNames } from "../optionNames.js";
 import { DeployProgress } from "../../progress/deployProgress.js";
 import { resolveTarget, type Target } from "../target.js";
 
@@ -237,18 +238,38 @@ function report(output: Output, r: { executionArn: string; status: string; outpu
       // a cause that is plain text
     }
     // The execution refused its input at its first state (e.g. an id the fleet does not have): bad input, exit 2.
-    const field = /^([A-Za-z]+): /.exec(message)?.[1];
+    const field = /^([A-Za-z][\w.]*): /.exec(message)?.[1];
     if (field && r.error && badInputErrors.has(r.error)) throw new BadInputError(field, message);
     throw new DeployFailedError(`deploy ${r.executionArn} ${r.status.toLowerCase()}${r.error ? `: ${r.error}` : ""}${message ? `: ${message}` : ""}`);
   }
   output.result(r, `${r.executionArn} succeeded\n${summarize(r.output as DeployReport)}`);
 }
 
+/** The option that feeds each field of the state machine's input, so a refusal names what the user typed. */
+export const deployOptionNames: OptionNames = {
+  stackId: "--stack",
+  layerId: "--layer",
+  appId: "--app",
+  batchSize: "--batch",
+  deployTimeoutSeconds: "--deploy-timeout",
+  lockWaitSeconds: "--lock-wait",
+  lockScope: "--lock-scope",
+  migrate: "--no-migrate",
+  comment: "--comment",
+  "ec2.asg": "--asg",
+  "ec2.tags": "--instances",
+  "ec2.document": "--document",
+  "ec2.commands": "--command",
+  "ec2.parameters": "--parameter",
+};
+
 /** `scythe deploy` */
 export async function deploy(output: Output, opts: DeployOptions): Promise<void> {
-  const input = inputFrom(opts);
-  if (opts.report !== undefined) checkReportPath("--report", opts.report);
-  const target = await resolveTarget();
-  if (target.kind === "local") await runLocally(output, target, input, opts);
-  else await runOnStage(output, target, input, opts);
+  await namingOptions(deployOptionNames, async () => {
+    const input = inputFrom(opts);
+    if (opts.report !== undefined) checkReportPath("--report", opts.report);
+    const target = await resolveTarget();
+    if (target.kind === "local") await runLocally(output, target, input, opts);
+    else await runOnStage(output, target, input, opts);
+  });
 }

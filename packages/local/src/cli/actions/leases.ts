@@ -7,6 +7,7 @@ import { shippedBlueprints, type CommandResult } from "@scythe/core/leases";
 import { type LeaseRecord } from "@scythe/core/registry";
 import { localCredentials, localRegion } from "../../world/clients.js";
 import { parseDuration } from "../durations.js";
+import { namingOptions } from "../optionNames.js";
 import { cliEnv } from "../context.js";
 import { exitCodes } from "../exitCodes.js";
 import type { ActionResult } from "../run.js";
@@ -41,7 +42,7 @@ const describeLease = (l: LeaseRecord) => `${l.id}  ${l.status.padEnd(9)} resour
 export async function acquire(output: Output, resourceId: string, opts: { holder: string; expiresIn?: string }): Promise<void> {
   const expiresInMs = opts.expiresIn === undefined ? undefined : parseDuration("--expires-in", opts.expiresIn);
   const { leases: l } = await leasesOnTarget();
-  const lease = await l.service.acquire({ resourceId, holder: opts.holder, expiresInMs });
+  const lease = await namingOptions({ holder: "--holder", expiresInMs: "--expires-in" }, () => l.service.acquire({ resourceId, holder: opts.holder, expiresInMs }));
   output.result(lease, `acquired lease ${lease.id} on ${resourceId} (${when(lease.expiresAt)})`);
 }
 
@@ -54,7 +55,7 @@ export async function release(output: Output, leaseId: string, opts: { author: s
     return;
   }
   output.progress(`appending a release command to lease ${leaseId}`);
-  const result = await l.service.release({ leaseId, author: opts.author });
+  const result = await namingOptions({ author: "--author" }, () => l.service.release({ leaseId, author: opts.author }));
   output.result(result, `lease ${leaseId}: command #${result.seq} ${describeCommand(result)}`);
 }
 
@@ -62,7 +63,7 @@ export async function release(output: Output, leaseId: string, opts: { author: s
 export async function extend(output: Output, leaseId: string, opts: { expiresIn: string; author: string }): Promise<void> {
   const expiresInMs = parseDuration("--expires-in", opts.expiresIn);
   const { leases: l } = await leasesOnTarget();
-  const result = await l.service.extend({ leaseId, author: opts.author, expiresInMs });
+  const result = await namingOptions({ author: "--author", expiresInMs: "--expires-in" }, () => l.service.extend({ leaseId, author: opts.author, expiresInMs }));
   output.result(result, `lease ${leaseId}: command #${result.seq} ${describeCommand(result)}`);
 }
 

@@ -2,6 +2,7 @@ import { DynamoLockStore } from "@scythe/core/aws/dynamo";
 import { LockService, actor } from "@scythe/core/lock";
 import { parseInput } from "@scythe/core/validation";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
+import { namingOptions } from "../optionNames.js";
 import type { Output } from "../output.js";
 import { resolveTarget } from "../target.js";
 
@@ -31,9 +32,10 @@ export async function acquire(output: Output, name: string, opts: { lease: strin
   const waitMs = parseDuration("--wait", opts.wait);
   const { locks } = await lockService(opts.owner);
   if (waitMs > 0) output.progress(`waiting up to ${opts.wait} for ${name}`);
-  const lease = opts.permits !== undefined
-    ? await locks.acquirePermit(name, parseCount("--permits", opts.permits), { leaseMs, waitMs })
-    : await locks.acquire(name, { leaseMs, waitMs });
+  const permits = opts.permits === undefined ? undefined : parseCount("--permits", opts.permits);
+  const lease = await namingOptions({ leaseMs: "--lease", waitMs: "--wait", permits: "--permits" }, () =>
+    permits !== undefined ? locks.acquirePermit(name, permits, { leaseMs, waitMs }) : locks.acquire(name, { leaseMs, waitMs }),
+  );
   const until = new Date(lease.validUntil + locks.skewMs).toISOString();
   output.result(
     { name: lease.name, owner: lease.owner, token: lease.token, expiresAt: until },

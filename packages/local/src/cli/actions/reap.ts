@@ -7,6 +7,7 @@ import { Reaper, conflictStrategies, describeReport, parseReapInput, reapWithLoc
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import type { Output } from "../output.js";
 import { cliEnv } from "../context.js";
+import { namingOptions, type OptionNames } from "../optionNames.js";
 import { exitCodes } from "../exitCodes.js";
 import type { ActionResult } from "../run.js";
 import { ReapProgress } from "../../progress/reapProgress.js";
@@ -38,6 +39,17 @@ function progress(output: Output) {
   };
 }
 
+/** The option that feeds each field of the reaper's input, so a refusal names what the user typed. */
+const reapOptionNames: OptionNames = {
+  olderThanMinutes: "--older-than",
+  limit: "--limit",
+  concurrency: "--concurrency",
+  onConflict: "--on-conflict",
+  maxWaitMs: "--max-wait",
+  namespace: "--namespace",
+  all: "--all",
+};
+
 /** `scythe reap` */
 export async function reap(output: Output, opts: ReapOptions): Promise<ActionResult> {
   const olderThanMs = parsePositiveDuration("--older-than", opts.olderThan);
@@ -55,7 +67,7 @@ export async function reap(output: Output, opts: ReapOptions): Promise<ActionRes
     ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
   };
   // Everything is checked (the namespace included) before anything is listed or deleted.
-  const settings = parseReapInput(input);
+  const settings = await namingOptions(reapOptionNames, () => parseReapInput(input));
   const reserve = parseCount("--reserve", opts.reserve);
   const lockWaitMs = parseDuration("--lock-wait", opts.lockWait);
 

@@ -1,6 +1,7 @@
 import { ValidationError } from "@scythe/core/errors";
 import { type ResourceRecord } from "@scythe/core/registry";
 import { parseDuration } from "../durations.js";
+import { namingOptions, type OptionNames } from "../optionNames.js";
 import { leasesOnTarget } from "./leases.js";
 import type { Output } from "../output.js";
 
@@ -19,6 +20,17 @@ const describe = (r: ResourceRecord) =>
   `${r.expiresAt ? `  expires ${new Date(r.expiresAt).toISOString()}` : ""}${r.deleteRequested ? "  delete requested" : ""}${r.brokenReason ? `  broken: ${r.brokenReason}` : ""}`;
 
 /** `scythe resources create` */
+/** The option that feeds each field of a resource, so a refusal names what the user typed. */
+const createOptionNames: OptionNames = {
+  kind: "--kind",
+  blueprint: "--blueprint",
+  id: "--id",
+  attributes: "--attr",
+  expiresInMs: "--expires-in",
+  expireAfterIdleMs: "--expire-after-idle",
+  references: "--ref",
+};
+
 export async function create(output: Output, opts: { kind: string; blueprint: string; id?: string; attr: string[]; expiresIn?: string; expireAfterIdle?: string; ref: string[] }): Promise<void> {
   const input = {
     id: opts.id,
@@ -30,7 +42,7 @@ export async function create(output: Output, opts: { kind: string; blueprint: st
     references: opts.ref,
   };
   const { leases } = await leasesOnTarget();
-  const resource = await leases.service.createResource(input);
+  const resource = await namingOptions(createOptionNames, () => leases.service.createResource(input));
   output.result(resource, `created ${describe(resource)}`);
 }
 

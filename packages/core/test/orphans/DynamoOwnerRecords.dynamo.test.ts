@@ -46,6 +46,20 @@ describe("Class: DynamoOwnerRecords", () => {
     expect(meter.reading().byCommand).toEqual({ BatchGetItemCommand: 1 });
   });
 
+  it("answers the backfilling call as every later one: only the owners asked about that exist", async () => {
+    const { names, endpoint } = await freshTables();
+    const doc = localDocumentClient(endpoint);
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    for (const id of ids) await doc.send(new PutCommand({ TableName: names.registry, Item: { pk: `lease#${id}`, sk: "record", type: "lease", ...lease(id) } }));
+    const owners = new DynamoOwnerRecords(doc, names.registry);
+    const asked = new Set([prefix(ids[0] ?? ""), "deadbeef"]);
+
+    const first = await owners.ownerPrefixes(asked);
+    const second = await owners.ownerPrefixes(asked);
+    expect(first).toEqual(new Set([prefix(ids[0] ?? "")]));
+    expect(second).toEqual(first);
+  });
+
   it("finds a record created after the cloud was listed: its marker is written before it", async () => {
     const { names, endpoint } = await freshTables();
     const doc = localDocumentClient(endpoint);

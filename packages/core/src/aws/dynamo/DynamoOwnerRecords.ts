@@ -24,8 +24,10 @@ export class DynamoOwnerRecords implements OwnerRecords {
       if (!candidates) return await this.scan();
       const keys: Key[] = [ownerIndexCompleteKey, ...[...candidates].map(ownerMarkerKey)];
       const found = await this.batchGet(keys);
-      if (!found.has(ownerIndexCompleteKey.pk)) return await this.backfill();
-      return new Set([...candidates].filter((p) => found.has(ownerMarkerKey(p).pk)));
+      if (found.has(ownerIndexCompleteKey.pk)) return new Set([...candidates].filter((p) => found.has(ownerMarkerKey(p).pk)));
+      // The first use of a registry builds the index; it answers the same question as every later call.
+      const all = await this.backfill();
+      return new Set([...candidates].filter((p) => all.has(p)));
     } catch (error) {
       throw translateDynamoError(error, `registry ${this.tableName}`);
     }

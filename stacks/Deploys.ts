@@ -6,6 +6,7 @@ import { CfnStateMachine, StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Function, use, type StackContext } from "sst/constructs";
 import { parseInput } from "../packages/core/src/validation.js";
 import { deployInput } from "../packages/core/src/deploy/input.js";
+import { runningInvocationStatuses } from "../packages/core/src/deploy/taskWaits.js";
 import {
   deployBatchesDefinition,
   deployFunctions,
@@ -26,7 +27,7 @@ const ssm = (...actions: string[]) => actions.map((a) => `ssm:${a}`);
 const groups = (...actions: string[]) => elb("DescribeTargetGroups", "DescribeTargetHealth", ...actions);
 const commandReads = ssm("ListCommands", "ListCommandInvocations", "GetCommandInvocation");
 
-type DeployLambda = DeployFunction | "cleanup" | "deploymentEvent";
+type DeployLambda = DeployFunction | "cleanup" | "deploymentEvent" | "commandEvent";
 
 /** The callbacks that complete a waiting task; scoped to this stage's state machine below. */
 const taskCallbacks = ["states:SendTaskSuccess", "states:SendTaskFailure"];
@@ -55,6 +56,7 @@ const cloudActions: Record<DeployLambda, string[]> = {
   recover: [...elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"), ...groups("RegisterTargets")],
   cleanup: [...elb("DescribeLoadBalancers", "RegisterInstancesWithLoadBalancer"), ...groups("RegisterTargets")],
   deploymentEvent: taskCallbacks,
+  commandEvent: taskCallbacks,
 };
 
 /** Describe calls take no resource in IAM; changes are scoped to the stage's stacks and load balancers. */
@@ -93,6 +95,7 @@ const descriptions: Record<DeployLambda, string> = {
   recover: "Rolling deploy: reattaches and releases the lock after a failure",
   cleanup: "Rolling deploy: cleans up an aborted, timed-out or failed execution",
   deploymentEvent: "Rolling deploy: completes the task waiting for an OpsWorks deployment from its state-change event",
+  commandEvent: "Rolling deploy: completes the task waiting for a batch's SSM command from its instances' status-change events",
 };
 
 /**
@@ -117,15 +120,15 @@ export function Deploys({ stack, app }: StackContext) {
       timeout: "60 seconds",
       permissions: scoped(cloudActions[key], machineArns),
     });
-    if (key !== "validate") {
-      useTable(fn, tables.locks);
-      useTable(fn, tables.registry);
-    }
+    // The command-event function reads and writes task waits (registry) only.
+    if (key !== "validate" && key !== "commandEvent") useTable(fn, tables.locks);
+    if (key !== "validate") useTable(fn, tables.registry);
     return fn;
   };
   const functions = Object.fromEntries(deployFunctions.map((key) => [key, make(key)])) as Record<DeployFunction, Function>;
   const cleanup = make("cleanup");
   const deploymentEvent = make("deploymentEvent");
+  const commandEvent = make("commandEvent");
 
   const role = new Role(stack, "DeployStateMachineRole", { assumedBy: new ServicePrincipal("states.amazonaws.com") });
   for (const fn of Object.values(functions)) fn.grantInvoke(role);
@@ -173,6 +176,17 @@ export function Deploys({ stack, app }: StackContext) {
     targets: [new LambdaFunction(deploymentEvent, { retryAttempts: 8, maxEventAge: Duration.hours(1) })],
   });
 
+  // SSM publishes each command invocation's status changes; the final ones complete the task waiting for the batch's command.
+  new Rule(stack, "CommandEventRule", {
+    description: "Completes the rolling deploy's wait for an SSM command when its instances' invocations end",
+    eventPattern: {
+      source: ["aws.ssm"],
+      detailType: ["EC2 Command Invocation Status-change Notification"],
+      detail: { status: [{ "anything-but": [...runningInvocationStatuses] }] },
+    },
+    targets: [new LambdaFunction(commandEvent, { retryAttempts: 8, maxEventAge: Duration.hours(1) })],
+  });
+
   const schedule = scheduleFor(app, "deploy");
   if (schedule) {
     // The scheduled input is validated when the stack is built: a typo fails the deploy of Scythe, not a 3 a.m. run.
@@ -191,5 +205,5 @@ export function Deploys({ stack, app }: StackContext) {
   }
 
   stack.addOutputs({ DeployStateMachineArn: machine.attrArn });
-  return { machine, batches, role, functions, cleanup, deploymentEvent };
+  return { machine, batches, role, functions, cleanup, deploymentEvent, commandEvent };
 }

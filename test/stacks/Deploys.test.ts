@@ -60,12 +60,32 @@ describe("Stack: Deploys", () => {
     const callbackStatements = Object.values(template.findResources("AWS::IAM::Policy") as Record<string, Resource>)
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
       .filter((s) => [s.Action].flat().some((a) => a.startsWith("states:Send")));
-    expect(callbackStatements).toHaveLength(2);
+    expect(callbackStatements).toHaveLength(3);
     for (const statement of callbackStatements) {
       const resources = JSON.stringify(statement.Resource);
       for (const name of names) expect(resources).toContain(`:stateMachine:${name}"`);
       expect([statement.Resource].flat()).toHaveLength(2);
     }
+  });
+
+  it("completes command waits from SSM invocation status events that are an end (not Pending, InProgress, Delayed, Cancelling), the function granted callbacks and the registry only", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["aws.ssm"],
+        "detail-type": ["EC2 Command Invocation Status-change Notification"],
+        detail: { status: [{ "anything-but": ["Pending", "InProgress", "Delayed", "Cancelling"] }] },
+      },
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("DeployCommandEvent"), "Arn"] } })],
+    });
+    const actions = actionsOf("completes the task waiting for a batch's SSM command");
+    expect(actions.filter((a) => !/^(dynamodb|xray):/.test(a)).sort()).toEqual(["states:SendTaskFailure", "states:SendTaskSuccess"]);
+    expect(actions.filter((a) => a.startsWith("dynamodb:")).length).toBeGreaterThan(0);
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("SSM command"),
+      Environment: { Variables: Match.objectLike({ SST_Table_tableName_Registry: Match.anyValue() }) },
+    });
+    const [fn] = Object.values(template.findResources("AWS::Lambda::Function", { Properties: { Description: Match.stringLikeRegexp("SSM command") } })) as Resource[];
+    expect(Object.keys((fn?.Properties.Environment as { Variables: Record<string, unknown> }).Variables)).not.toContain("SST_Table_tableName_Locks");
   });
 
   it("lets the state machines invoke their Lambdas and start, watch and stop runs of batches, nothing else", () => {

@@ -12,7 +12,7 @@ export { prepareRollout } from "./steps/prepare.js";
 export { checkDrained, detachBatch } from "./steps/detach.js";
 export { claimBatchPlan } from "./steps/claimPlan.js";
 export { awaitDeployment, checkDeployment, deployBatch, deploymentComment } from "./steps/deploy.js";
-export { awaitOutcome, deliver, deploymentWaitKey, handleWaitEvent, opsworksDeploymentOutcome, waitFailedError, type EventResult, type OpsWorksDeploymentEvent, type TaskCallbacks, type TaskWaits, type WaitOutcome, type WaitRecord } from "./taskWaits.js";
+export { awaitOutcome, awaitParts, commandWaitKey, deliver, deploymentWaitKey, handlePartEvent, handleWaitEvent, opsworksDeploymentOutcome, partsOutcome, runningInvocationStatuses, ssmInvocationEnd, waitFailedError, type EventResult, type OpsWorksDeploymentEvent, type PartEnd, type PartEventResult, type PartsRecord, type PartWaits, type SsmInvocationEvent, type TaskCallbacks, type TaskWaits, type WaitOutcome, type WaitRecord } from "./taskWaits.js";
 export { drainWait, healthWait, waitCapSeconds } from "./steps/timing.js";
 export { attachBatch, checkInService, releaseClaims } from "./steps/attach.js";
 export { finishRollout, type DeployReport, type DeployedInstance } from "./steps/finish.js";

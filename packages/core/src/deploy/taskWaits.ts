@@ -28,7 +28,7 @@ export interface WaitRecord {
   readonly delivered?: boolean;
 }
 
-export interface TaskWaits {
+export interface TaskWaits extends PartWaits {
   /**
    * Records `token` as the one waiting for `key` (replacing an earlier token of the same
    * owner, as when a task waits again after a heartbeat check). Returns the record after
@@ -115,3 +115,109 @@ export function opsworksDeploymentOutcome(event: OpsWorksDeploymentEvent): WaitO
 
 /** The key a deployment's waiting task records its token under. */
 export const deploymentWaitKey = (deploymentId: string) => `deployment/${deploymentId}`;
+
+/**
+ * A wait whose outcome is made of parts, each ending on its own event: an SSM command sent
+ * to a batch ends when every instance's invocation has ended, and fails at the first one that
+ * did not succeed. The waiting task records its token with the parts it needs; each event
+ * records one part's final status. Every write returns the whole item, so the last writer
+ * (the token's, or the last part's event) sees all there is and decides.
+ */
+export interface PartsRecord extends WaitRecord {
+  /** The parts the outcome needs (the batch's instances), once the waiting task recorded them. */
+  readonly parts?: readonly string[];
+  /** Final status of each part whose end was recorded (the first recorded status stays). */
+  readonly ended: Readonly<Record<string, string>>;
+}
+
+/** The parts side of the store (see PartsRecord); markDelivered is shared with TaskWaits. */
+export interface PartWaits {
+  /** Records `token` (and the parts it waits for) under `key`; undefined when another owner holds the key. */
+  awaitParts(key: string, token: string, owner: string, parts: readonly string[]): Promise<PartsRecord | undefined>;
+  /** Records one part's final status, once; `fresh` false when it was already recorded (a duplicate). */
+  settlePart(key: string, part: string, status: string): Promise<PartsRecord & { readonly fresh: boolean }>;
+  markDelivered(key: string, token: string): Promise<boolean>;
+}
+
+/** One part's end, as an event tells it. */
+export interface PartEnd {
+  readonly key: string;
+  readonly part: string;
+  /** The part's final status; `success` says which one means it succeeded. */
+  readonly status: string;
+}
+
+/** The key an SSM command's waiting task records its token under. */
+export const commandWaitKey = (commandId: string) => `command/${commandId}`;
+
+/** What the record says so far: failed at the first failed part, succeeded when all succeeded, else nothing yet. */
+export function partsOutcome(record: PartsRecord, success = "Success"): WaitOutcome | undefined {
+  const parts = record.parts;
+  if (parts === undefined || parts.length === 0) return undefined;
+  const commandId = record.key.replace(/^command\//, "");
+  const failed = parts.find((p) => record.ended[p] !== undefined && record.ended[p] !== success);
+  if (failed !== undefined) {
+    return { key: record.key, status: "failed", detail: { commandId, instanceId: failed, invocationStatus: record.ended[failed] ?? "" } };
+  }
+  if (parts.every((p) => record.ended[p] === success)) return { key: record.key, status: "succeeded", detail: { commandId, instanceIds: [...parts] } };
+  return undefined;
+}
+
+export type PartEventResult = EventResult | "batch still running";
+
+/**
+ * The event side for a part: records its end, then completes the waiting task when this
+ * end decides the outcome (every part ended, or this one failed) and the token is there.
+ */
+export async function handlePartEvent(waits: TaskWaits, callbacks: TaskCallbacks, end: PartEnd | undefined): Promise<PartEventResult> {
+  if (end === undefined) return "not an outcome";
+  const record = await waits.settlePart(end.key, end.part, end.status);
+  if (!record.fresh && record.delivered) return "duplicate";
+  if (record.token === undefined) return "no task waiting yet";
+  const outcome = partsOutcome(record);
+  if (outcome === undefined) return "batch still running";
+  const sent = await deliver(waits, callbacks, { ...record, outcome });
+  if (sent === "already") return "duplicate";
+  return sent === "sent" ? "delivered" : "stale token";
+}
+
+/** The task side for a wait of parts: records the token; when the ends already decide the outcome, completes the task itself. */
+export async function awaitParts(
+  waits: TaskWaits,
+  callbacks: TaskCallbacks,
+  key: string,
+  token: string,
+  owner: string,
+  parts: readonly string[],
+): Promise<"waiting" | "delivered" | "stale token"> {
+  const record = await waits.awaitParts(key, token, owner, parts);
+  if (record === undefined) throw new RangeError(`${key} is awaited by another execution`);
+  const outcome = partsOutcome(record);
+  if (outcome === undefined) return "waiting";
+  const sent = await deliver(waits, callbacks, { ...record, outcome });
+  return sent === "stale" ? "stale token" : sent === "already" ? "waiting" : "delivered";
+}
+
+/** The EventBridge envelope of an SSM "EC2 Command Invocation Status-change Notification". */
+export interface SsmInvocationEvent {
+  readonly source: string;
+  readonly "detail-type": string;
+  readonly detail: {
+    readonly "command-id"?: string;
+    readonly "instance-id"?: string;
+    readonly status?: string;
+  };
+}
+
+/** SSM invocation statuses that are not an end: anything else is final (Success, Failed, TimedOut, Cancelled, ...). */
+export const runningInvocationStatuses: readonly string[] = ["Pending", "InProgress", "Delayed", "Cancelling"];
+
+/** Maps an SSM invocation status event to a part's end; a running invocation (or a foreign event) is none. */
+export function ssmInvocationEnd(event: SsmInvocationEvent): PartEnd | undefined {
+  if (event.source !== "aws.ssm" || event["detail-type"] !== "EC2 Command Invocation Status-change Notification") return undefined;
+  const commandId = event.detail["command-id"];
+  const instanceId = event.detail["instance-id"];
+  const status = event.detail.status;
+  if (!commandId || !instanceId || !status || runningInvocationStatuses.includes(status)) return undefined;
+  return { key: commandWaitKey(commandId), part: instanceId, status };
+}

@@ -2,6 +2,7 @@ import type { DeployFunction } from "@scythe/core/deploy";
 import { makeHandler as acquireLock } from "./acquireLock.js";
 import { makeHandler as attach } from "./attach.js";
 import { makeHandler as awaitDeployment } from "./awaitDeployment.js";
+import { makeHandler as commandEvent } from "./commandEvent.js";
 import { makeHandler as deploymentEvent } from "./deploymentEvent.js";
 import { makeHandler as checkDeployment } from "./checkDeployment.js";
 import { makeHandler as checkDrained } from "./checkDrained.js";
@@ -41,3 +42,6 @@ export const cleanupHandler = (services: Services): DeployHandler => cleanup(ser
 
 /** The function the OpsWorks deployment-event rule invokes. */
 export const deploymentEventHandler = (services: Services): DeployHandler => deploymentEvent(() => services());
+
+/** The function the SSM command-invocation event rule invokes. */
+export const commandEventHandler = (services: Services): DeployHandler => commandEvent(() => services());

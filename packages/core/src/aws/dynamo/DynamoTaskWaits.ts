@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { systemClock, type Clock } from "../../clock.js";
-import type { TaskWaits, WaitOutcome, WaitRecord } from "../../deploy/taskWaits.js";
+import type { PartsRecord, TaskWaits, WaitOutcome, WaitRecord } from "../../deploy/taskWaits.js";
 import { Update, attr, cond, notExists, or } from "./expression.js";
 import { write, type Item } from "./gateway.js";
 
@@ -63,6 +63,37 @@ export class DynamoTaskWaits implements TaskWaits {
     return out.ok ? { ...toRecord(outcome.key, out.attributes), fresh: true } : { ...toRecord(outcome.key, out.item), fresh: false };
   }
 
+  awaitPartsRequest(key: string, token: string, owner: string, parts: readonly string[]) {
+    const update = new Update()
+      .set("token", token)
+      .set("owner", owner)
+      .set("parts", [...parts])
+      .set("ttl", this.ttl())
+      .when(or(notExists(attr("owner")), cond`${attr("owner")} = ${owner}`))
+      .build();
+    return { TableName: this.options.tableName, Key: waitKey(key), ...update, ReturnValues: "ALL_NEW" as const };
+  }
+
+  async awaitParts(key: string, token: string, owner: string, parts: readonly string[]): Promise<PartsRecord | undefined> {
+    const out = await write(this.doc, { update: this.awaitPartsRequest(key, token, owner, parts) }, what);
+    return out.ok ? toPartsRecord(key, out.attributes) : undefined;
+  }
+
+  /** One attribute per part (`part#<id>`), written only where absent: its first final status stays. */
+  settlePartRequest(key: string, part: string, status: string) {
+    const update = new Update()
+      .set(partAttribute(part), status)
+      .set("ttl", this.ttl())
+      .when(notExists(attr(partAttribute(part))))
+      .build();
+    return { TableName: this.options.tableName, Key: waitKey(key), ...update, ReturnValues: "ALL_NEW" as const };
+  }
+
+  async settlePart(key: string, part: string, status: string): Promise<PartsRecord & { readonly fresh: boolean }> {
+    const out = await write(this.doc, { update: this.settlePartRequest(key, part, status) }, what);
+    return out.ok ? { ...toPartsRecord(key, out.attributes), fresh: true } : { ...toPartsRecord(key, out.item), fresh: false };
+  }
+
   markDeliveredRequest(key: string, token: string) {
     const update = new Update()
       .set("deliveredToken", token)
@@ -91,5 +122,21 @@ function toRecord(key: string, item: Item | undefined): WaitRecord {
     ...(typeof item.owner === "string" && { owner: item.owner }),
     ...(outcome && { outcome }),
     delivered: token !== undefined && item.deliveredToken === token,
+  };
+}
+
+const partPrefix = "part#";
+const partAttribute = (part: string) => `${partPrefix}${part}`;
+
+function toPartsRecord(key: string, item: Item | undefined): PartsRecord {
+  const ended: Record<string, string> = {};
+  for (const [name, value] of Object.entries(item ?? {})) {
+    if (name.startsWith(partPrefix) && typeof value === "string") ended[name.slice(partPrefix.length)] = value;
+  }
+  const parts = item?.parts;
+  return {
+    ...toRecord(key, item),
+    ...(Array.isArray(parts) && { parts: parts.filter((p): p is string => typeof p === "string") }),
+    ended,
   };
 }

@@ -80,6 +80,8 @@ describe("State machine: rolling deploy to EC2 behind target groups, through SSM
     expect(commands[0]?.Status).toBe("Failed");
     expect(result.cause).toContain(`deployment ${commands[0]?.CommandId ?? "?"} `);
     expect(result.cause).toContain(second);
+    // Only the instance it failed on: the batch's others succeeded (or were still running).
+    for (const other of fleet.ids.filter((id) => id !== second)) expect(result.cause).not.toContain(other);
     const audit = await auditEc2Rollout(sim.control, since, before);
     expect(audit.zeroHealthy).toEqual([]);
     expect(audit.notReattached).toEqual([]);

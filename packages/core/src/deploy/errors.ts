@@ -1,4 +1,5 @@
 import { ConflictError, ScytheError } from "../errors.js";
+import type { DeploymentFailure } from "./ports.js";
 
 /** Another deploy held the lock for longer than this one was willing to wait. */
 export class DeployLockError extends ScytheError {
@@ -11,14 +12,22 @@ export class DeployLockError extends ScytheError {
   }
 }
 
-/** A deployment ended in a state other than "successful". The rollout stops here. */
+/**
+ * A deployment ended in a state other than "successful". The rollout stops here. When the
+ * target can tell on which instances it failed (SSM), those are the ones named, each with how.
+ */
 export class DeploymentFailedError extends ScytheError {
+  readonly instanceIds: readonly string[];
   constructor(
     readonly deploymentId: string,
     readonly status: string,
-    readonly instanceIds: readonly string[],
+    batch: readonly string[],
+    readonly failures: readonly DeploymentFailure[] = [],
   ) {
-    super(`deployment ${deploymentId} on ${instanceIds.join(", ")} ended with status "${status}"`);
+    const instanceIds = failures.length > 0 ? failures.map((f) => f.instanceId) : batch;
+    const how = failures.map((f) => `${f.instanceId}: ${f.status}${f.detail ? `, ${f.detail}` : ""}`).join("; ");
+    super(`deployment ${deploymentId} on ${instanceIds.join(", ")} ended with status "${status}"${how ? ` (${how})` : ""}`);
+    this.instanceIds = instanceIds;
   }
 }
 

@@ -55,7 +55,11 @@ export interface DeployTarget {
   /** Instances of one layer of one stack, in a stable order. */
   listInstances(stackId: string, layerId: string): Promise<TargetInstance[]>;
   startDeployment(request: DeploymentRequest): Promise<string>;
-  getDeployment(deploymentId: string): Promise<Deployment>;
+  /**
+   * The deployment as it stands. `instanceIds`, when given, are the instances it was started
+   * on: a target that reads per instance (SSM: GetCommandInvocation) reads just those.
+   */
+  getDeployment(deploymentId: string, instanceIds?: readonly string[]): Promise<Deployment>;
   /** Deployments of an app carrying exactly this comment, newest first. */
   findDeployments(appId: string, comment: string): Promise<Deployment[]>;
 }

@@ -233,6 +233,24 @@ describe("Class: Ec2SsmTarget (deploy target: EC2 instances, SSM Run Command)", 
     expect(inputs(ssm, GetCommandInvocationCommand)).toEqual([{ CommandId: "c-1", InstanceId: "i-2" }]);
   });
 
+  it("given the batch, reads one GetCommandInvocation per instance and nothing else: not yet visible is pending, the first failure fails it while others run", async () => {
+    ssm
+      .on(GetCommandInvocationCommand, { InstanceId: "i-1" })
+      .rejectsOnce(fail(SSMServiceException, "InvocationDoesNotExist", 400))
+      .resolves({ CommandId: "c-1", InstanceId: "i-1", Status: "InProgress" });
+    ssm.on(GetCommandInvocationCommand, { InstanceId: "i-2" }).resolvesOnce({ CommandId: "c-1", InstanceId: "i-2", Status: "Pending" }).resolves({ CommandId: "c-1", InstanceId: "i-2", Status: "Failed", ResponseCode: 2, StandardErrorContent: "nope" });
+    expect((await target().getDeployment("c-1", ["i-1", "i-2"])).status).toBe("running");
+    expect(await target().getDeployment("c-1", ["i-1", "i-2"])).toEqual({
+      deploymentId: "c-1",
+      instanceIds: ["i-1", "i-2"],
+      status: "failed",
+      failures: [{ instanceId: "i-2", status: "Failed", detail: "exit code 2: nope" }],
+    });
+    expect(inputs(ssm, GetCommandInvocationCommand)).toHaveLength(4);
+    expect(inputs(ssm, ListCommandsCommand)).toEqual([]);
+    expect(inputs(ssm, ListCommandInvocationsCommand)).toEqual([]);
+  });
+
   it("finds earlier deployments by their comment across pages; an unknown command id is not found", async () => {
     ssm
       .on(ListCommandsCommand, {})

@@ -1,7 +1,11 @@
 /**
  * SSM status-change events delivered as EventBridge delivers them: at least once, each
  * copy after a random delay on the simulated clock (so possibly late and out of order),
- * and sometimes twice (same event id). Subscribers attach in-process.
+ * and sometimes twice (same event id). Subscribers attach in-process; each delivery is also
+ * a logged transition carrying the whole event (`ssm` / `EventDelivered`), which the local
+ * world's EventBridge stand-in reads from the event log, as it does OpsWorks' events. A fault
+ * on the action `ssm:CommandInvocationStatusChangeEvent` with `drop: true` loses a copy
+ * (logged as `EventDropped`, handed to nobody), as a missed event would be.
  */
 import type { EventBridgeEvent } from "aws-lambda";
 import { mulberry32, type Rng } from "./rng.js";
@@ -27,6 +31,10 @@ interface Bus {
 
 const buses = new WeakMap<World, Bus>();
 
+/** The fault action that drops a delivery, and the logged action of one that is delivered. */
+export const ssmEventFault = "ssm:CommandInvocationStatusChangeEvent";
+export const ssmEventDelivered = "EventDelivered";
+
 function bus(world: World): Bus {
   let b = buses.get(world);
   if (b === undefined) {
@@ -50,8 +58,11 @@ export function publishSsmEvent(world: World, now: number, event: SsmStatusEvent
   const copies = b.rng() < dup ? 2 : 1;
   for (let copy = 1; copy <= copies; copy++) {
     const at = now + b.rng() * maxDelay;
-    const info = { service: "ssm" as const, action: "EventDelivered", params: { id: event.id, instanceId: event.detail["instance-id"], status: event.detail.status, copy } };
+    const dropped = world.faults.match([ssmEventFault])?.drop === true;
+    const params = { id: event.id, instanceId: event.detail["instance-id"], status: event.detail.status, copy, event };
+    const info = { service: "ssm" as const, action: dropped ? "EventDropped" : ssmEventDelivered, params };
     world.schedule(at, info, () => {
+      if (dropped) return true;
       for (const handler of b.handlers) {
         try {
           void Promise.resolve(handler(event)).catch(() => undefined);

@@ -20,7 +20,12 @@ export class LocalDeploymentEventRule {
   constructor(
     private readonly control: SimControl,
     private readonly target: (event: Json) => Promise<unknown>,
-    private readonly options: { intervalMs?: number; attempts?: number } = {},
+    private readonly options: {
+      intervalMs?: number;
+      attempts?: number;
+      /** Other rules on the same bus: deliveries logged as `service` / `action` go to their `target` (SSM's command events). */
+      also?: readonly { service: string; action: string; target: (event: Json) => Promise<unknown> }[];
+    } = {},
   ) {}
 
   /** Starts from the simulator's newest event: deliveries logged from now on are handed over. */
@@ -42,19 +47,21 @@ export class LocalDeploymentEventRule {
     const events = await this.control.events(this.#since);
     for (const e of events) {
       this.#since = Math.max(this.#since ?? 0, e.seq);
-      if (e.service !== "opsworks" || e.action !== deploymentEventDelivered) continue;
+      const target =
+        e.service === "opsworks" && e.action === deploymentEventDelivered ? this.target : this.options.also?.find((r) => r.service === e.service && r.action === e.action)?.target;
+      if (target === undefined) continue;
       const event = (e.params as { event?: Json }).event;
       if (event === undefined) continue;
       this.delivered += 1;
-      void this.#deliver(event);
+      void this.#deliver(target, event);
     }
   }
 
-  async #deliver(event: Json): Promise<void> {
+  async #deliver(target: (event: Json) => Promise<unknown>, event: Json): Promise<void> {
     const attempts = this.options.attempts ?? 3;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        await this.target(event);
+        await target(event);
         return;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, 20 * attempt));

@@ -10,9 +10,10 @@ export async function loadDeployHandlers(services: () => DeployServices): Promis
   handlers: Record<DeployFunction, LambdaHandler>;
   cleanup: LambdaHandler;
   deploymentEvent: LambdaHandler;
+  commandEvent: LambdaHandler;
 }> {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
   const module = await import("@scythe/functions/deploy/index");
-  return { handlers: module.deployHandlers(services), cleanup: module.cleanupHandler(services), deploymentEvent: module.deploymentEventHandler(services) };
+  return { handlers: module.deployHandlers(services), cleanup: module.cleanupHandler(services), deploymentEvent: module.deploymentEventHandler(services), commandEvent: module.commandEventHandler(services) };
 }

@@ -4,6 +4,7 @@ import "core-js/actual/promise/with-resolvers.js";
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { deployBatchesDefinition, deployFunctions, deployStateMachineDefinition, deploySubstitutions, deployTasks, deployWaits, type DeployFunction, type DeployServices, type DeployTaskState, type DeployWaitState } from "@scythe/core/deploy";
 import { SimControl } from "../sim/control.js";
+import { ssmEventDelivered } from "../sim/ssmEvents.js";
 import { LocalDeploymentEventRule } from "./eventBridge.js";
 import { asLambdaTask, type LambdaHandler } from "./lambdaInvoke.js";
 import { simulatorEndpointOf } from "./localServices.js";
@@ -65,7 +66,7 @@ export interface LocalDeployOptions {
    * scale when the services drive one (so the execution and the fleet share a clock), else 1000.
    */
   readonly timeScale?: number;
-  /** Hand the simulator's OpsWorks deployment events to the deployment-event function, as the EventBridge rule does (default true). */
+  /** Hand the simulator's OpsWorks deployment events (and SSM command events) to their functions, as the EventBridge rules do (default true). */
   readonly deploymentEvents?: boolean;
   /** Real ms between Retry attempts (default 20). */
   readonly retryIntervalMs?: number;
@@ -168,10 +169,12 @@ function findToken(value: unknown): string | undefined {
 /** One EventBridge rule stand-in per set of services, shared by the executions that use them. */
 const rules = new WeakMap<DeployServices, { rule: LocalDeploymentEventRule; users: number; started: Promise<void> }>();
 
-async function useDeploymentEventRule(services: DeployServices, endpoint: string, handler: LambdaHandler): Promise<() => Promise<void>> {
+async function useDeploymentEventRule(services: DeployServices, endpoint: string, handler: LambdaHandler, commandEvent: LambdaHandler): Promise<() => Promise<void>> {
   let entry = rules.get(services);
   if (!entry) {
-    const rule = new LocalDeploymentEventRule(new SimControl(endpoint), asLambdaTask("scythe-local-deploy-deploymentEvent", handler));
+    // SSM's command events ride the same stand-in to their own function, as their rule does on AWS.
+    const also = [{ service: "ssm", action: ssmEventDelivered, target: asLambdaTask("scythe-local-deploy-commandEvent", commandEvent) }];
+    const rule = new LocalDeploymentEventRule(new SimControl(endpoint), asLambdaTask("scythe-local-deploy-deploymentEvent", handler), { also });
     entry = { rule, users: 0, started: rule.start() };
     rules.set(services, entry);
   }
@@ -231,7 +234,7 @@ interface Tally {
 export async function startLocalDeploy(input: unknown, options: LocalDeployOptions): Promise<LocalExecution> {
   const name = options.name ?? `local-${randomUUID()}`;
   const executionArn = `arn:aws:states:us-east-1:${localAccount}:execution:scythe-local-deploy:${name}`;
-  const { handlers, cleanup, deploymentEvent } = await loadDeployHandlers(() => options.services);
+  const { handlers, cleanup, deploymentEvent, commandEvent } = await loadDeployHandlers(() => options.services);
   const definitions = new Map<string, StateMachineDefinition>([
     [localStateMachineArn, localDeployDefinition()],
     [localBatchesStateMachineArn, localBatchesDefinition()],
@@ -417,7 +420,7 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
   }
 
   const releaseRule =
-    options.deploymentEvents !== false && endpoint !== undefined ? await useDeploymentEventRule(options.services, endpoint, deploymentEvent) : async () => undefined;
+    options.deploymentEvents !== false && endpoint !== undefined ? await useDeploymentEventRule(options.services, endpoint, deploymentEvent, commandEvent) : async () => undefined;
   const json = JSON.parse(JSON.stringify(input ?? null)) as Json;
   const started = Date.now();
   const stop = new AbortController();

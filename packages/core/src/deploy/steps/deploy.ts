@@ -2,7 +2,7 @@ import { DeploymentFailedError, DeploymentPendingError, DeploymentTimeoutError, 
 import type { Rollout } from "../state.js";
 import { markBatch } from "./batchRecords.js";
 import type { DeploySession } from "./session.js";
-import { awaitOutcome, deploymentWaitKey } from "../taskWaits.js";
+import { awaitOutcome, awaitParts, commandWaitKey, deploymentWaitKey } from "../taskWaits.js";
 
 /** The comment that names a batch's deployment, so a retry whose answer was lost can find it. */
 export function deploymentComment(comment: string | undefined, executionId: string, batch: number): string {
@@ -53,10 +53,12 @@ export async function checkDeployment(session: DeploySession, rollout: Rollout):
   await session.heartbeat();
   const current = rollout.current;
   if (!current?.deploymentId) throw new RangeError("no deployment to check");
-  const deployment = await session.services.target.getDeployment(current.deploymentId);
+  const batch = current.decisions.map((d) => d.instanceId);
+  const deployment = await session.services.target.getDeployment(current.deploymentId, batch);
   if (deployment.status === "failed") {
     await markBatch(session, current.decisions, { phase: "failed", deploymentStatus: "failed", time: "deployedAt" });
-    throw new DeploymentFailedError(current.deploymentId, deployment.status, current.decisions.map((d) => d.instanceId));
+    // SSM says which instances failed (the first failure ends the wait): those are named, not the whole batch.
+    throw new DeploymentFailedError(current.deploymentId, deployment.status, batch, deployment.failures);
   }
   if (deployment.status === "running") {
     if (session.now() > current.deadline) {
@@ -79,7 +81,14 @@ export async function awaitDeployment(session: DeploySession, rollout: Rollout, 
   await session.heartbeat();
   const deploymentId = rollout.current?.deploymentId;
   if (!deploymentId) throw new RangeError("no deployment to wait for");
+  const { waits, callbacks } = session.services;
+  if (session.config.ec2) {
+    // An SSM command: one status event per instance; the wait ends when all have ended, or at the first failure.
+    const key = commandWaitKey(deploymentId);
+    const instanceIds = rollout.current?.decisions.map((d) => d.instanceId) ?? [];
+    return { waiting: key, result: await awaitParts(waits, callbacks, key, taskToken, session.config.executionId, instanceIds) };
+  }
   const key = deploymentWaitKey(deploymentId);
-  const result = await awaitOutcome(session.services.waits, session.services.callbacks, key, taskToken, session.config.executionId);
+  const result = await awaitOutcome(waits, callbacks, key, taskToken, session.config.executionId);
   return { waiting: key, result };
 }

@@ -108,6 +108,7 @@ export async function run(): Promise<void> {
       console.log("Before this design (Wait + poll + Choice loops, 30 s poll): 43 transitions per instance, 1.15x the floor; 10 s poll: 88, 1.30x.");
       await sim.close();
     }
+    await (await import("./deployTargets.js")).run(dynamo);
     if (process.env.SCYTHE_BENCH_DEPLOY_FLEET === "0") return;
 
     // 2. A thousand instances behind two load balancers (all in one, half in the other).

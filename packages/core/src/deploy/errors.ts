@@ -80,6 +80,21 @@ export class DeployEndedError extends ConflictError {
   }
 }
 
+/**
+ * Another deploy, under another lock (another scope, or an Auto Scaling group and a tag set
+ * that share instances), is deploying an instance of this batch right now. Two deploys never
+ * work on one instance at once: this rollout stops here and puts back what it took out.
+ */
+export class InstanceBusyError extends ScytheError {
+  constructor(
+    readonly instances: readonly { readonly hostname: string; readonly executionId: string; readonly lock: string }[],
+  ) {
+    super(
+      `${instances.map((i) => `${i.hostname} is being deployed by ${i.executionId} (lock ${i.lock})`).join("; ")}: two deploys never work on one instance at once; deploy again when it has finished`,
+    );
+  }
+}
+
 /** Other deploys kept changing the load balancer claims this batch needs; safe to retry. */
 export class ClaimContendedError extends ScytheError {}
 

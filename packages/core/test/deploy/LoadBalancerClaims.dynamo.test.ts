@@ -52,4 +52,49 @@ describe("Class: LoadBalancerClaims (DynamoDB Local)", () => {
     expect(await claims.commit([{ loadBalancer: lb, readVersion: 1, out: { "i-1": claim("e1"), "i-2": claim("e2") } }], [])).toBe(false);
     expect(await claims.release(`lb-${crypto.randomUUID()}`, "i-1", "e1")).toBe(false);
   });
+
+  describe("instance claims", () => {
+    it("of many deploys taking one free instance at once, exactly one holds it; a second delivery of the holder still does (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 2, max: 12 }), async (contenders) => {
+          const endpoint = `i-${crypto.randomUUID()}`;
+          const taken = await Promise.all(Array.from({ length: contenders }, (_, c) => claims.claimInstance(endpoint, claim(`e${c}`))));
+          expect(taken.filter(Boolean)).toHaveLength(1);
+          const winner = taken.indexOf(true);
+          expect((await claims.readInstances([endpoint])).get(endpoint)).toEqual(claim(`e${winner}`));
+          expect(await claims.claimInstance(endpoint, claim(`e${winner}`))).toBe(true);
+        }),
+        { numRuns: 20 },
+      );
+    });
+
+    it("takes over a claim judged stale only as it was read: a claim renewed or replaced since is not overwritten", async () => {
+      const endpoint = `i-${crypto.randomUUID()}`;
+      const crashed = claim("crashed");
+      expect(await claims.claimInstance(endpoint, crashed)).toBe(true);
+      expect(await claims.claimInstance(endpoint, claim("next"))).toBe(false);
+      expect(await claims.claimInstance(endpoint, claim("next"), { ...crashed, token: crashed.token + 1 })).toBe(false);
+      expect(await claims.claimInstance(endpoint, claim("next"), crashed)).toBe(true);
+      // A third deploy that read the crashed claim too is too late: "next" holds it now.
+      expect(await claims.claimInstance(endpoint, claim("third"), crashed)).toBe(false);
+      expect((await claims.readInstances([endpoint, `i-${crypto.randomUUID()}`])).get(endpoint)?.executionId).toBe("next");
+    });
+
+    it("lets go only for its holder, once", async () => {
+      const endpoint = `i-${crypto.randomUUID()}`;
+      expect(await claims.claimInstance(endpoint, claim("e1"))).toBe(true);
+      expect(await claims.releaseInstance(endpoint, "e2")).toBe(false);
+      expect(await claims.releaseInstance(endpoint, "e1")).toBe(true);
+      expect(await claims.releaseInstance(endpoint, "e1")).toBe(false);
+      expect((await claims.readInstances([endpoint])).size).toBe(0);
+      expect(await claims.claimInstance(endpoint, claim("e2"))).toBe(true);
+    });
+
+    it("reads more than one BatchGetItem's 100 keys", async () => {
+      const endpoints = Array.from({ length: 130 }, () => `i-${crypto.randomUUID()}`);
+      await Promise.all(endpoints.filter((_, i) => i % 2 === 0).map((e, i) => claims.claimInstance(e, claim(`e${i}`))));
+      const held = await claims.readInstances(endpoints);
+      expect([...held.keys()].sort()).toEqual(endpoints.filter((_, i) => i % 2 === 0).sort());
+    });
+  });
 });

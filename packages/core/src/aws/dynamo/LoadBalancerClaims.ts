@@ -1,6 +1,6 @@
-import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dynamoCall } from "./errors.js";
-import { Update, attr, conditionOnly, cond, notExists } from "./expression.js";
+import { Update, absent, and, attr, conditionOnly, cond, equals, notExists, or } from "./expression.js";
 import { transact, write, type TransactItem } from "./gateway.js";
 
 /** One instance a deploy has taken (or is about to take) out of a load balancer. */
@@ -35,6 +35,9 @@ export interface LoadBalancerClaimsOptions {
 }
 
 export const claimKey = (loadBalancer: string) => `lb-out/${loadBalancer}`;
+
+/** The item by which one deploy at a time holds an instance, whatever its lock or target kind. */
+export const instanceClaimKey = (endpoint: string) => `deploy-instance/${endpoint}`;
 
 /** A transaction item the caller adds to the claim (the deploy journal's plan record). */
 export type { TransactItem };
@@ -103,6 +106,47 @@ export class LoadBalancerClaims {
       .when(cond`${attr("out", endpoint, "executionId")} = ${executionId}`)
       .build();
     return { TableName: this.options.tableName, Key: { pk: claimKey(loadBalancer) }, ...built };
+  }
+
+  /**
+   * The deploys holding each of `endpoints` (absent: none ever did, or it let go). A claim
+   * whose deploy no longer holds its lock is stale: the caller judges that against the locks.
+   */
+  async readInstances(endpoints: readonly string[]): Promise<Map<string, OutClaim>> {
+    const found = new Map<string, OutClaim>();
+    let pending = [...new Set(endpoints)].map((endpoint) => ({ pk: instanceClaimKey(endpoint) }));
+    while (pending.length > 0) {
+      const chunk = pending.slice(0, 100);
+      pending = pending.slice(100);
+      const out = await dynamoCall(what, () =>
+        this.doc.send(new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: chunk, ConsistentRead: true } } })),
+      );
+      for (const item of out.Responses?.[this.options.tableName] ?? []) {
+        const claim = toClaims({ one: item.claim }).one;
+        if (claim && typeof item.endpoint === "string") found.set(item.endpoint, claim);
+      }
+      pending.push(...((out.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []) as { pk: string }[]));
+    }
+    return found;
+  }
+
+  /**
+   * Takes `endpoint` for `claim`'s deploy: when no deploy holds it, when that deploy already
+   * does (a second delivery), or in place of `stale`, a claim judged dead since it was read.
+   * False when another deploy holds it now.
+   */
+  async claimInstance(endpoint: string, claim: OutClaim, stale?: OutClaim): Promise<boolean> {
+    const pk = instanceClaimKey(endpoint);
+    const mine = equals(attr("claim", "executionId"), claim.executionId);
+    const replacing = stale ? [and(equals(attr("claim", "executionId"), stale.executionId), equals(attr("claim", "token"), stale.token))] : [];
+    const put = { TableName: this.options.tableName, Item: { pk, endpoint, claim }, ...conditionOnly(or(absent, mine, ...replacing)) };
+    return (await write(this.doc, { put }, what)).ok;
+  }
+
+  /** Lets go of `endpoint` if `executionId` holds it; false when it did not. */
+  async releaseInstance(endpoint: string, executionId: string): Promise<boolean> {
+    const del = { TableName: this.options.tableName, Key: { pk: instanceClaimKey(endpoint) }, ...conditionOnly(equals(attr("claim", "executionId"), executionId)) };
+    return (await write(this.doc, { delete: del }, what)).ok;
   }
 }
 

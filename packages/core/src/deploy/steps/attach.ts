@@ -56,9 +56,11 @@ async function completeBatch(session: DeploySession, rollout: Rollout): Promise<
 
 /** Drops this execution's claims on the instances of `decisions` (a second call finds none). */
 export async function releaseClaims(session: Pick<DeploySession, "services" | "config">, decisions: readonly DetachDecision[]): Promise<void> {
-  await Promise.all(
-    [...byLoadBalancer(decisions)].flatMap(([lb, endpoints]) =>
-      endpoints.map((endpoint) => session.services.claims.release(lb, endpoint, session.config.executionId)),
-    ),
-  );
+  const { claims } = session.services;
+  const me = session.config.executionId;
+  await Promise.all([
+    ...[...byLoadBalancer(decisions)].flatMap(([lb, endpoints]) => endpoints.map((endpoint) => claims.release(lb, endpoint, me))),
+    // The instances themselves: another deploy may take them now.
+    ...decisions.map((d) => claims.releaseInstance(d.endpointId ?? d.instanceId, me)),
+  ]);
 }

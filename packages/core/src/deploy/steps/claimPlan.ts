@@ -1,7 +1,7 @@
 import { LockService } from "../../lock/LockService.js";
 import type { ClaimSheet, OutClaim, SheetWrite } from "../../aws/dynamo/LoadBalancerClaims.js";
 import { detachPlan, type BatchMember, type DetachDecision, type LoadBalancerView } from "../detachPlan.js";
-import { ClaimContendedError } from "../errors.js";
+import { ClaimContendedError, InstanceBusyError } from "../errors.js";
 import type { DeploySession } from "./session.js";
 
 const attempts = 12;
@@ -24,6 +24,7 @@ export async function claimBatchPlan(session: DeploySession, index: number, batc
   for (let attempt = 0; attempt < attempts; attempt++) {
     const recorded = await services.journal.plan(config.executionId, index);
     if (recorded) return recorded.decisions;
+    if (attempt === 0) await claimInstances(session, index, batch);
     const wanted = new Set(batch.flatMap((m) => (m.endpointId ? [m.endpointId] : [])));
     const lbs = (await services.loadBalancers.list()).filter((lb) => lb.instances.some((id) => wanted.has(id)));
     const sheets = await services.claims.read(lbs.map((lb) => lb.name));
@@ -65,22 +66,58 @@ export async function claimBatchPlan(session: DeploySession, index: number, batc
  * live here: a plan is committed with its claims, so any left are from a finished batch.
  */
 async function liveClaims(session: DeploySession, sheets: readonly ClaimSheet[]): Promise<Map<string, Record<string, OutClaim>>> {
-  const locks = new LockService({ store: session.services.lockStore, clock: session.clock });
-  const holders = new Map<string, Promise<{ holder?: string; token: number; held: boolean }>>();
-  const statusOf = (name: string) => {
-    let status = holders.get(name);
-    if (!status) holders.set(name, (status = locks.status(name)));
-    return status;
-  };
+  const isLive = liveness(session);
   const live = new Map<string, Record<string, OutClaim>>();
   for (const sheet of sheets) {
     const kept: Record<string, OutClaim> = {};
     for (const [endpoint, claim] of Object.entries(sheet.out)) {
       if (claim.executionId === session.config.executionId) continue;
-      const status = await statusOf(claim.lock);
-      if (status.held && status.holder === claim.executionId && status.token === claim.token) kept[endpoint] = claim;
+      if (await isLive(claim)) kept[endpoint] = claim;
     }
     live.set(sheet.loadBalancer, kept);
   }
   return live;
+}
+
+/** Whether a claim's deploy still holds the lock and token it claimed under (each lock read once). */
+function liveness(session: DeploySession): (claim: OutClaim) => Promise<boolean> {
+  const locks = new LockService({ store: session.services.lockStore, clock: session.clock });
+  const holders = new Map<string, Promise<{ holder?: string; token: number; held: boolean }>>();
+  return async (claim) => {
+    let status = holders.get(claim.lock);
+    if (!status) holders.set(claim.lock, (status = locks.status(claim.lock)));
+    const s = await status;
+    return s.held && s.holder === claim.executionId && s.token === claim.token;
+  };
+}
+
+/**
+ * Takes every instance of the batch for this deploy before anything is planned, so that two
+ * deploys under different locks (a global and a stack scope, an Auto Scaling group and a tag
+ * set over the same instances) never deploy one instance at once. A claim left by a deploy
+ * that no longer holds its lock is taken over; a live one stops this rollout (InstanceBusyError).
+ */
+async function claimInstances(session: DeploySession, index: number, batch: readonly BatchMember[]): Promise<void> {
+  const { config, services } = session;
+  const key = (m: BatchMember) => m.endpointId ?? m.instanceId;
+  const isLive = liveness(session);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const held = await services.claims.readInstances(batch.map(key));
+    const busy: { hostname: string; executionId: string; lock: string }[] = [];
+    for (const m of batch) {
+      const claim = held.get(key(m));
+      if (claim && claim.executionId !== config.executionId && (await isLive(claim))) busy.push({ hostname: m.hostname, executionId: claim.executionId, lock: claim.lock });
+    }
+    if (busy.length > 0) throw new InstanceBusyError(busy);
+    const taken = await Promise.all(
+      batch.map((m) => {
+        const claim: OutClaim = { executionId: config.executionId, lock: session.lock.name, token: session.lock.token, instanceId: m.instanceId, batch: index };
+        const stale = held.get(key(m));
+        return services.claims.claimInstance(key(m), claim, stale && stale.executionId !== config.executionId ? stale : undefined);
+      }),
+    );
+    // One was taken between the read and the write: read again, and name who has it.
+    if (taken.every(Boolean)) return;
+  }
+  throw new ClaimContendedError(`batch ${index + 1}: instance claims kept changing under 3 attempts; the state machine retries`);
 }

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
+import { auditRollout, membership, startLocalDeploy } from "../../packages/local/src/stepfunctions/index.js";
+import { deployServices, fastDeploy, startDeployWorld, type DeployTables } from "../support/deployWorld.js";
+
+/**
+ * Two deploys under different locks can reach the same instances: a `global` and a `stack`
+ * scope over one layer (and, on EC2, an Auto Scaling group and a tag set sharing instances).
+ * Neither lock excludes the other, so the instance itself is claimed: whatever the timing,
+ * no instance has two deployments running at once, and a deploy that finds an instance
+ * busy stops, naming the deploy that has it, and leaves the fleet as it found it.
+ */
+
+let sim: FleetSimulator;
+let world: DeployTables;
+
+beforeAll(async () => {
+  ({ sim, world } = await startDeployWorld());
+});
+afterAll(() => sim.close());
+
+/** Deployments that ran on one instance at the same time, from the simulator's own records. */
+function overlapping(deployments: readonly { InstanceIds: string[]; CreatedAt: string; CompletedAt?: string }[]) {
+  const byInstance = new Map<string, { from: number; to: number }[]>();
+  for (const d of deployments) {
+    const span = { from: Date.parse(d.CreatedAt), to: d.CompletedAt ? Date.parse(d.CompletedAt) : Number.POSITIVE_INFINITY };
+    for (const id of d.InstanceIds) byInstance.set(id, [...(byInstance.get(id) ?? []), span]);
+  }
+  const found: string[] = [];
+  for (const [id, spans] of byInstance) {
+    const sorted = spans.sort((a, b) => a.from - b.from);
+    for (let i = 1; i < sorted.length; i++) if ((sorted[i]?.from ?? 0) < (sorted[i - 1]?.to ?? 0)) found.push(id);
+  }
+  return found;
+}
+
+async function seedLayer(instances: number) {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const stack = await sim.control.seed({ stacks: [{ Name: `scopes-${tag}` }] });
+  const stackId = stack.stackIds[0] ?? "";
+  const rest = await sim.control.seed({ layers: [{ StackId: stackId, Name: "web" }], apps: [{ StackId: stackId, Name: "shop" }] });
+  const seeded = await sim.control.seed({
+    instances: Array.from({ length: instances }, (_, i) => ({ Hostname: `web${i + 1}`, StackId: stackId, LayerIds: [rest.layerIds[0] ?? ""], Status: "online" })),
+  });
+  await sim.control.seed({ loadBalancers: [{ LoadBalancerName: `lb-${tag}`, instances: seeded.instances.map((i) => i.Ec2InstanceId ?? "") }] });
+  return { stackId, layerId: rest.layerIds[0] ?? "", appId: rest.appIds[0] ?? "" };
+}
+
+describe("Concurrent deploys under different lock scopes", () => {
+  it("a global and a stack deploy of one layer at once never deploy one instance twice at a time (10 rounds)", async () => {
+    for (let round = 0; round < 10; round++) {
+      await sim.control.reset();
+      // Deployments long enough (200 ms here) that two rollouts in step would overlap on an instance.
+      await sim.control.config({ deploymentSeconds: 1000 });
+      const ids = await seedLayer(3);
+      const since = await sim.control.lastSeq();
+      const before = membership(await sim.control.state());
+      const services = deployServices(sim, world);
+      const executions = await Promise.all(
+        (["stack", "global"] as const).map((lockScope) => startLocalDeploy({ ...ids, ...fastDeploy, lockScope }, { services, waitMs: 5 })),
+      );
+      const results = await Promise.all(executions.map((e) => e.result));
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      const state = await sim.control.state();
+
+      expect(overlapping(state.deployments), `round ${round}`).toEqual([]);
+      expect(await sim.control.violations()).toEqual([]);
+      const audit = await auditRollout(sim.control, since, before);
+      expect(audit).toMatchObject({ zeroInService: [], notReattached: [], attachedElsewhere: [], membershipChanged: false });
+      expect(results.some((r) => r.status === "SUCCEEDED"), `round ${round}: one of them completes`).toBe(true);
+      for (const [i, r] of results.entries()) {
+        if (r.status === "SUCCEEDED") continue;
+        const other = executions[1 - i]?.executionArn ?? "";
+        expect(r.error).toBe("InstanceBusyError");
+        expect(r.cause).toContain(`is being deployed by ${other}`);
+      }
+    }
+  });
+});

@@ -92,10 +92,30 @@ export interface HerokuApp {
   deletingUntil?: number;
 }
 
+/** A Map that counts its changes (set, delete, clear), so indexes over it know when to rebuild. */
+export class VersionedMap<K, V> extends Map<K, V> {
+  version = 0;
+
+  override set(key: K, value: V): this {
+    this.version = (this.version ?? 0) + 1;
+    return super.set(key, value);
+  }
+
+  override delete(key: K): boolean {
+    this.version += 1;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.version += 1;
+    super.clear();
+  }
+}
+
 export class FleetState {
   readonly stacks = new Map<string, OpsStack>();
   readonly layers = new Map<string, OpsLayer>();
-  readonly instances = new Map<string, OpsInstance>();
+  readonly instances = new VersionedMap<string, OpsInstance>();
   readonly apps = new Map<string, OpsApp>();
   readonly deployments = new Map<string, OpsDeployment>();
   readonly loadBalancers = new Map<string, LoadBalancer>();
@@ -132,11 +152,21 @@ export class FleetState {
     this.ssmFailures.clear();
   }
 
+  #byEc2Id = new Map<string, OpsInstance>();
+  #byEc2IdVersion = -1;
+
+  /**
+   * The OpsWorks instance behind an EC2 id, from an index rebuilt whenever the instances
+   * change: health is asked for every registration at every logged event, and a scan per
+   * question made a 1,000-instance rollout cubic.
+   */
   opsInstanceByEc2Id(ec2InstanceId: string): OpsInstance | undefined {
-    for (const instance of this.instances.values()) {
-      if (instance.Ec2InstanceId === ec2InstanceId) return instance;
+    if (this.#byEc2IdVersion !== this.instances.version) {
+      this.#byEc2Id = new Map();
+      for (const instance of this.instances.values()) if (!this.#byEc2Id.has(instance.Ec2InstanceId)) this.#byEc2Id.set(instance.Ec2InstanceId, instance);
+      this.#byEc2IdVersion = this.instances.version;
     }
-    return undefined;
+    return this.#byEc2Id.get(ec2InstanceId);
   }
 }
 

@@ -86,4 +86,28 @@ describe("The local runner keeps Step Functions' history quota", () => {
     const lock = await new LockService({ store: new DynamoLockStore(world.doc, { tableName: world.names.locks }) }).status(`deploy/stack/${fleet.stackId}`);
     expect(lock.held).toBe(false);
   });
+
+  it("a failed deployment still fails the rollout naming it when the plan is larger than a task failure's cause holds (32,768 characters)", async () => {
+    // 400 instances: the plan a run of batches carries (and its description repeats) is well over 32 KB.
+    let deploys = 0;
+    const { fleet, since, before, result } = await rollout(400, {
+      wrapTask: (state, task) =>
+        state !== "Deploy"
+          ? task
+          : async (payload) => {
+              if (++deploys === 1) await sim.control.addFaults({ action: "CreateDeployment", failDeployment: true, count: 1 });
+              return task(payload);
+            },
+    });
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("DeploymentFailedError");
+    const failed = (await sim.control.state()).deployments.filter((d) => d.StackId === fleet.stackId && d.Status === "failed");
+    expect(failed).toHaveLength(1);
+    expect(result.cause).toContain(`deployment ${failed[0]?.DeploymentId ?? "?"}`);
+    expect(result.entered.Recover).toBe(1);
+    await new Promise((r) => setTimeout(r, 50));
+    const audit = await auditRollout(sim.control, since, before);
+    expect(audit.notReattached).toEqual([]);
+    expect(audit.membershipChanged).toBe(false);
+  });
 });

@@ -79,6 +79,14 @@ const retry = (errors: readonly string[], maxAttempts: number) => [
 
 /** After the lock is held every failure goes to Recover, which reattaches and releases. */
 const toRecover = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Recover" }];
+/**
+ * In a run of batches, a failure ends the run with the error in its output (BatchFailed):
+ * the parent reads it there and recovers. Not by failing the child: the parent would get the
+ * child's error only inside the cause of States.TaskFailed, a description that repeats the
+ * child's whole input (the plan) and is cut at 32,768 characters, so past a few hundred
+ * instances the deployment's name would be lost.
+ */
+const toBatchFailed = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "BatchFailed" }];
 
 type State = Record<string, unknown>;
 
@@ -109,7 +117,7 @@ function rolloutTask(name: DeployTaskState, next: string, scope: Scope = "parent
     Parameters: underLock,
     ResultPath: "$.rollout",
     Retry: [...(name === "Deploy" ? [pendingDeployment] : []), ...retry([...lambdaTransient, ...retryableDeployErrors], 6)],
-    ...(scope === "parent" && { Catch: toRecover }),
+    Catch: scope === "parent" ? toRecover : toBatchFailed,
     Next: next,
   });
 }
@@ -140,7 +148,7 @@ function awaitDeploymentTask(scope: Scope): State {
     Retry: retry([...lambdaTransient, ...retryableDeployErrors], 6),
     Catch: [
       { ErrorEquals: ["States.HeartbeatTimeout", "States.Timeout", waitFailedError], ResultPath: "$.wake", Next: "CheckDeployment" },
-      ...(scope === "parent" ? toRecover : []),
+      ...(scope === "parent" ? toRecover : toBatchFailed),
     ],
     Next: "Attach",
   };
@@ -188,8 +196,9 @@ function batchStates(scope: Scope, inService: State): Record<string, State> {
 
 /**
  * The batches execution: rolls batches `$.rollout.index` up to `$.until` (or the last), then
- * ends with the rollout as its output. A failure fails it, with the task's own error and
- * cause; the parent then recovers (reattach, release) and fails naming that error.
+ * ends with `{ rollout }` as its output. A task's failure ends it with `{ rollout, error }`
+ * (the task's own error and cause); the parent then recovers (reattach, release) and fails
+ * naming that error. Only what no Catch takes (its history quota, a timeout, an abort) fails it.
  */
 export function deployBatchesDefinition(): DeployDefinition {
   const sliceDone = { Or: [done, { Variable: "$.rollout.index", NumericGreaterThanEqualsPath: "$.until" }] };
@@ -206,7 +215,8 @@ export function deployBatchesDefinition(): DeployDefinition {
         ],
         Default: "WaitForHealth",
       }),
-      BatchesDone: { Type: "Succeed", OutputPath: "$.rollout" },
+      BatchesDone: { Type: "Pass", Parameters: { "rollout.$": "$.rollout" }, End: true },
+      BatchFailed: { Type: "Pass", Parameters: { "rollout.$": "$.rollout", "error.$": "$.error" }, End: true },
     },
   };
 }
@@ -261,15 +271,18 @@ export function deployStateMachineDefinition(): DeployDefinition {
             "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id",
           },
         },
-        ResultSelector: { "rollout.$": "$.Output" },
+        ResultSelector: { "output.$": "$.Output" },
         ResultPath: "$.batches",
         Retry: retry(["StepFunctions.SdkClientException", "StepFunctions.AWSStepFunctionsException", "StepFunctions.ExecutionLimitExceededException"], 6),
         Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "BatchesStopped" }],
         Next: "BatchesRolled",
       },
+      // A run that stopped at a failed task says so in its output: recover with that task's error.
+      BatchesRolled: { Type: "Choice", Choices: [{ Variable: "$.batches.output.error", IsPresent: true, Next: "BatchesFailed" }], Default: "BatchesMerged" },
+      BatchesFailed: { Type: "Pass", InputPath: "$.batches.output.error", ResultPath: "$.error", Next: "Recover" },
       // Only the rollout goes on: the child's output is not kept twice.
-      BatchesRolled: { Type: "Pass", Parameters: { ...underLock, "rollout.$": "$.batches.rollout" }, Next: "MoreBatches" },
-      // A failed child's own error (DeploymentFailedError naming the deployment) is inside the cause Step Functions gives.
+      BatchesMerged: { Type: "Pass", Parameters: { ...underLock, "rollout.$": "$.batches.output.rollout" }, Next: "MoreBatches" },
+      // A child that failed outright (its history quota, a timeout): its own error is inside the cause Step Functions gives, when that cause was not cut.
       BatchesStopped: {
         Type: "Choice",
         Choices: [

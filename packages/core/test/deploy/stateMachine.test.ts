@@ -49,7 +49,7 @@ describe("Module: the rolling deploy's ASL definition", () => {
     expect(batchesDefinition.StartAt).toBe("Detach");
     // A run of batches never recovers by itself: the parent does.
     expect(JSON.stringify(batchesDefinition)).not.toContain("Recover");
-    expect(definition.States.BatchesRolled).toMatchObject({ Type: "Pass", Next: "MoreBatches" });
+    expect(definition.States.BatchesMerged).toMatchObject({ Type: "Pass", Next: "MoreBatches" });
   });
 
   it("invokes each function through a `${...}` placeholder, and every placeholder has a substitution", () => {
@@ -98,6 +98,14 @@ describe("Module: the rolling deploy's ASL definition", () => {
     expect((definition.States.RollBatches as { Catch: unknown[] }).Catch).toEqual([{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "BatchesStopped" }]);
     expect(definition.States.BatchesStopped).toMatchObject({ Default: "Recover", Choices: [{ Next: "ReadBatchesError" }] });
     expect(definition.States.BatchesError).toMatchObject({ Next: "Recover", ResultPath: "$.error" });
+    // A run of batches that stopped at a failed task ends with that task's error in its output; the parent recovers with it.
+    expect(definition.States.BatchesRolled).toMatchObject({ Choices: [{ Variable: "$.batches.output.error", IsPresent: true, Next: "BatchesFailed" }], Default: "BatchesMerged" });
+    expect(definition.States.BatchesFailed).toEqual({ Type: "Pass", InputPath: "$.batches.output.error", ResultPath: "$.error", Next: "Recover" });
+    const batches = deployBatchesDefinition().States;
+    for (const [name, state] of Object.entries(batches).filter(([, s]) => s.Type === "Task")) {
+      expect((state.Catch as unknown[]).at(-1), name).toEqual({ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "BatchFailed" });
+    }
+    expect(batches.BatchFailed).toEqual({ Type: "Pass", Parameters: { "rollout.$": "$.rollout", "error.$": "$.error" }, End: true });
     const recover = definition.States.Recover as { Next: string; Catch: { Next: string }[] };
     expect(recover.Next).toBe("Failed");
     expect(recover.Catch.map((c) => c.Next)).toEqual(["Failed"]);

@@ -298,18 +298,22 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
       }
     };
 
-    // startExecution.sync:2: the child's output comes back as JSON (`Output`); a child that
-    // does not succeed fails the task with States.TaskFailed and its description as the cause.
+    // startExecution.sync:2: the task's result is the child's DescribeExecution (keys as the
+    // service integration gives them, Input and Output as JSON). A child that does not
+    // succeed fails the task with States.TaskFailed, that description (with the child's
+    // Error and Cause) as the cause, cut at the 32,768 characters a task failure's cause holds.
     const childTask = (state: string): LocalTask => async (params) => {
       const { StateMachineArn, Name, Input } = (params ?? {}) as { StateMachineArn?: string; Name?: string; Input?: Json };
       const childDefinition = StateMachineArn === undefined ? undefined : definitions.get(StateMachineArn);
       if (childDefinition === undefined) throw new StatesError("StepFunctions.StateMachineDoesNotExistException", `${state}: no state machine ${String(StateMachineArn)}`);
       const childName = Name ?? randomUUID();
       const childArn = `${StateMachineArn?.replace(":stateMachine:", ":execution:")}:${childName}`;
+      const startDate = Date.now();
       const settled = await execute(childDefinition, Input ?? null, childArn, childName, stopping.signal);
-      const description = { ExecutionArn: childArn, Name: childName, StateMachineArn, Status: settled.status };
+      const description = { ExecutionArn: childArn, Input: Input ?? {}, Name: childName, StartDate: startDate, StateMachineArn, Status: settled.status, StopDate: Date.now() };
       if (settled.status === "SUCCEEDED") return { ...description, Output: (settled.output ?? null) as Json } as Json;
-      throw new StatesError("States.TaskFailed", JSON.stringify({ ...description, ...(settled.error !== undefined && { Error: settled.error }), ...(settled.cause !== undefined && { Cause: settled.cause }) }));
+      const cause = JSON.stringify({ ...description, ...(settled.error !== undefined && { Error: settled.error }), ...(settled.cause !== undefined && { Cause: settled.cause }) });
+      throw new StatesError("States.TaskFailed", cause.slice(0, taskFailureCauseLimit));
     };
 
     const taskResourceLocalHandlers = Object.fromEntries(
@@ -475,6 +479,9 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
 
   return { executionArn, name, result, abort: () => stop.abort() };
 }
+
+/** TaskFailed's cause holds at most this many characters (the API's length constraint). */
+export const taskFailureCauseLimit = 32_768;
 
 /** An error a service integration raises, matched by Retry and Catch by its name. */
 class StatesError extends Error {

@@ -110,4 +110,25 @@ describe("The local runner keeps Step Functions' history quota", () => {
     expect(audit.notReattached).toEqual([]);
     expect(audit.membershipChanged).toBe(false);
   });
+
+  it("refuses a task's data over the payload quota as Step Functions does: the run of batches fails with States.DataLimitExceeded (no Catch of its own takes it), the parent recovers naming it", async () => {
+    const small = await rollout(2);
+    expect(small.result.status).toBe("SUCCEEDED");
+    // Every task's parameters and result are measured; the plan grows with the layer.
+    expect(small.result.largestPayloadBytes).toBeGreaterThan(0);
+    const limit = small.result.largestPayloadBytes + 200;
+    const { fleet, since, before, result } = await rollout(12, { payloadLimit: limit });
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("States.DataLimitExceeded");
+    expect(result.cause).toMatch(new RegExp(`is \\d+ bytes, over the ${limit}-byte quota`));
+    // The first batch's Detach gets the whole plan: that child stops at once, its Catch bypassed.
+    expect(result.children.map((c) => [c.status, c.transitions])).toEqual([["FAILED", 1]]);
+    // The parent's task (RollBatches) failed with States.TaskFailed, which its Catch takes: Recover puts things back.
+    expect(result.entered.Recover).toBe(1);
+    const audit = await auditRollout(sim.control, since, before);
+    expect(audit.zeroInService).toEqual([]);
+    expect(audit.notReattached).toEqual([]);
+    const lock = await new LockService({ store: new DynamoLockStore(world.doc, { tableName: world.names.locks }) }).status(`deploy/stack/${fleet.stackId}`);
+    expect(lock.held).toBe(false);
+  });
 });

@@ -140,6 +140,9 @@ export async function run(): Promise<void> {
           transitions: result.transitions,
           "per instance": (result.transitions / instances).toFixed(2),
           "$ per 100 instances": ((result.transitions / instances) * 100 * pricePerTransition).toFixed(4),
+          // The plan travels in every task's data: the layer at which it would pass the 256 KB quota.
+          "largest payload KB": (result.largestPayloadBytes / 1024).toFixed(0),
+          "payload cap ≈ instances": Math.floor((instances * 262_144) / Math.max(1, result.largestPayloadBytes)),
           "wall s": ((Date.now() - started) / 1000).toFixed(0),
         });
         if (result.status !== "SUCCEEDED") console.log(`batch ${batchSize}: ${result.error ?? ""} ${(result.cause ?? "").slice(0, 400)}`);

@@ -6,7 +6,7 @@ import { deployBatchesDefinition, deployFunctions, deployStateMachineDefinition,
 import { SimControl } from "../sim/control.js";
 import { ssmEventDelivered } from "../sim/ssmEvents.js";
 import { LocalDeploymentEventRule } from "./eventBridge.js";
-import { asLambdaTask, type LambdaHandler } from "./lambdaInvoke.js";
+import { DataLimitExceededError, asLambdaTask, payloadLimitBytes, type LambdaHandler } from "./lambdaInvoke.js";
 import { simulatorEndpointOf } from "./localServices.js";
 import { CallbackAbortedError, localTaskTokens } from "./taskTokens.js";
 import { loadDeployHandlers } from "./loadHandlers.js";
@@ -38,6 +38,8 @@ export interface LocalExecutionResult {
    * and `engine` the ms between leaving one state and entering the next (the runner's own).
    */
   readonly dwellMs: Readonly<Record<string, number>>;
+  /** The largest task parameters or result, in bytes of UTF-8 JSON (Step Functions' quota: 262,144). */
+  readonly largestPayloadBytes: number;
   /** Every child execution the rollout started (runs of batches), in order. */
   readonly children: readonly ExecutionFigures[];
   /** The largest history among the execution and its children. */
@@ -77,6 +79,8 @@ export interface LocalDeployOptions {
   readonly onStateEntered?: (state: string) => void;
   /** The history quota to enforce (default AWS's 25,000; tests lower it to reach it quickly). */
   readonly historyLimit?: number;
+  /** The quota on a task's parameters and result, in bytes of UTF-8 JSON (default AWS's 262,144). */
+  readonly payloadLimit?: number;
 }
 
 export const localAccount = "000000000000";
@@ -216,6 +220,7 @@ interface Settled {
 /** What one execution and its children count toward the rollout's figures. */
 interface Tally {
   entered: Record<string, number>;
+  largestPayloadBytes: number;
   dwellMs: Record<string, number>;
   retries: number;
   transitions: number;
@@ -242,8 +247,12 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
   const endpoint = simulatorEndpointOf(options.services);
   const scale = options.timeScale ?? (await simulatorTimeScale(endpoint)) ?? 1000;
   const fnByArn = new Map(deployFunctions.map((fn) => [functionArn(fn), fn]));
-  const tally: Tally = { entered: {}, dwellMs: {}, retries: 0, transitions: 0, children: [], largestHistory: 0 };
+  const tally: Tally = { entered: {}, dwellMs: {}, largestPayloadBytes: 0, retries: 0, transitions: 0, children: [], largestHistory: 0 };
   const historyLimit = options.historyLimit ?? historyEventLimit;
+  const payloadLimit = options.payloadLimit ?? payloadLimitBytes;
+  const measure = (bytes: number) => {
+    tally.largestPayloadBytes = Math.max(tally.largestPayloadBytes, bytes);
+  };
 
   /** Runs one execution of `definition` to its end; `stop` aborts it (and its children). */
   function execute(definition: StateMachineDefinition, json: Json, arn: string, executionName: string, stop: AbortSignal): Promise<Settled> {
@@ -260,6 +269,22 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
       const def = states.get(state);
       shadow = def?.ResultPath === undefined && def !== undefined && "ResultSelector" in def ? base : withPath(base, def?.ResultPath, result);
     };
+
+    // An error no Catch takes (States.DataLimitExceeded): the execution fails with it, as AWS fails it.
+    let terminal: { error: string; cause: string } | undefined;
+    const guard =
+      (task: LocalTask): LocalTask =>
+      async (input) => {
+        try {
+          return await task(input);
+        } catch (error) {
+          if (!(error instanceof DataLimitExceededError)) throw error;
+          // Not thrown to the engine, whose Catch would take it: the execution stops here.
+          terminal ??= { error: error.name, cause: error.message };
+          stopping.abort();
+          return new Promise<Json>(() => undefined);
+        }
+      };
 
     const callbackTask = (state: string, def: StateDef): LocalTask => async (params) => {
       const { FunctionName, Payload } = (params ?? {}) as { FunctionName?: string; Payload?: Json };
@@ -279,7 +304,7 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
         stopping.signal,
       );
       answered.catch(() => undefined);
-      let invoke = asLambdaTask(`scythe-local-deploy-${fn}`, handlers[fn]);
+      let invoke = guard(asLambdaTask(`scythe-local-deploy-${fn}`, handlers[fn], undefined, payloadLimit, measure));
       if (options.wrapTask && state in deployTasks) invoke = options.wrapTask(state as DeployTaskState, invoke);
       try {
         await invoke(Payload ?? null);
@@ -322,7 +347,7 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
         if (isStartExecutionSync(def)) return [state, childTask(state)];
         const fn = deployTasks[state as DeployTaskState] as DeployFunction | undefined;
         if (fn === undefined) throw new Error(`no local handler for task state ${state}`);
-        const plain = asLambdaTask(`scythe-local-deploy-${fn}`, handlers[fn]);
+        const plain = guard(asLambdaTask(`scythe-local-deploy-${fn}`, handlers[fn], undefined, payloadLimit, measure));
         const task = options.wrapTask ? options.wrapTask(state as DeployTaskState, plain) : plain;
         const tracked: LocalTask = async (payload) => {
           const result = await task(payload);
@@ -413,7 +438,11 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
       stopping.abort();
       stop.removeEventListener("abort", onStop);
       await counting.catch(() => undefined);
-      const outcome = historyFull ? { status: "FAILED" as const, error: historyLimitError, cause: historyLimitCause } : settled;
+      const outcome = terminal
+        ? { status: "FAILED" as const, ...terminal }
+        : historyFull
+          ? { status: "FAILED" as const, error: historyLimitError, cause: historyLimitCause }
+          : settled;
       const historyEvents = history.events + (historyFull ? 1 : 0);
       const transitions = Object.values(entered).reduce((a, b) => a + b, 0) + retries;
       tally.transitions += transitions;
@@ -444,6 +473,7 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
       historyEvents,
       entered: { ...tally.entered },
       dwellMs: { ...tally.dwellMs },
+      largestPayloadBytes: tally.largestPayloadBytes,
       children: [...tally.children],
       largestHistory: tally.largestHistory,
       wallMs,

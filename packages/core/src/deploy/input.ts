@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as z from "zod";
 import { parseInput } from "../validation.js";
 import { deployHeartbeatSeconds } from "./stateMachine.js";
@@ -190,12 +191,25 @@ export type DeployConfig = z.output<typeof deployConfigSchema>;
 
 /** What an EC2 target is called in a lock name: its Auto Scaling group, or its tags in key order. */
 export function ec2TargetName(target: Ec2Target): string {
-  if ("asg" in target.selection) return `asg/${target.selection.asg}`;
+  if ("asg" in target.selection) return `asg/${lockNamePart(target.selection.asg)}`;
   const tags = target.selection.tags;
-  return `tags/${Object.keys(tags)
-    .sort()
-    .map((k) => `${k}=${tags[k] ?? ""}`)
-    .join(",")}`;
+  return `tags/${lockNamePart(
+    Object.keys(tags)
+      .sort()
+      .map((k) => `${k}=${tags[k] ?? ""}`)
+      .join(","),
+  )}`;
+}
+
+/**
+ * A part of a lock name taken from a name the user chose (an Auto Scaling group, a tag set):
+ * as written when a lock name can hold it, otherwise made safe and told apart by a digest of
+ * the original (a group name may hold spaces and run to 255 characters; `Role=web` has `=`).
+ */
+function lockNamePart(text: string): string {
+  if (/^[A-Za-z0-9._:@-]{1,80}$/.test(text)) return text;
+  const digest = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  return `${text.replace(/[^A-Za-z0-9._:@-]+/g, "_").slice(0, 60)}-${digest}`;
 }
 
 export function deployLockName(request: Pick<DeployRequest, "lockScope" | "stackId"> & { readonly ec2?: Ec2Target }): string {

@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { lockName } from "../../src/lock/inputs.js";
 import { deployConfig, deployInput, deployLockName } from "../../src/deploy/input.js";
 import { ValidationError } from "../../src/errors.js";
 import { parseInput } from "../../src/validation.js";
@@ -13,6 +15,10 @@ const refused = (raw: unknown): ValidationError => {
   }
   throw new Error(`accepted ${JSON.stringify(raw)}`);
 };
+
+/** The same tag set written in another key order. */
+const sameTags = (a: object, b: object) =>
+  "tags" in a && "tags" in b && JSON.stringify(Object.entries(a.tags as object).sort()) === JSON.stringify(Object.entries(b.tags as object).sort());
 
 describe("Module: deploy input shapes", () => {
   it("keeps the flat OpsWorks input working, and reads { opsworks } as the same request", () => {
@@ -35,7 +41,23 @@ describe("Module: deploy input shapes", () => {
   it("reads { ec2 } with tags and a named document with parameters; the lock names the tags in key order", () => {
     const request = parseInput(deployInput, { ec2: { tags: { Role: "web", Env: "prod" }, document: "Shop-Deploy", parameters: { version: ["42"] } } });
     expect(request.ec2).toEqual({ selection: { tags: { Role: "web", Env: "prod" } }, command: { document: "Shop-Deploy", parameters: { version: ["42"] } } });
-    expect(deployLockName(request)).toBe("deploy/ec2/tags/Env=prod,Role=web");
+    expect(deployLockName(request)).toMatch(/^deploy\/ec2\/tags\/Env_prod_Role_web-[0-9a-f]{16}$/);
+    expect(deployLockName(request)).toBe(deployLockName(parseInput(deployInput, { ec2: { tags: { Env: "prod", Role: "web" }, document: "Shop-Deploy" } })));
+  });
+
+  it("names a valid lock for any Auto Scaling group name or tag set AWS allows, and a different one for a different selection (property)", () => {
+    const printable = (text: string) => [...text].every((c) => c.charCodeAt(0) > 0x1f && c.charCodeAt(0) !== 0x7f);
+    const asgName = fc.string({ minLength: 1, maxLength: 255, unit: "grapheme" }).filter(printable);
+    const tagSet = fc.dictionary(fc.string({ minLength: 1, maxLength: 128 }).filter(printable), fc.string({ maxLength: 256 }).filter(printable), { minKeys: 1, maxKeys: 10 });
+    const selection = fc.oneof(asgName.map((asg) => ({ asg })), tagSet.map((tags) => ({ tags })));
+    fc.assert(
+      fc.property(selection, selection, (a, b) => {
+        const name = (sel: typeof a) => deployLockName(parseInput(deployInput, { ec2: { ...sel, commands: ["true"] } }));
+        expect(parseInput(lockName, name(a), "lockName")).toBe(name(a));
+        if (JSON.stringify(a) !== JSON.stringify(b) && !sameTags(a, b)) expect(name(a)).not.toBe(name(b));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("carries the EC2 target through the execution's config", () => {

@@ -76,4 +76,41 @@ describe("Concurrent deploys under different lock scopes", () => {
       }
     }
   });
+
+  it("an Auto Scaling group deploy and a tag deploy over the same EC2 instances at once: each instance's command and return to service alternate (10 rounds)", async () => {
+    for (let round = 0; round < 10; round++) {
+      await sim.control.reset();
+      await sim.control.config({ ssmRunSeconds: 1000 });
+      const ids = [1, 2, 3].map((n) => `i-${(0x5c0e00 + round * 16 + n).toString(16).padStart(17, "0")}`);
+      await sim.control.seed({
+        ec2Instances: ids.map((InstanceId, i) => ({ InstanceId, AutoScalingGroupName: "shop", Tags: [{ Key: "Name", Value: `web${i + 1}` }, { Key: "Role", Value: "web" }] })),
+        loadBalancersV2: [{ LoadBalancerName: "front" }],
+        targetGroups: [{ TargetGroupName: "main", LoadBalancerNames: ["front"], HealthCheckIntervalSeconds: 5, HealthyThresholdCount: 2, DeregistrationDelaySeconds: 10, targets: ids }],
+      });
+      const since = await sim.control.lastSeq();
+      const services = deployServices(sim, world);
+      const commands = ["./release.sh"];
+      const executions = await Promise.all(
+        [{ asg: "shop", commands }, { tags: { Role: "web" }, commands }].map((ec2) => startLocalDeploy({ ec2, ...fastDeploy }, { services, waitMs: 5 })),
+      );
+      const results = await Promise.all(executions.map((e) => e.result));
+
+      // Per instance, from the simulator's log: a command, then its return to the group, then (maybe) the next command.
+      const steps = new Map<string, string[]>(ids.map((id) => [id, []]));
+      for (const e of await sim.control.events(since)) {
+        if (e.kind !== "call" || e.outcome !== "ok") continue;
+        const params = e.params as Record<string, unknown>;
+        if (e.action === "SendCommand") for (const id of (params.InstanceIds as string[] | undefined) ?? []) steps.get(id)?.push("command");
+        if (e.action === "RegisterTargets") for (const id of ids) if (Object.values(params).includes(id)) steps.get(id)?.push("back");
+      }
+      for (const [id, seen] of steps) expect(seen.join(" "), `round ${round}, ${id}`).toMatch(/^(command back)( command back)?$/);
+      expect(await sim.control.violations()).toEqual([]);
+      expect(results.some((r) => r.status === "SUCCEEDED"), `round ${round}: one of them completes`).toBe(true);
+      for (const [i, r] of results.entries()) {
+        if (r.status === "SUCCEEDED") continue;
+        expect(r.error, r.cause).toBe("InstanceBusyError");
+        expect(r.cause).toContain(`is being deployed by ${executions[1 - i]?.executionArn ?? ""}`);
+      }
+    }
+  });
 });

@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import LockClient from "dynamodb-lock-client";
 import { DynamoLockStore } from "@scythe/core/aws/dynamo";
-import { LockService } from "@scythe/core/lock";
+import { LockService, type LockStore } from "@scythe/core/lock";
 import { meterClient } from "../src/world/meter.js";
 import { benchDynamo, ratio, table } from "./support.js";
 
@@ -19,30 +19,73 @@ import { benchDynamo, ratio, table } from "./support.js";
  * ReturnConsumedCapacity, and contended throughput as a ratio to the baseline.
  */
 const leaseMs = 1000;
-const windowMs = 3000;
+const measuredMs = 3000;
 
 type Acquire = (name: string) => Promise<() => Promise<void>>;
 
 /** The SDK v2 DocumentClient shape the baseline expects, over the v3 document client. */
-function v2Shim(doc: DynamoDBDocumentClient) {
+function v2Shim(doc: DynamoDBDocumentClient, profile: Profile) {
   type Callback = (error: unknown, data?: unknown) => void;
-  const settle = (promise: Promise<unknown>, callback: Callback) =>
+  const settle = (kind: string, promise: Promise<unknown>, callback: Callback) => {
+    const start = performance.now();
     promise.then(
-      (data) => callback(null, data),
+      (data) => {
+        profile.count(kind, performance.now() - start);
+        callback(null, data);
+      },
       (error: Error & { code?: string }) => {
+        profile.count(`${kind} refused`, performance.now() - start);
         error.code = error.name;
         callback(error);
       },
     );
+  };
   return {
-    get: (p: GetCommandInput, cb: Callback) => settle(doc.send(new GetCommand(p)), cb),
-    put: (p: PutCommandInput, cb: Callback) => settle(doc.send(new PutCommand(p)), cb),
-    delete: (p: DeleteCommandInput, cb: Callback) => settle(doc.send(new DeleteCommand(p)), cb),
+    get: (p: GetCommandInput, cb: Callback) => settle("get", doc.send(new GetCommand(p)), cb),
+    put: (p: PutCommandInput, cb: Callback) => settle("put", doc.send(new PutCommand(p)), cb),
+    delete: (p: DeleteCommandInput, cb: Callback) => settle("delete", doc.send(new DeleteCommand(p)), cb),
   };
 }
 
+/** Where an acquisition's requests and time go: calls per kind (refused ones apart) and ms spent in them. */
+class Profile {
+  calls: Record<string, number> = {};
+  ms: Record<string, number> = {};
+  reset(): void {
+    this.calls = {};
+    this.ms = {};
+  }
+  count(kind: string, ms: number): void {
+    this.calls[kind] = (this.calls[kind] ?? 0) + 1;
+    this.ms[kind] = (this.ms[kind] ?? 0) + ms;
+  }
+}
+
+function profiled(store: LockStore, profile: Profile): LockStore {
+  const timed = <T>(kind: (result: T) => string, call: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    return call().then((result) => {
+      profile.count(kind(result), performance.now() - start);
+      return result;
+    });
+  };
+  const taken = (name: string) => (o: { acquired: boolean }) => (o.acquired ? name : `${name} refused`);
+  const { takeTicket, claim, giveUp } = store;
+  return {
+    acquire: (...a) => timed(taken("acquire"), () => store.acquire(...a)),
+    extend: (...a) => timed(() => "extend", () => store.extend(...a)),
+    release: (...a) => timed(() => "release", () => store.release(...a)),
+    get: (...a) => timed(() => "get", () => store.get(...a)),
+    ...(takeTicket && { takeTicket: (name: string) => timed(() => "ticket", () => takeTicket.call(store, name)) }),
+    ...(claim && { claim: (...a: Parameters<typeof claim>) => timed(taken("claim"), () => claim.call(store, ...a)) }),
+    ...(giveUp && { giveUp: (name: string, t: number) => timed(() => "giveUp", () => giveUp.call(store, name, t)) }),
+  };
+}
+
+const profile = new Profile();
+
 function scytheAcquirer(doc: DynamoDBDocumentClient, tableName: string, owner: string): Acquire {
-  const locks = new LockService({ store: new DynamoLockStore(doc, { tableName }), ownerId: owner, skewMs: 50 });
+  const locks = new LockService({ store: profiled(new DynamoLockStore(doc, { tableName }), profile), ownerId: owner, skewMs: 50 });
   return async (name) => {
     const lease = await locks.acquire(name, { leaseMs, waitMs: 60_000 });
     return () => locks.release(lease);
@@ -51,7 +94,7 @@ function scytheAcquirer(doc: DynamoDBDocumentClient, tableName: string, owner: s
 
 function baselineAcquirer(doc: DynamoDBDocumentClient, tableName: string, owner: string): Acquire {
   const client = new LockClient.FailOpen({
-    dynamodb: v2Shim(doc),
+    dynamodb: v2Shim(doc, profile),
     lockTable: tableName,
     partitionKey: "pk",
     leaseDurationMs: leaseMs,
@@ -93,9 +136,14 @@ interface Contention {
   p99WaitMs: number;
   maxWaitMs: number;
   requestsPerAcquisition: number;
+  /** Per acquisition: calls of each kind (refused ones apart), and ms in requests of each kind. */
+  perKind: Record<string, { calls: number; ms: number }>;
+  /** Per acquisition, ms from asking to holding, and how much of it was spent in requests (the rest: asleep or queued in Node). */
+  waitMs: number;
+  waitInRequestsMs: number;
 }
 
-async function throughput(make: (owner: string) => Acquire, contenders: number, name: string, meter: ReturnType<typeof meterClient>): Promise<Contention> {
+async function throughput(make: (owner: string) => Acquire, contenders: number, name: string, meter: ReturnType<typeof meterClient>, windowMs = measuredMs): Promise<Contention> {
   const served = Array.from({ length: contenders }, () => 0);
   // Every acquisition, also those finished after the window (their requests are metered too).
   let acquisitions = 0;
@@ -103,6 +151,7 @@ async function throughput(make: (owner: string) => Acquire, contenders: number, 
   const deadline = Date.now() + windowMs;
   const started = Date.now();
   meter.reset();
+  profile.reset();
   await Promise.all(
     Array.from({ length: contenders }, async (_, i) => {
       const acquire = make(`c${i}`);
@@ -119,6 +168,10 @@ async function throughput(make: (owner: string) => Acquire, contenders: number, 
     }),
   );
   const reading = meter.reading();
+  const n = Math.max(1, acquisitions);
+  const perKind = Object.fromEntries(Object.entries(profile.calls).map(([k, c]) => [k, { calls: c / n, ms: (profile.ms[k] ?? 0) / n }]));
+  const releaseKinds = new Set(["release", "put", "delete"]);
+  const waitInRequestsMs = Object.entries(profile.ms).filter(([k]) => !releaseKinds.has(k)).reduce((a, [, ms]) => a + ms, 0) / n;
   const total = served.reduce((a, b) => a + b, 0);
   const mean = total / contenders;
   const sorted = [...waits].sort((a, b) => a - b);
@@ -130,6 +183,9 @@ async function throughput(make: (owner: string) => Acquire, contenders: number, 
     maxWaitMs: sorted[sorted.length - 1] ?? 0,
     // Every request (acquire attempts, tickets, claims, releases) over every acquisition.
     requestsPerAcquisition: acquisitions === 0 ? Number.POSITIVE_INFINITY : reading.requests / acquisitions,
+    perKind,
+    waitMs: waits.reduce((a, b) => a + b, 0) / Math.max(1, waits.length),
+    waitInRequestsMs,
   };
 }
 
@@ -151,9 +207,13 @@ export async function run(): Promise<void> {
       { library: "dynamodb-lock-client", acquire: fmt(b.acquired), release: fmt(b.released) },
     ]);
 
-    console.log(`\nContended: acquisitions/s over ${windowMs} ms, lease ${leaseMs} ms, one lock name; fairness = least-served contender / mean;`);
+    console.log(`\nContended: acquisitions/s over ${measuredMs} ms, lease ${leaseMs} ms, one lock name; fairness = least-served contender / mean;`);
     console.log(`requests = every request in the window (acquires, tickets, claims, releases) per acquisition; wait = from asking to holding.`);
+    // DynamoDB Local's JIT warms up on the first few thousand requests: without this, whichever
+    // library runs first is measured on a colder server (the 2-contender row ran 2-3x slower first).
+    for (const [label, make] of [["scythe", scythe], ["baseline", baseline]] as const) await throughput(make, 8, `warm-up-${label}`, meter, 1500);
     const rows = [];
+    const where: Record<string, string | number>[] = [];
     for (const contenders of [2, 8, 32]) {
       const ours = await throughput(scythe, contenders, `tp-scythe-${contenders}`, meter);
       const theirs = await throughput(baseline, contenders, `tp-baseline-${contenders}`, meter);
@@ -168,10 +228,22 @@ export async function run(): Promise<void> {
           "p99 wait ms": r.p99WaitMs,
           "max wait ms": r.maxWaitMs,
         });
+        const kinds = Object.entries(r.perKind).sort(([a], [b]) => a.localeCompare(b));
+        where.push({
+          contenders,
+          library,
+          "per acquisition: calls (mean ms each)": kinds.map(([k, v]) => `${v.calls.toFixed(2)} ${k} (${(v.ms / v.calls).toFixed(1)})`).join(", "),
+          "wait ms": r.waitMs.toFixed(1),
+          "in requests": r.waitInRequestsMs.toFixed(1),
+          "asleep/queued": (r.waitMs - r.waitInRequestsMs).toFixed(1),
+        });
       }
       rows.push({ contenders, library: "scythe / baseline", "acq/s": ratio(ours.perSecond, theirs.perSecond) });
     }
     table(rows);
+    console.log(`\nWhere requests and time go (per acquisition; "refused" = a conditional write that failed; wait = asking to holding,`);
+    console.log(`split into time inside the lock's requests and the rest, asleep or queued behind other callbacks in this process):`);
+    table(where);
   } finally {
     await world.stop();
   }

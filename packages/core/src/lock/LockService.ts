@@ -76,7 +76,7 @@ export class LockService {
   private readonly clock: Clock;
   private readonly maxPollMs: number;
   private readonly queueGraceMs: number;
-  /** Locks this service last found with others waiting: its next acquire joins the line at once. */
+  /** Locks this service last had to wait for, or left others waiting on: its next acquire joins the line at once. */
   private readonly contended = new Set<string>();
 
   constructor(options: LockServiceOptions) {
@@ -113,10 +113,12 @@ export class LockService {
     if (!this.contended.has(name)) {
       const now = this.clock.now();
       const outcome = await this.store.acquire(name, this.ownerId, now + leaseMs, now - this.skewMs, this.lineStaleBefore(now));
-      if (outcome.acquired) return this.took(name, outcome.lock, leaseMs, now);
+      if (outcome.acquired) return this.took(name, outcome.lock, leaseMs, now, false);
     }
     let { ticket, lock } = await takeTicket(name);
     let view: View = { lock, misses: 0 };
+    // Joined behind a holder or other waiters: the lock is contended, and stays so for this service's next acquire.
+    const waited = (lock.holder !== undefined && lock.expiresAt >= this.clock.now() - this.skewMs) || waitingAhead(lock, ticket) > 0;
     for (;;) {
       let now = this.clock.now();
       const serving = view.lock.serving ?? 0;
@@ -138,7 +140,7 @@ export class LockService {
       const ahead = waitingAhead(view.lock, ticket);
       const passing = ahead === 0 && serving < ticket ? range(serving, ticket) : [];
       const outcome = await claim(name, this.ownerId, ticket, now + leaseMs, now - this.skewMs, now - this.skewMs - this.queueGraceMs * Math.max(1, ahead), passing);
-      if (outcome.acquired) return this.took(name, outcome.lock, leaseMs, now);
+      if (outcome.acquired) return this.took(name, outcome.lock, leaseMs, now, waited);
       const stillFirst = ahead === 0 && waitingAhead(outcome.current, ticket) === 0 && (outcome.current.serving ?? 0) <= ticket;
       view = { lock: outcome.current, misses: stillFirst ? view.misses + 1 : 0 };
     }
@@ -171,9 +173,11 @@ export class LockService {
     return clamp(Math.min(remaining + (ahead - 0.5) * turn, untilExpiry + (ahead - 1) * turn), 1, this.maxPollMs);
   }
 
-  private took(name: string, lock: LockRecord, leaseMs: number, now: number): Lease {
-    // Others still in line: this service's next acquire of the lock joins the line at once.
-    if ((lock.nextTicket ?? 0) > (lock.serving ?? 0)) this.contended.add(name);
+  private took(name: string, lock: LockRecord, leaseMs: number, now: number, waited: boolean): Lease {
+    // Others still in line, or this acquire had to wait: the next acquire of the lock joins the line
+    // at once (with two contenders taking turns, the line is often empty at the very moment of a
+    // take, and a first attempt would only fail). Cleared by a take that neither waited nor left anyone waiting.
+    if (waited || (lock.nextTicket ?? 0) > (lock.serving ?? 0)) this.contended.add(name);
     else this.contended.delete(name);
     return { name, owner: this.ownerId, token: lock.token, leaseMs, validUntil: now + leaseMs - this.skewMs };
   }

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sendFenced } from "../../src/aws/dynamo/index.js";
 import { DynamoLockStore } from "../../src/aws/dynamo/index.js";
-import { LockHeldError, LockService, fenceOf, type Lease } from "../../src/lock/index.js";
+import { LockHeldError, LockService, fenceOf, type Lease, type LockStore } from "../../src/lock/index.js";
 import { type TableNames } from "../../src/schema/index.js";
 import { localDocumentClient } from "../../../local/src/world/clients.js";
 import { meterClient } from "../../../local/src/world/meter.js";
@@ -141,6 +141,44 @@ describe("Waiting line on the lock item, on DynamoDB Local", () => {
       await locks.release(lease);
       expect(meter.reading().byCommand).toEqual({ UpdateItemCommand: 1 });
     }
+  });
+
+  it("a contender that had to wait joins the line at once next time, and takes in one write again once nobody waits", async () => {
+    const store = new DynamoLockStore(doc, { tableName: names.locks });
+    let takesByB = 0;
+    // B's store counts its takes outside the line (the first attempt of an acquire).
+    const bStore: LockStore = {
+      acquire: (...args) => ((takesByB += 1), store.acquire(...args)),
+      extend: (...args) => store.extend(...args),
+      release: (...args) => store.release(...args),
+      get: (name) => store.get(name),
+      takeTicket: (name) => store.takeTicket(name),
+      claim: (...args) => store.claim(...args),
+      giveUp: (name, ticket) => store.giveUp(name, ticket),
+    };
+    const a = new LockService({ store, ownerId: "a", skewMs: 0 });
+    const b = new LockService({ store: bStore, ownerId: "b", skewMs: 0 });
+    const name = "rejoin";
+    const options = { leaseMs: 60_000, waitMs: 60_000 };
+    let aLease = await a.acquire(name, options);
+    // B finds it held: one take refused, then a ticket; it is served once A lets go.
+    const bFirst = b.acquire(name, options);
+    await waitFor(async () => ((await store.get(name))?.nextTicket ?? 0) > 0);
+    await a.release(aLease);
+    await b.release(await bFirst);
+    expect(takesByB).toBe(1);
+    // Contended again: B, who waited last time, joins the line without a take that can only fail.
+    aLease = await a.acquire(name, options);
+    const bSecond = b.acquire(name, options);
+    await waitFor(async () => ((await store.get(name))?.nextTicket ?? 0) > 1);
+    await a.release(aLease);
+    await b.release(await bSecond);
+    expect(takesByB).toBe(1);
+    // Nobody waits any more: B's acquire after one that did not wait is one take again.
+    await b.release(await b.acquire(name, options));
+    const before = takesByB;
+    await b.release(await b.acquire(name, options));
+    expect(takesByB).toBe(before + 1);
   });
 
   it("skips a ticket whose waiter died: the line behind it is served, and a waiter arriving later too", async () => {

@@ -47,7 +47,7 @@ describe("Module: deploy input shapes", () => {
 
   it("names a valid lock for any Auto Scaling group name or tag set AWS allows, and a different one for a different selection (property)", () => {
     const printable = (text: string) => [...text].every((c) => c.charCodeAt(0) > 0x1f && c.charCodeAt(0) !== 0x7f);
-    const asgName = fc.string({ minLength: 1, maxLength: 255, unit: "grapheme" }).filter(printable);
+    const asgName = fc.string({ minLength: 1, maxLength: 255, unit: "grapheme" }).filter((n) => printable(n) && n.length <= 255);
     const tagSet = fc.dictionary(fc.string({ minLength: 1, maxLength: 128 }).filter(printable), fc.string({ maxLength: 256 }).filter(printable), { minKeys: 1, maxKeys: 10 });
     const selection = fc.oneof(asgName.map((asg) => ({ asg })), tagSet.map((tags) => ({ tags })));
     fc.assert(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
+import { LockService } from "@scythe/core/lock";
 import { auditRollout, membership, startLocalDeploy } from "../../packages/local/src/stepfunctions/index.js";
 import { deployServices, fastDeploy, startDeployWorld, type DeployTables } from "../support/deployWorld.js";
 
@@ -112,5 +113,37 @@ describe("Concurrent deploys under different lock scopes", () => {
         expect(r.cause).toContain(`is being deployed by ${executions[1 - i]?.executionArn ?? ""}`);
       }
     }
+  });
+
+  it("an instance claim whose deploy crashed (its lease ran out) is taken over; a live deploy's claim stops the rollout before anything leaves service", async () => {
+    await sim.control.reset();
+    await sim.control.config({ deploymentSeconds: 60 });
+    const ids = await seedLayer(2);
+    const services = deployServices(sim, world);
+    const ec2 = (await sim.control.state()).instances.filter((i) => i.StackId === ids.stackId).map((i) => i.Ec2InstanceId ?? "");
+    const claimAll = async (executionId: string, lock: string, token: number) => {
+      for (const endpoint of ec2) {
+        const held = (await services.claims.readInstances([endpoint])).get(endpoint);
+        expect(await services.claims.claimInstance(endpoint, { executionId, lock, token, instanceId: "other", batch: 0 }, held)).toBe(true);
+      }
+    };
+
+    // Its deploy lock was never taken at that token (or ran out): stale, taken over.
+    await claimAll("arn:crashed", "deploy/stack/crashed-stack", 7);
+    const first = await (await startLocalDeploy({ ...ids, ...fastDeploy }, { services, waitMs: 5 })).result;
+    expect(first.status, first.cause).toBe("SUCCEEDED");
+    expect((await services.claims.readInstances(ec2)).size).toBe(0);
+
+    // A deploy that still holds its lease at the claim's token: nothing of this rollout leaves service.
+    const alive = await new LockService({ store: services.lockStore, ownerId: "arn:alive" }).acquire("deploy/global", { leaseMs: 60_000 });
+    await claimAll("arn:alive", alive.name, alive.token);
+    const since = await sim.control.lastSeq();
+    const second = await (await startLocalDeploy({ ...ids, ...fastDeploy }, { services, waitMs: 5 })).result;
+    expect(second.status).toBe("FAILED");
+    expect(second.error).toBe("InstanceBusyError");
+    expect(second.cause).toContain("is being deployed by arn:alive (lock deploy/global)");
+    const changes = (await sim.control.events(since)).filter((e) => e.kind === "call" && !/^(Describe|List|Get)/.test(e.action));
+    expect(changes).toEqual([]);
+    expect(await new LockService({ store: services.lockStore }).status(`deploy/stack/${ids.stackId}`)).toMatchObject({ held: false });
   });
 });

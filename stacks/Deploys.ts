@@ -35,7 +35,8 @@ const taskCallbacks = ["states:SendTaskSuccess", "states:SendTaskFailure"];
 /** The cloud calls each function makes, and nothing else. */
 const cloudActions: Record<DeployLambda, string[]> = {
   // It checks the ids and the batch size against the fleet before anything is locked.
-  validate: [...opsworks("DescribeStacks", "DescribeLayers", "DescribeApps", "DescribeInstances"), ...ec2("DescribeInstances")],
+  // A named SSM document is looked up too (DescribeDocument): a typo is refused before anything is locked.
+  validate: [...opsworks("DescribeStacks", "DescribeLayers", "DescribeApps", "DescribeInstances"), ...ec2("DescribeInstances"), ...ssm("DescribeDocument")],
   acquireLock: [],
   prepare: [...opsworks("DescribeInstances"), ...ec2("DescribeInstances")],
   // Register too: a detach that finds its execution stopping puts the instances back.

@@ -28,6 +28,8 @@ beforeAll(async () => {
     ],
     ssmDocuments: ["Shop-Deploy"],
   });
+  // An Auto Scaling group whose one instance is in no target group.
+  await sim.control.seed({ ec2Instances: [{ InstanceId: id(9), AutoScalingGroupName: "lonely", Tags: [{ Key: "Name", Value: "lonely1" }] }] });
 });
 afterAll(() => sim.close());
 
@@ -40,8 +42,10 @@ describe("CLI: scythe deploy on EC2 (local world)", () => {
     expect(result.stdout).toContain("dry run: nothing was changed");
     expect(result.stdout).toContain("batch 1: shop1, shop2");
     expect(result.stdout).toContain("per target group:");
-    expect(result.stdout).toMatch(/targetgroup\/shop-admin: batch 1: none out; batch 2: none out, deployed in place i-0+3/);
-    expect(result.stdout).toMatch(/targetgroup\/shop-web: batch 1: out i-0+1, i-0+2; batch 2: out i-0+3/);
+    // Each group by its name, with the deregistration delay a batch waits out there.
+    expect(result.stdout).toMatch(/targetgroup\/shop-admin \(deregistration delay 30 s\): batch 1: none out; batch 2: none out, deployed in place i-0+3/);
+    expect(result.stdout).toMatch(/targetgroup\/shop-web \(deregistration delay 30 s\): batch 1: out i-0+1, i-0+2; batch 2: out i-0+3/);
+    expect(result.stdout).not.toContain("arn:aws:elasticloadbalancing");
     const changes = (await sim.control.events(since)).filter((e) => e.kind === "call" && !/^(Describe|List|Get)/.test(e.action));
     expect(changes).toEqual([]);
   });
@@ -59,6 +63,20 @@ describe("CLI: scythe deploy on EC2 (local world)", () => {
     expect(sent[0]).toMatchObject({ DocumentName: "Shop-Deploy", Parameters: { version: ["42"] } });
   });
 
+  it("says plainly that an instance in no target group is deployed where it is", async () => {
+    const result = await runScythe(["deploy", "--asg", "lonely", "--command", "./deploy.sh", "--dry-run"], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/i-0+9: in no target group: deployed where it is/);
+    expect(result.stdout).not.toContain("stays in every");
+  });
+
+  it("reports the rollout with target groups by name, never their ARNs", async () => {
+    const result = await runScythe(["deploy", "--asg", "shop", "--command", "./deploy.sh", "--poll", "5ms"], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/detached from targetgroup\/shop-web/);
+    expect(result.stdout + result.stderr).not.toContain("arn:aws:elasticloadbalancing");
+  });
+
   it.each([
     [["--asg", "shop", "--stack", "s-1", "--command", "x"], "--stack"],
     [["--asg", "shop", "--instances", "tag:Role=web", "--command", "x"], "--instances"],
@@ -68,6 +86,10 @@ describe("CLI: scythe deploy on EC2 (local world)", () => {
     [["--asg", "shop", "--document", "Shop-Deploy", "--parameter", "novalue"], "--parameter"],
     [["--asg", "nobody", "--command", "x"], "--asg"],
     [["--asg", "shop", "--command", "x", "--batch", "4"], "--batch"],
+    [["--instances", "tag:Role", "--command", "x"], "--instances"],
+    [["--instances", "tag:=web", "--command", "x"], "--instances"],
+    [["--instances", "tag:Role=nobody", "--command", "x"], "--instances"],
+    [["--asg", "shop", "--document", "Shop-Deploi"], "--document"],
   ])("refuses %j with exit 2 naming %s, changing nothing", async (args, field) => {
     const since = await sim.control.lastSeq();
     const result = await runScythe(["deploy", ...args, "--dry-run"], { env });

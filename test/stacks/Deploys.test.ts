@@ -107,7 +107,7 @@ describe("Stack: Deploys", () => {
     const groups = (...more: string[]) => ["elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth", ...more.map((a) => `elasticloadbalancing:${a}`)];
     const commandReads = ["ssm:GetCommandInvocation", "ssm:ListCommandInvocations", "ssm:ListCommands"];
     const sorted = (...actions: string[]) => [...actions].sort();
-    expect(cloud("validates the execution input")).toEqual(sorted("ec2:DescribeInstances", "opsworks:DescribeApps", "opsworks:DescribeInstances", "opsworks:DescribeLayers", "opsworks:DescribeStacks"));
+    expect(cloud("validates the execution input")).toEqual(sorted("ec2:DescribeInstances", "opsworks:DescribeApps", "opsworks:DescribeInstances", "opsworks:DescribeLayers", "opsworks:DescribeStacks", "ssm:DescribeDocument"));
     expect(actionsOf("validates the execution input").filter((a) => a.startsWith("dynamodb:"))).toEqual([]);
     expect(cloud("takes the fenced deploy lock")).toEqual([]);
     expect(cloud("lists the layer's instances")).toEqual(sorted("ec2:DescribeInstances", "opsworks:DescribeInstances"));

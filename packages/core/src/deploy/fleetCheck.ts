@@ -30,10 +30,13 @@ export async function checkAgainstFleet(target: DeployTarget, request: Pick<Depl
   }
 }
 
-/** An EC2 target: its selection must match running instances, at least a batch of them. */
+/** An EC2 target: a named document must exist; its selection must match running instances, at least a batch of them. */
 async function checkEc2(target: DeployTarget, ec2: Ec2Target, batchSize: number): Promise<void> {
   const field = "asg" in ec2.selection ? "ec2.asg" : "ec2.tags";
   const what = "asg" in ec2.selection ? `Auto Scaling group "${ec2.selection.asg}"` : `tags ${JSON.stringify(ec2.selection.tags)}`;
+  if ("document" in ec2.command && (await target.locate({ stackId: "ec2", layerId: "ec2", appId: "ec2" })).appStackId === undefined) {
+    throw new UnknownIdError("ec2.document", ec2.command.document, `ec2.document: SSM document "${ec2.command.document}" does not exist in this account and region`);
+  }
   const online = (await target.listInstances("ec2", "ec2")).filter((i) => i.status === "online").length;
   if (online === 0) throw new BadInputError(field, `${field}: ${what} has no running instances: nothing to deploy`);
   if (batchSize > online) throw new ValidationError("batchSize", `must be at most ${online}, the number of running instances of ${what}`);

@@ -6,6 +6,8 @@ import type { SkippedInstance } from "./state.js";
 export interface RolloutPreview {
   readonly batches: readonly { readonly hostnames: readonly string[]; readonly decisions: readonly DetachDecision[] }[];
   readonly skipped: readonly SkippedInstance[];
+  /** Each load balancer (target group) the rollout touches, with the draining timeout (deregistration delay) a batch waits out there, when it reports one. */
+  readonly loadBalancers: readonly { readonly name: string; readonly drainSeconds?: number }[];
 }
 
 /**
@@ -21,8 +23,8 @@ export async function previewRollout(target: DeployTarget, loadBalancers: LoadBa
   const lbs = (await loadBalancers.list()).filter((lb) => lb.instances.some((id) => endpoints.has(id)));
   const views = await Promise.all(
     lbs.map(async (lb) => {
-      const health = await loadBalancers.health(lb.name);
-      return { name: lb.name, members: lb.instances, inService: health.filter((h) => h.state === "InService" && !h.draining).map((h) => h.instanceId) };
+      const [health, timing] = await Promise.all([loadBalancers.health(lb.name), loadBalancers.timing?.(lb.name)]);
+      return { name: lb.name, members: lb.instances, inService: health.filter((h) => h.state === "InService" && !h.draining).map((h) => h.instanceId), drainSeconds: timing?.drainSeconds };
     }),
   );
   const batches = [];
@@ -30,5 +32,6 @@ export async function previewRollout(target: DeployTarget, loadBalancers: LoadBa
     const batch = online.slice(i, i + request.batchSize);
     batches.push({ hostnames: batch.map((m) => m.hostname), decisions: detachPlan(batch, views) });
   }
-  return { batches, skipped };
+  const touched = views.map((v) => ({ name: v.name, ...(v.drainSeconds !== undefined && { drainSeconds: v.drainSeconds }) }));
+  return { batches, skipped, loadBalancers: touched };
 }

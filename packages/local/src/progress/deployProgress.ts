@@ -1,10 +1,11 @@
 import type { InstanceProgress } from "@scythe/core/deploy";
+import { loadBalancerLabel } from "./labels.js";
 import { formatSeconds } from "./LiveStatus.js";
 
 const finished = new Set<InstanceProgress["phase"]>(["done", "skipped", "failed", "reattached"]);
 
 function waitingFor(r: InstanceProgress): string | undefined {
-  const lbs = (r.detachFrom ?? []).join(", ");
+  const lbs = (r.detachFrom ?? []).map(loadBalancerLabel).join(", ");
   switch (r.phase) {
     case "detaching":
     case "draining":

@@ -1,6 +1,6 @@
 /**
  * SSM Run Command (JSON 1.1, `AmazonSSM.<Action>`): SendCommand, GetCommandInvocation,
- * ListCommandInvocations, ListCommands, CancelCommand. Each invocation goes Pending → InProgress →
+ * ListCommandInvocations, ListCommands, CancelCommand, DescribeDocument. Each invocation goes Pending → InProgress →
  * Success / Failed / TimedOut (or Cancelled) on the simulated clock and publishes EventBridge-style
  * status-change events.
  */
@@ -308,7 +308,15 @@ const cancelCommand: SsmAction = (world, input, ctx) => {
   return {};
 };
 
+/** DescribeDocument: the shell document and seeded ones exist; anything else is InvalidDocument, as AWS answers. */
+const describeDocument: SsmAction = (world, input) => {
+  const name = reqString(input, "Name");
+  if (name !== RUN_SHELL && !world.state.ssmDocuments.has(name)) throw new AwsError("InvalidDocument", "The specified document does not exist.");
+  return { Document: { Name: name, DocumentType: "Command", DocumentFormat: "JSON", SchemaVersion: "2.2", Status: "Active", Owner: name === RUN_SHELL ? "Amazon" : "123456789012", PlatformTypes: ["Linux"] } };
+};
+
 export const ssmActions: Readonly<Record<string, SsmAction>> = {
+  DescribeDocument: describeDocument,
   SendCommand: sendCommand,
   GetCommandInvocation: getCommandInvocation,
   ListCommandInvocations: listCommandInvocations,

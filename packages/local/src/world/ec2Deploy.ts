@@ -20,7 +20,3 @@ export function localEc2Deploy(simulator: string, ec2: Ec2Target, maxAttempts = 
   };
 }
 
-/** A target group ARN as people read it: `targetgroup/<name>`; other names as they are. */
-export function loadBalancerLabel(name: string): string {
-  return /:(targetgroup\/[^/]+)\/[0-9a-f]+$/.exec(name)?.[1] ?? name;
-}

@@ -105,6 +105,15 @@ describe("Class: DeployProgress", () => {
     // One instance took 10 s: two more take about 20 s.
     expect(p.line()).toBe("1/3 instances done · batch 2/3 · waiting for deployment d-2 on web2 · about 20 s left");
   });
+
+  it("names a target group by its name from the ARN, not the whole ARN", () => {
+    const p = new DeployProgress(() => 0);
+    const arn = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/0123456789abcdef`;
+    p.on(record("web1", 0, "draining", { detachFrom: [arn("shop-web"), "classic-main"] }));
+    expect(p.line()).toBe("0/1 instances done · batch 1/1 · waiting for web1 to drain from targetgroup/shop-web, classic-main · 0 s elapsed");
+    p.on(record("web1", 0, "attaching", { detachFrom: [arn("shop-admin")] }));
+    expect(p.line()).toContain("waiting for web1 to be in service in targetgroup/shop-admin ·");
+  });
 });
 
 describe("Function: countLine", () => {

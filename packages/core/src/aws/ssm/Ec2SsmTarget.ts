@@ -30,11 +30,15 @@ export class Ec2SsmTarget implements DeployTarget {
   ) {}
 
   /**
-   * The selection and the command stand in for OpsWorks' layer and app, and exist by
-   * construction: an empty selection is refused by the fleet check's instance listing.
+   * The selection and the command stand in for OpsWorks' layer and app: the selection exists
+   * by construction (an empty one is refused by the fleet check's instance listing); the
+   * command's document is the app, found when DescribeDocument finds it (the shell document
+   * is not asked about).
    */
-  locate(ids: { readonly stackId: string }): Promise<LocatedIds> {
-    return Promise.resolve({ stackExists: true, layerStackId: ids.stackId, appStackId: ids.stackId });
+  async locate(ids: { readonly stackId: string }): Promise<LocatedIds> {
+    const command = this.spec.command;
+    const found = !("document" in command) || (await this.ssm.documentExists(command.document));
+    return { stackExists: true, layerStackId: ids.stackId, ...(found && { appStackId: ids.stackId }) };
   }
 
   /** The selection's running instances, by hostname then id (the arguments are OpsWorks' and unused). */

@@ -1,4 +1,5 @@
 import {
+  DescribeDocumentCommand,
   GetCommandInvocationCommand,
   ListCommandsCommand,
   SendCommandCommand,
@@ -15,6 +16,8 @@ export type { SSMClient } from "@aws-sdk/client-ssm";
 
 /** The answers that prove a command or an invocation does not exist. */
 const notFound: ReadonlySet<string> = new Set(["InvalidCommandId", "InvocationDoesNotExist"]);
+/** DescribeDocument's answer for a document that does not exist (elsewhere, InvalidDocument is a bad request). */
+const noDocument: ReadonlySet<string> = new Set(["InvalidDocument"]);
 
 /** Invocation statuses after which nothing changes. */
 const terminal: ReadonlySet<string> = new Set(["Success", "Failed", "TimedOut", "Cancelled", "DeliveryTimedOut", "ExecutionTimedOut", "Undeliverable", "Terminated", "InvalidPlatform", "AccessDenied"]);
@@ -93,6 +96,17 @@ export class SsmRunCommand {
       ...(out.ResponseCode !== undefined && { responseCode: out.ResponseCode }),
       ...(out.StandardErrorContent && { error: out.StandardErrorContent.slice(-500) }),
     };
+  }
+
+  /** Whether a document of this name exists for this account (DescribeDocument; InvalidDocument is "no"). */
+  async documentExists(name: string): Promise<boolean> {
+    try {
+      await sendTranslated(`DescribeDocument(${name})`, () => this.client.send(new DescribeDocumentCommand({ Name: name })), noDocument);
+      return true;
+    } catch (error) {
+      if (error instanceof CloudResourceNotFoundError) return false;
+      throw error;
+    }
   }
 
   /** Commands carrying exactly this comment (as SSM keeps it: see ssmComment), newest first. */

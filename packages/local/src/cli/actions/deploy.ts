@@ -4,7 +4,7 @@ import { checkAgainstFleet, deployInput, previewRollout, type DeployInput, type 
 import { BadInputError, ScytheError, ValidationError } from "@scythe/core/errors";
 import { parseInput } from "@scythe/core/validation";
 import { followProgress, localDeployServices, startLocalDeploy, type LocalExecutionResult } from "../../stepfunctions/index.js";
-import { loadBalancerLabel } from "../../world/ec2Deploy.js";
+import { loadBalancerLabel } from "../../progress/labels.js";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import type { Output } from "../output.js";
 import { checkReportPath, writeReport } from "../../report/deployReport.js";
@@ -114,10 +114,10 @@ function inputFrom(opts: DeployOptions): DeployInput {
 function summarize(report: DeployReport): string {
   const lines = [`deployed ${report.deployed.length} instance(s), skipped ${report.skipped.length}`];
   for (const d of report.deployed) {
-    const out = d.detachedFrom.length > 0 ? `detached from ${d.detachedFrom.join(", ")}` : "deployed in place";
+    const out = d.detachedFrom.length > 0 ? `detached from ${d.detachedFrom.map(loadBalancerLabel).join(", ")}` : "deployed in place";
     lines.push(`  ${d.hostname.padEnd(10)} batch ${d.batch + 1}  ${out}  (deployment ${d.deploymentId ?? "?"})`);
   }
-  for (const k of report.notDetached) lines.push(`  kept ${k.instanceId} in ${k.loadBalancer}: ${k.reason}`);
+  for (const k of report.notDetached) lines.push(`  kept ${k.instanceId} in ${loadBalancerLabel(k.loadBalancer)}: ${k.reason}`);
   for (const s of report.skipped) lines.push(`  skipped ${s.hostname}: ${s.reason}`);
   return lines.join("\n");
 }
@@ -136,7 +136,8 @@ async function runLocally(output: Output, target: Target, input: DeployInput, op
     const label = loadBalancerLabel;
     const lines = preview.batches.map((b, i) => {
       const plan = b.decisions.map((d) => {
-        const out = d.detachFrom.length > 0 ? `leaves ${d.detachFrom.map(label).join(", ")}` : "stays in every load balancer";
+        const none = request.ec2 ? "in no target group: deployed where it is" : "in no load balancer: deployed where it is";
+        const out = d.detachFrom.length > 0 ? `leaves ${d.detachFrom.map(label).join(", ")}` : d.keptIn.length > 0 ? "stays in every load balancer" : none;
         return `    ${d.instanceId}: ${out}${d.keptIn.map((k) => `; kept in ${label(k.loadBalancer)} (${k.reason})`).join("")}`;
       });
       return [`  batch ${i + 1}: ${b.hostnames.join(", ")}`, ...plan].join("\n");
@@ -149,7 +150,9 @@ async function runLocally(output: Output, target: Target, input: DeployInput, op
         const kept = b.decisions.filter((d) => d.keptIn.some((k) => k.loadBalancer === name)).map((d) => d.instanceId);
         return `batch ${i + 1}: ${out.length > 0 ? `out ${out.join(", ")}` : "none out"}${kept.length > 0 ? `, deployed in place ${kept.join(", ")}` : ""}`;
       });
-      return `  ${label(name)}: ${batches.join("; ")}`;
+      const drain = preview.loadBalancers.find((lb) => lb.name === name)?.drainSeconds;
+      const delay = drain === undefined ? "" : ` (${request.ec2 ? "deregistration delay" : "connection draining"} ${drain} s)`;
+      return `  ${label(name)}${delay}: ${batches.join("; ")}`;
     });
     const skipped = preview.skipped.map((s) => `  skipped ${s.hostname}: ${s.reason}`);
     const heading = request.ec2 ? "per target group:" : "per load balancer:";

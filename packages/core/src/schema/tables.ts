@@ -34,7 +34,8 @@ export interface TableDefinition {
 /**
  * Lock items: one per lock name, or one per permit of a semaphore; and beside a lock, the
  * small report log of the job that holds it (`reports#<lock>`). Lock items carry no `ttl`,
- * so TTL only ever removes a report log nobody has written for its retention.
+ * so TTL only ever removes a report log nobody has written for its retention, or a deploy's
+ * instance claim (`deploy-instance/<id>`) left by a crash, a week after it was taken.
  */
 export const locksTable = {
   id: "Locks",

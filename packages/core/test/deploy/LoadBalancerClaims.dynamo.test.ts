@@ -1,14 +1,17 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { LoadBalancerClaims, type OutClaim } from "../../src/aws/dynamo/index.js";
+import { instanceClaimRetentionSeconds } from "../../src/aws/dynamo/LoadBalancerClaims.js";
 import { type TableNames } from "../../src/schema/index.js";
 import { freshTables } from "../../../../test/support/dynamo.js";
 
 let names: TableNames;
 let claims: LoadBalancerClaims;
+let tables: Awaited<ReturnType<typeof freshTables>>;
 
 beforeAll(async () => {
-  const tables = await freshTables();
+  tables = await freshTables();
   names = tables.names;
   claims = new LoadBalancerClaims(tables.doc, { tableName: names.locks });
 });
@@ -78,6 +81,15 @@ describe("Class: LoadBalancerClaims (DynamoDB Local)", () => {
       // A third deploy that read the crashed claim too is too late: "next" holds it now.
       expect(await claims.claimInstance(endpoint, claim("third"), crashed)).toBe(false);
       expect((await claims.readInstances([endpoint, `i-${crypto.randomUUID()}`])).get(endpoint)?.executionId).toBe("next");
+    });
+
+    it("expires (DynamoDB TTL) a week after it is taken, past the longest a live claim lasts", async () => {
+      const endpoint = `i-${crypto.randomUUID()}`;
+      const before = Math.floor(Date.now() / 1000);
+      expect(await claims.claimInstance(endpoint, claim("e1"))).toBe(true);
+      const item = (await tables.doc.send(new GetCommand({ TableName: names.locks, Key: { pk: `deploy-instance/${endpoint}` } }))).Item;
+      expect(item?.ttl).toBeGreaterThanOrEqual(before + instanceClaimRetentionSeconds);
+      expect(instanceClaimRetentionSeconds).toBeGreaterThan((4 + 24 + 4) * 3600);
     });
 
     it("lets go only for its holder, once", async () => {

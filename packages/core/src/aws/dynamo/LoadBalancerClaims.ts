@@ -36,6 +36,13 @@ export interface LoadBalancerClaimsOptions {
 
 export const claimKey = (loadBalancer: string) => `lb-out/${loadBalancer}`;
 
+/**
+ * How long DynamoDB keeps an instance claim nobody let go (its deploy crashed): a week, well
+ * past the longest a live claim lasts (one batch: a 4 h drain, a 24 h deployment and a 4 h
+ * health timeout at most), so TTL only ever removes a dead claim.
+ */
+export const instanceClaimRetentionSeconds = 7 * 86_400;
+
 /** The item by which one deploy at a time holds an instance, whatever its lock or target kind. */
 export const instanceClaimKey = (endpoint: string) => `deploy-instance/${endpoint}`;
 
@@ -139,7 +146,8 @@ export class LoadBalancerClaims {
     const pk = instanceClaimKey(endpoint);
     const mine = equals(attr("claim", "executionId"), claim.executionId);
     const replacing = stale ? [and(equals(attr("claim", "executionId"), stale.executionId), equals(attr("claim", "token"), stale.token))] : [];
-    const put = { TableName: this.options.tableName, Item: { pk, endpoint, claim }, ...conditionOnly(or(absent, mine, ...replacing)) };
+    const ttl = Math.floor(Date.now() / 1000) + instanceClaimRetentionSeconds;
+    const put = { TableName: this.options.tableName, Item: { pk, endpoint, claim, ttl }, ...conditionOnly(or(absent, mine, ...replacing)) };
     return (await write(this.doc, { put }, what)).ok;
   }
 

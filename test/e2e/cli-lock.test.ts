@@ -33,6 +33,8 @@ describe("CLI: scythe lock", () => {
 
     const wrong = await runScythe(["lock", "release", "cli/one", "--owner", "bob", "--token", "1"], { env });
     expect(wrong.code).toBe(1);
+    // The truth: it is held, at that token, by someone else; it was not "no longer held".
+    expect(wrong.stderr).toContain('lock "cli/one" (token 1) is not held by bob: it is held by alice with token 1; nothing was released');
 
     const released = await runScythe(["lock", "release", "cli/one", "--owner", "alice", "--token", "1", "--json"], { env });
     expect(json(released.stdout)).toEqual({ name: "cli/one", released: true, token: 1 });

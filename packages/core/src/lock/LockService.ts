@@ -223,20 +223,24 @@ export class LockService {
   /** Gives the lock up, keeping its token so the next holder's is higher. */
   async release(lease: Lease): Promise<void> {
     const released = await this.store.release(lease.name, lease.owner, lease.token);
-    if (!released) throw new LockLostError(lease.name, lease.token, await this.whyNotReleased(lease));
+    if (released) return;
+    const why = this.whyNotReleased(lease, await this.store.get(lease.name));
+    throw new LockLostError(lease.name, lease.token, why.detail, why.state);
   }
 
-  /** Says truthfully why a release was refused: a second release, a successor, or a lock never taken. */
-  private async whyNotReleased(lease: Lease): Promise<string> {
-    const record = await this.store.get(lease.name);
-    if (!record) return "it has never been acquired";
+  /** Says truthfully why a release was refused: a wrong owner, a second release, a successor, or a lock never taken. */
+  private whyNotReleased(lease: Lease, record: LockRecord | null): { state?: string; detail: string } {
+    if (!record) return { detail: "it has never been acquired" };
     if (!this.isLive(record, this.clock.now())) {
       if (record.holder === undefined) {
-        return record.token === lease.token ? "it was already released (it is free)" : `it is free; the latest holder had token ${record.token}`;
+        return { detail: record.token === lease.token ? "it was already released (it is free)" : `it is free; the latest holder had token ${record.token}` };
       }
-      return `${record.holder} took it with token ${record.token} and its lease has run out (it is free to acquire)`;
+      return { detail: `${record.holder} took it with token ${record.token} and its lease has run out (it is free to acquire)` };
     }
-    return `it is held by ${record.holder ?? "another owner"} with token ${record.token}`;
+    const held = `it is held by ${record.holder ?? "another owner"} with token ${record.token}`;
+    // Live at this very token under another owner: the caller never held it (a wrong --owner); nothing was lost.
+    if (record.token === lease.token && record.holder !== lease.owner) return { state: `is not held by ${lease.owner}`, detail: `${held}; nothing was released` };
+    return { detail: held };
   }
 
   /** This service's clock, for helpers that schedule against the same time as the leases. */

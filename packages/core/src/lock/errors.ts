@@ -17,8 +17,10 @@ export class LockLostError extends ScytheError {
     readonly lockName: string,
     readonly token: number,
     detail = "it was released or taken over after its lease ran out",
+    /** What is true of the caller's hold, e.g. "is not held by bob" when someone else holds that very token. */
+    state = "is no longer held",
   ) {
-    super(`lock "${lockName}" (token ${token}) is no longer held: ${detail}`);
+    super(`lock "${lockName}" (token ${token}) ${state}: ${detail}`);
   }
 }
 

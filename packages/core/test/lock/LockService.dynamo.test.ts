@@ -44,6 +44,7 @@ describe("Class: LockService on DynamoDB Local", () => {
       const lease = await a.acquire("mine", { leaseMs: 10_000 });
       const impostor = { ...lease, owner: "b" };
       await expect(service("b").release(impostor)).rejects.toBeInstanceOf(LockLostError);
+      await expect(service("b").release(impostor)).rejects.toThrow(`lock "mine" (token ${lease.token}) is not held by b: it is held by a with token ${lease.token}`);
       await expect(service("b").extend(impostor)).rejects.toBeInstanceOf(LockLostError);
       await expect(a.release({ ...lease, token: lease.token - 1 })).rejects.toBeInstanceOf(LockLostError);
       expect(await a.status("mine")).toMatchObject({ held: true, holder: "a" });

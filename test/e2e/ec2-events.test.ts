@@ -6,16 +6,17 @@ import { auditEc2Rollout, runEc2Rollout, targetMembership } from "../support/ec2
 
 /**
  * SSM commands are waited for by their instances' status events. The simulator runs slowly
- * enough here (20 ms per simulated second: the 120 s heartbeat lasts 2.4 s, a command 11 s)
- * that an event delivered on time always beats the heartbeat, so every direct read of a
- * command in these runs is the cost of a lost or late event, not of a slow test machine.
+ * enough here (50 ms per simulated second: the 120 s heartbeat lasts 6 s, a command and its
+ * last event at most 5 s = 250 ms) that an event delivered on time beats the heartbeat even on
+ * a loaded machine, so every direct read of a command in these runs is the cost of a lost or
+ * late event, not of a slow test machine.
  */
 let sim: FleetSimulator;
 let world: DeployTables;
 let fleetNo = 0;
 
 beforeAll(async () => {
-  sim = await startFleetSimulator({ timeScale: 20 });
+  sim = await startFleetSimulator({ timeScale: 50 });
   world = await freshTables();
 });
 afterAll(() => sim.close());
@@ -25,7 +26,7 @@ const hex = (n: number) => n.toString(16).padStart(17, "0");
 const commandReads = new Set(["GetCommandInvocation", "ListCommandInvocations", "ListCommands"]);
 
 async function rollout(instances: number, batchSize: number, config: Parameters<FleetSimulator["control"]["config"]>[0] = {}) {
-  await sim.control.config({ healthCheckSeconds: 10, ssmEventMaxDelaySeconds: 2, ssmEventDuplicateProbability: 0, ...config });
+  await sim.control.config({ ssmPendingSeconds: 1, ssmRunSeconds: 2, ssmEventMaxDelaySeconds: 2, ssmEventDuplicateProbability: 0, ...config });
   fleetNo++;
   const asg = `ev-${fleetNo}`;
   const ids = Array.from({ length: instances }, (_, i) => `i-${hex(fleetNo * 1000 + i + 1)}`);

@@ -19,7 +19,7 @@ import { benchDynamo, ratio, table } from "./support.js";
  * ReturnConsumedCapacity, and contended throughput as a ratio to the baseline.
  */
 const leaseMs = 1000;
-const measuredMs = 3000;
+const measuredMs = 5000;
 
 type Acquire = (name: string) => Promise<() => Promise<void>>;
 

@@ -1,4 +1,5 @@
 import { escapeHtml as e } from "./html.js";
+import { loadBalancerLabel } from "../progress/labels.js";
 import type { LaneState, LoadBalancerSeries, Timeline } from "./timeline.js";
 
 export const laneColours: Record<LaneState, string> = {
@@ -93,7 +94,7 @@ export function renderTimelineSvg(t: Timeline, origin = t.start): string {
           return `<rect x="${x(s.from).toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${ROW - 8}" fill="${laneColours[s.state]}" data-state="${s.state}"><title>${e(tip)}</title></rect>`;
         })
         .join("");
-      const kept = lane.keptIn.length > 0 ? `, kept in ${lane.keptIn.map((k) => k.loadBalancer).join(", ")}` : "";
+      const kept = lane.keptIn.length > 0 ? `, kept in ${lane.keptIn.map((k) => loadBalancerLabel(k.loadBalancer)).join(", ")}` : "";
       const where = lane.detachFrom.length > 0 ? `leaves ${lane.detachFrom.join(", ")}${kept}` : lane.phase === "skipped" ? (lane.note ?? "skipped") : `in place${kept}`;
       const detail = `batch ${lane.batch || "-"} · ${where}`;
       const shown = detail.length > 44 ? `${detail.slice(0, 43)}…` : detail;

@@ -1,4 +1,5 @@
 import type { DeployJournal, InstanceProgress } from "@scythe/core/deploy";
+import { loadBalancerLabel as label } from "../progress/labels.js";
 
 /** One line per instance phase change, as a person following a rollout wants to read it. */
 export function describeProgress(r: InstanceProgress): string {
@@ -9,8 +10,8 @@ export function describeProgress(r: InstanceProgress): string {
     case "skipped":
       return `${name} skipped: ${r.skippedReason ?? "not online"}`;
     case "detaching": {
-      const kept = (r.keptIn ?? []).map((k) => `kept in ${k.loadBalancer}: ${k.reason}`);
-      const out = (r.detachFrom ?? []).length > 0 ? `detaching from ${(r.detachFrom ?? []).join(", ")}` : "deploying in place";
+      const kept = (r.keptIn ?? []).map((k) => `kept in ${label(k.loadBalancer)}: ${k.reason}`);
+      const out = (r.detachFrom ?? []).length > 0 ? `detaching from ${(r.detachFrom ?? []).map(label).join(", ")}` : "deploying in place";
       return [`${name} ${out}`, ...kept.map((k) => `${"".padEnd(10)}   ${k}`)].join("\n");
     }
     case "draining":
@@ -20,13 +21,13 @@ export function describeProgress(r: InstanceProgress): string {
     case "deployed":
       return `${name} deployed`;
     case "attaching":
-      return `${name} reattaching to ${(r.detachFrom ?? []).join(", ") || "(none)"}`;
+      return `${name} reattaching to ${(r.detachFrom ?? []).map(label).join(", ") || "(none)"}`;
     case "done":
       return `${name} in service again`;
     case "failed":
       return `${name} deployment ${r.deploymentId ?? ""} ${r.deploymentStatus ?? "failed"}`;
     case "reattached":
-      return `${name} reattached to ${(r.detachFrom ?? []).join(", ")} after the rollout stopped`;
+      return `${name} reattached to ${(r.detachFrom ?? []).map(label).join(", ")} after the rollout stopped`;
   }
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { InstanceProgress } from "@scythe/core/deploy";
 import { LiveStatus, countLine, wantsLiveLine } from "../../src/progress/LiveStatus.js";
 import { DeployProgress } from "../../src/progress/deployProgress.js";
+import { describeProgress } from "../../src/stepfunctions/followProgress.js";
 import { ReapProgress } from "../../src/progress/reapProgress.js";
 
 class Terminal {
@@ -104,6 +105,18 @@ describe("Class: DeployProgress", () => {
     now = 10_000;
     // One instance took 10 s: two more take about 20 s.
     expect(p.line()).toBe("1/3 instances done · batch 2/3 · waiting for deployment d-2 on web2 · about 20 s left");
+  });
+
+  it("the follow messages name target groups by their name from the ARN too", () => {
+    const arn = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/0123456789abcdef`;
+    const lines = (["detaching", "attaching", "reattached"] as const).map((phase) =>
+      describeProgress(record("web1", 0, phase, { detachFrom: [arn("shop-web")], keptIn: [{ loadBalancer: arn("shop-admin"), reason: "it is the only instance in service" }] })),
+    );
+    expect(lines.join("\n")).not.toContain("arn:aws");
+    expect(lines[0]).toContain("detaching from targetgroup/shop-web");
+    expect(lines[0]).toContain("kept in targetgroup/shop-admin: it is the only instance in service");
+    expect(lines[1]).toContain("reattaching to targetgroup/shop-web");
+    expect(lines[2]).toContain("reattached to targetgroup/shop-web");
   });
 
   it("names a target group by its name from the ARN, not the whole ARN", () => {

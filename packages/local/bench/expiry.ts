@@ -16,6 +16,8 @@ const queueSample = Math.min(dueCount, Number(process.env.BENCH_QUEUE_SAMPLE ?? 
 // Scale out: this many due at once, more than one invocation does itself (its inline limit).
 const fanOutDue = Number(process.env.BENCH_FANOUT_DUE ?? 10_000);
 const inlineLimit = 500;
+// Consumer invocations at once (the event source's MaximumConcurrency). Locally they all share one Node and one DynamoDB Local.
+const fanOutConcurrency = Number(process.env.BENCH_FANOUT_CONCURRENCY ?? 8);
 
 /** Tears nothing down: the bench measures the registry, not a cloud API. */
 const plain: Blueprint = { name: "bench", destroy: async () => "destroyed" };
@@ -152,7 +154,7 @@ async function fanOut(world: Awaited<ReturnType<typeof benchDynamo>>, now: numbe
   const doc = documentClient(client);
   const consumer = composeLeases({ doc, tables: world.names, blueprints: [plain, vetoing], workerId: "bench-consumer", sweepConcurrency: 16 });
   const handler = makeHandler(() => consumer);
-  const queue = new LocalExpiryQueue({ handler: (event, context) => handler(event as never, context) as never, batchSize: 100, concurrency: 8 });
+  const queue = new LocalExpiryQueue({ handler: (event, context) => handler(event as never, context) as never, batchSize: 100, concurrency: fanOutConcurrency });
   const sweeper = composeLeases({ doc, tables: world.names, blueprints: [plain, vetoing], workerId: "bench-sweep", fanOut: queue, inlineLimit });
 
   const started = Date.now();
@@ -167,7 +169,7 @@ async function fanOut(world: Awaited<ReturnType<typeof benchDynamo>>, now: numbe
     {
       due: fanOutDue,
       "fanned out": report.fannedOut,
-      "consumer invocations": queue.stats.invocations,
+      "invocations (at once)": `${queue.stats.invocations} (${fanOutConcurrency})`,
       redeliveries: queue.stats.redeliveries,
       "dead letters": queue.deadLetters.length,
       "sweep returned (s)": queuedAfter.toFixed(2),

@@ -3,6 +3,7 @@ import {
   DeleteLoadBalancerCommand,
   DeregisterInstancesFromLoadBalancerCommand,
   DescribeInstanceHealthCommand,
+  DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingClient,
   RegisterInstancesWithLoadBalancerCommand,
@@ -38,6 +39,39 @@ describe("Module: elbRequests (requests as data)", () => {
 });
 
 describe("Class: ClassicElb", () => {
+  describe("Method: timing", () => {
+    const described = (healthCheck: Record<string, unknown> | undefined) => ({ LoadBalancerDescriptions: [{ LoadBalancerName: "lb-1", ...(healthCheck && { HealthCheck: healthCheck }) }] });
+
+    it("reads ConnectionDraining (DescribeLoadBalancerAttributes) and the HealthCheck (DescribeLoadBalancers) of the one load balancer named", async () => {
+      mock.on(DescribeLoadBalancerAttributesCommand).resolves({ LoadBalancerAttributes: { ConnectionDraining: { Enabled: true, Timeout: 120 } } });
+      mock.on(DescribeLoadBalancersCommand).resolves(described({ Target: "HTTP:80/health", Interval: 10, Timeout: 5, UnhealthyThreshold: 2, HealthyThreshold: 3 }));
+      expect(await new ClassicElb(client).timing("lb-1")).toEqual({ drainSeconds: 120, healthIntervalSeconds: 10, healthyThreshold: 3 });
+      expect(inputs(DescribeLoadBalancerAttributesCommand)).toEqual([{ LoadBalancerName: "lb-1" }]);
+      expect(inputs(DescribeLoadBalancersCommand)).toEqual([{ LoadBalancerNames: ["lb-1"] }]);
+    });
+
+    it("drains 0 s when connection draining is off (or not reported), AWS's 300 s when on without a timeout; HealthCheck defaults are AWS's (30 s, 10)", async () => {
+      const elb = new ClassicElb(client);
+      mock.on(DescribeLoadBalancersCommand).resolves(described(undefined));
+      mock.on(DescribeLoadBalancerAttributesCommand).resolves({ LoadBalancerAttributes: { ConnectionDraining: { Enabled: false, Timeout: 300 } } });
+      expect(await elb.timing("lb-1")).toEqual({ drainSeconds: 0, healthIntervalSeconds: 30, healthyThreshold: 10 });
+      mock.on(DescribeLoadBalancerAttributesCommand).resolves({ LoadBalancerAttributes: {} });
+      expect((await elb.timing("lb-1")).drainSeconds).toBe(0);
+      mock.on(DescribeLoadBalancerAttributesCommand).resolves({ LoadBalancerAttributes: { ConnectionDraining: { Enabled: true } } });
+      expect((await elb.timing("lb-1")).drainSeconds).toBe(300);
+    });
+
+    it("names a missing load balancer (CloudResourceNotFoundError) and passes throttling on as ThrottledError", async () => {
+      mock.on(DescribeLoadBalancersCommand).resolves(described(undefined));
+      mock.on(DescribeLoadBalancerAttributesCommand).rejectsOnce(lbNotFound()).rejectsOnce(elbFailure("Throttling", 400));
+      const elb = new ClassicElb(client);
+      const missing = await elb.timing("lb-x").catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(CloudResourceNotFoundError);
+      expect(String((missing as Error).message)).toContain("lb-x");
+      expect(await elb.timing("lb-1").catch((e: unknown) => e)).toBeInstanceOf(ThrottledError);
+    });
+  });
+
   describe("Method: list", () => {
     it("follows NextMarker through every page", async () => {
       mock

@@ -77,7 +77,8 @@ export async function run(): Promise<void> {
     for (const msPerSimSecond of (process.env.SCYTHE_BENCH_DEPLOY_SCALES ?? "2,10").split(",").map(Number)) {
       const instances = 10;
       const timing = { drain: 300, deploy: 60, health: 30 };
-      const sim = await startFleetSimulator({ timeScale: msPerSimSecond });
+      // A seed per simulator: one seed mints the same deployment ids, and the tables are shared.
+      const sim = await startFleetSimulator({ timeScale: msPerSimSecond, seed: 20 + msPerSimSecond });
       sims.push(sim);
       await sim.control.config({ deploymentSeconds: timing.deploy, healthCheckSeconds: timing.health, defaultDrainSeconds: timing.drain, opsworksEventMaxDelaySeconds: 2 });
       const ids = await seedLayer(sim, "bench10", instances, 5);
@@ -118,7 +119,8 @@ export async function run(): Promise<void> {
       const timing = { drain: 20, deploy: 30, health: 10 };
       const rows: Record<string, string | number>[] = [];
       for (const batchSize of (process.env.SCYTHE_BENCH_DEPLOY_BATCHES ?? "10,1").split(",").map(Number)) {
-        const sim = await startFleetSimulator({ timeScale: msPerSimSecond });
+        // A seed per simulator: one seed mints the same deployment ids, and the tables are shared.
+        const sim = await startFleetSimulator({ timeScale: msPerSimSecond, seed: 2000 + batchSize });
         sims.push(sim);
         await sim.control.config({ deploymentSeconds: timing.deploy, healthCheckSeconds: timing.health, defaultDrainSeconds: timing.drain, opsworksEventMaxDelaySeconds: 2 });
         const ids = await seedLayer(sim, `bench${instances}x${batchSize}`, instances, instances / 2);

@@ -7,6 +7,7 @@ import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingClient,
   RegisterInstancesWithLoadBalancerCommand,
+  type HealthCheck,
 } from "@aws-sdk/client-elastic-load-balancing";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
@@ -40,7 +41,7 @@ describe("Module: elbRequests (requests as data)", () => {
 
 describe("Class: ClassicElb", () => {
   describe("Method: timing", () => {
-    const described = (healthCheck: Record<string, unknown> | undefined) => ({ LoadBalancerDescriptions: [{ LoadBalancerName: "lb-1", ...(healthCheck && { HealthCheck: healthCheck }) }] });
+    const described = (healthCheck: HealthCheck | undefined) => ({ LoadBalancerDescriptions: [{ LoadBalancerName: "lb-1", ...(healthCheck && { HealthCheck: healthCheck }) }] });
 
     it("reads ConnectionDraining (DescribeLoadBalancerAttributes) and the HealthCheck (DescribeLoadBalancers) of the one load balancer named", async () => {
       mock.on(DescribeLoadBalancerAttributesCommand).resolves({ LoadBalancerAttributes: { ConnectionDraining: { Enabled: true, Timeout: 120 } } });

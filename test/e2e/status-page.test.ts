@@ -84,7 +84,7 @@ describe("scythe dev: the status page in headless Chromium", () => {
   });
 
   it("shows leases and resources by status", async () => {
-    const created = await scythe(["resources", "create", "--kind", "host", "--blueprint", "opsworks-instance", "--id", "host-status-1", "--attr", "instanceId=i-none", "--json"]);
+    const created = await scythe(["resources", "create", "--kind", "host", "--blueprint", "opsworks-instance", "--id", "host-status-1", "--attr", "instanceId=00000000-0000-4000-8000-00000000dead", "--json"]);
     expect(created.code).toBe(0);
     const lease = await scythe(["leases", "acquire", "host-status-1", "--holder", "ci-job-7", "--expires-in", "1h", "--json"]);
     expect(lease.code).toBe(0);

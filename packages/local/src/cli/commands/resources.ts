@@ -10,7 +10,7 @@ export function resourcesCommand(): Command {
   resources
     .command("create")
     .requiredOption("--kind <kind>", "what it is (host, app, network)")
-    .requiredOption("--blueprint <name>", "how it is torn down: opsworks-instance (attr instanceId) or heroku-app (attr app)")
+    .requiredOption("--blueprint <name>", "how it is torn down: opsworks-instance (attr instanceId, a UUID), heroku-app (attr app), ec2-instance (attr instanceId, i-...), elbv2-load-balancer (attr loadBalancerArn), elbv2-target-group (attr targetGroupArn)")
     .option("--id <id>", "resource id (default: a random UUID)")
     .option("--attr <key=value>", "an attribute, repeatable", collect, [])
     .option("--expires-in <duration>", "release it this long from now")

@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { systemClock, type Clock } from "../../clock.js";
 import type { TransactItem } from "./LoadBalancerClaims.js";
 import type { BatchPlan, DeployJournal } from "../../deploy/DeployJournal.js";
@@ -8,6 +8,7 @@ import { DeployEndedError } from "../../deploy/errors.js";
 import type { DeployStatus, DeploySummary, InstancePatch, InstancePhase, InstanceProgress, SummaryPatch } from "../../deploy/progress.js";
 import type { Fence } from "../../lock/fence.js";
 import { dynamoCall } from "./errors.js";
+import { batchGetAll } from "./gateway.js";
 import { Update, absent, attr, cond, exists, oneOf, or } from "./expression.js";
 import { sendFenced, type FencedRequest } from "./fencedWrite.js";
 
@@ -65,21 +66,9 @@ export class DynamoDeployJournal implements DeployJournal {
   }
 
   async instancesOf(executionId: string, instanceIds: readonly string[]): Promise<InstanceProgress[]> {
-    const found = new Map<string, InstanceProgress>();
-    let keys = [...new Set(instanceIds)].map((id) => ({ pk: deployKey(executionId), sk: instanceKey(id) }));
-    while (keys.length > 0) {
-      // BatchGetItem takes at most 100 keys; what it leaves unprocessed is asked for again.
-      const chunk = keys.slice(0, 100);
-      keys = keys.slice(100);
-      const out = await dynamoCall(what, () =>
-        this.doc.send(new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: chunk, ConsistentRead: true } } })),
-      );
-      for (const item of out.Responses?.[this.options.tableName] ?? []) {
-        const record = toInstance(item);
-        found.set(record.instanceId, record);
-      }
-      keys.push(...((out.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []) as typeof keys));
-    }
+    const keys = [...new Set(instanceIds)].map((id) => ({ pk: deployKey(executionId), sk: instanceKey(id) }));
+    const records = (await batchGetAll(this.doc, this.options.tableName, keys, what)).map(toInstance);
+    const found = new Map(records.map((record) => [record.instanceId, record]));
     return instanceIds.flatMap((id) => found.get(id) ?? []);
   }
 

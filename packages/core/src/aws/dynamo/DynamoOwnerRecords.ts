@@ -1,4 +1,5 @@
-import { BatchGetCommand, BatchWriteCommand, PutCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, PutCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { batchGetAll } from "./gateway.js";
 import { translateDynamoError } from "./errors.js";
 import { recordSk, refFromPk } from "../../registry/keys.js";
 import { ownerIndexCompleteKey, ownerMarkerKey, ownerPrefixOfId } from "../../schema/owners.js";
@@ -35,16 +36,7 @@ export class DynamoOwnerRecords implements OwnerRecords {
 
   /** The pks of the keys that exist. */
   private async batchGet(keys: Key[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    let pending = keys;
-    while (pending.length > 0) {
-      const chunk = pending.slice(0, 100);
-      pending = pending.slice(100);
-      const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: chunk, ConsistentRead: true, ProjectionExpression: "pk" } } }));
-      for (const item of out.Responses?.[this.tableName] ?? []) found.add(String(item.pk));
-      pending.push(...((out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[]));
-    }
-    return found;
+    return new Set((await batchGetAll(this.client, this.tableName, keys, `registry ${this.tableName}`, "pk")).map((item) => String(item.pk)));
   }
 
   /** Every record's owner, by a keys-only scan: what a registry without a complete owner index needs. */

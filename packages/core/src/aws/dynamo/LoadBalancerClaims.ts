@@ -1,7 +1,7 @@
-import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dynamoCall } from "./errors.js";
 import { Update, absent, and, attr, conditionOnly, cond, equals, notExists, or } from "./expression.js";
-import { transact, write, type TransactItem } from "./gateway.js";
+import { batchGetAll, transact, write, type TransactItem } from "./gateway.js";
 
 /** One instance a deploy has taken (or is about to take) out of a load balancer. */
 export interface OutClaim {
@@ -120,19 +120,11 @@ export class LoadBalancerClaims {
    * whose deploy no longer holds its lock is stale: the caller judges that against the locks.
    */
   async readInstances(endpoints: readonly string[]): Promise<Map<string, OutClaim>> {
+    const keys = [...new Set(endpoints)].map((endpoint) => ({ pk: instanceClaimKey(endpoint) }));
     const found = new Map<string, OutClaim>();
-    let pending = [...new Set(endpoints)].map((endpoint) => ({ pk: instanceClaimKey(endpoint) }));
-    while (pending.length > 0) {
-      const chunk = pending.slice(0, 100);
-      pending = pending.slice(100);
-      const out = await dynamoCall(what, () =>
-        this.doc.send(new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: chunk, ConsistentRead: true } } })),
-      );
-      for (const item of out.Responses?.[this.options.tableName] ?? []) {
-        const claim = toClaims({ one: item.claim }).one;
-        if (claim && typeof item.endpoint === "string") found.set(item.endpoint, claim);
-      }
-      pending.push(...((out.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []) as { pk: string }[]));
+    for (const item of await batchGetAll(this.doc, this.options.tableName, keys, what)) {
+      const claim = toClaims({ one: item.claim }).one;
+      if (claim && typeof item.endpoint === "string") found.set(item.endpoint, claim);
     }
     return found;
   }

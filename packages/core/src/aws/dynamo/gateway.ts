@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   DeleteCommand,
   PutCommand,
   TransactWriteCommand,
@@ -11,7 +12,7 @@ import {
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { translateDynamoError } from "./errors.js";
+import { dynamoCall, translateDynamoError } from "./errors.js";
 
 export type Item = Record<string, unknown>;
 
@@ -89,4 +90,23 @@ export async function transact(client: DynamoDBDocumentClient, items: readonly T
     }
     throw translateDynamoError(error, what);
   }
+}
+
+/**
+ * Every item of `keys` that exists, read strongly consistently with BatchGetItem: 100 keys a
+ * request, and what DynamoDB leaves unprocessed asked for again. `projection` limits the
+ * attributes returned (e.g. "pk" to learn only which exist).
+ */
+export async function batchGetAll(client: DynamoDBDocumentClient, tableName: string, keys: readonly Item[], what: string, projection?: string): Promise<Item[]> {
+  const found: Item[] = [];
+  let pending = [...keys];
+  while (pending.length > 0) {
+    const chunk = pending.slice(0, 100);
+    pending = pending.slice(100);
+    const request = { Keys: chunk, ConsistentRead: true, ...(projection !== undefined && { ProjectionExpression: projection }) };
+    const out = await dynamoCall(what, () => client.send(new BatchGetCommand({ RequestItems: { [tableName]: request } })));
+    found.push(...(out.Responses?.[tableName] ?? []));
+    pending.push(...((out.UnprocessedKeys?.[tableName]?.Keys ?? []) as Item[]));
+  }
+  return found;
 }

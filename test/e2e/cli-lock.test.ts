@@ -56,6 +56,31 @@ describe("CLI: scythe lock", () => {
     expect(json(status.stdout)).toMatchObject({ held: false, token: 0 });
   });
 
+  it("refuses a lock of the other kind or another permit count with exit 2, saying what the name is and what was asked; nothing written", async () => {
+    expect((await runScythe(["lock", "acquire", "cli/kind", "--lease", "1m", "--owner", "alice"], { env })).code).toBe(0);
+    const permits = await runScythe(["lock", "acquire", "cli/kind", "--permits", "2", "--owner", "bob", "--json"], { env });
+    expect(permits.code).toBe(2);
+    expect(json(permits.stdout)).toMatchObject({ error: { name: "LockKindError", field: "--permits" } });
+    expect(permits.stderr).toContain('lock "cli/kind" is an exclusive lock (held by alice until');
+    expect(permits.stderr).toContain("asked for a semaphore of 2 permits");
+    const held = await runScythe(["lock", "status", "cli/kind", "--json"], { env });
+    expect(json(held.stdout)).toMatchObject({ held: true, holder: "alice", token: 1 });
+    expect(json(held.stdout)).not.toHaveProperty("kind");
+
+    const first = await runScythe(["lock", "acquire", "cli/pool", "--permits", "2", "--owner", "carol", "--json"], { env });
+    expect(first.code).toBe(0);
+    expect(json(first.stdout).name).toMatch(/^cli\/pool#[01]$/);
+    const more = await runScythe(["lock", "acquire", "cli/pool", "--permits", "3", "--owner", "dave", "--json"], { env });
+    expect(more.code).toBe(2);
+    expect(json(more.stdout)).toMatchObject({ error: { name: "LockKindError", field: "--permits" } });
+    expect(more.stderr).toContain('lock "cli/pool" is a semaphore of 2 permits; asked for a semaphore of 3 permits');
+    const exclusive = await runScythe(["lock", "acquire", "cli/pool", "--owner", "erin"], { env });
+    expect(exclusive.code).toBe(2);
+    expect(exclusive.stderr).toContain('lock "cli/pool" is a semaphore of 2 permits; asked for an exclusive lock');
+    const status = await runScythe(["lock", "status", "cli/pool"], { env });
+    expect(status.stdout).toContain("cli/pool: a semaphore of 2 permits (cli/pool#0 .. cli/pool#1)");
+  });
+
   it("says clearly that no local world is running, and how to start one", async () => {
     const cwd = await mkdtemp(join(tmpdir(), "scythe-empty-"));
     const result = await runScythe(["lock", "status", "x"], { cwd, env: { SCYTHE_WORLD: "" } });

@@ -76,6 +76,7 @@ function profiled(store: LockStore, profile: Profile): LockStore {
     extend: (...a) => timed(() => "extend", () => store.extend(...a)),
     release: (...a) => timed(() => "release", () => store.release(...a)),
     get: (...a) => timed(() => "get", () => store.get(...a)),
+    declareSemaphore: (...a) => timed(() => "declare", () => store.declareSemaphore(...a)),
     ...(takeTicket && { takeTicket: (name: string) => timed(() => "ticket", () => takeTicket.call(store, name)) }),
     ...(claim && { claim: (...a: Parameters<typeof claim>) => timed(taken("claim"), () => claim.call(store, ...a)) }),
     ...(giveUp && { giveUp: (name: string, t: number) => timed(() => "giveUp", () => giveUp.call(store, name, t)) }),

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { systemClock, type Clock } from "../clock.js";
 import { parseInput } from "../validation.js";
-import { LockHeldError, LockLostError } from "./errors.js";
+import { LockHeldError, LockKindError, LockLostError } from "./errors.js";
 import { acquireInput, lockName, semaphoreInput } from "./inputs.js";
 import type { LockRecord, LockStore } from "./LockStore.js";
 import { sleep } from "./sleep.js";
@@ -33,6 +33,9 @@ export interface LockStatus {
   readonly holder?: string;
   readonly token: number;
   readonly expiresAt?: number;
+  /** Set when the name is a semaphore (its header): its permits are `name#0` .. `name#(permits-1)`, each a lock of its own. */
+  readonly kind?: "semaphore";
+  readonly permits?: number;
 }
 
 export interface LockServiceOptions {
@@ -78,6 +81,8 @@ export class LockService {
   private readonly queueGraceMs: number;
   /** Locks this service last had to wait for, or left others waiting on: its next acquire joins the line at once. */
   private readonly contended = new Set<string>();
+  /** Semaphores this service has seen declared, with their permit counts (a header never changes). */
+  private readonly semaphores = new Map<string, number>();
 
   constructor(options: LockServiceOptions) {
     this.store = options.store;
@@ -114,8 +119,10 @@ export class LockService {
       const now = this.clock.now();
       const outcome = await this.store.acquire(name, this.ownerId, now + leaseMs, now - this.skewMs, this.lineStaleBefore(now));
       if (outcome.acquired) return this.took(name, outcome.lock, leaseMs, now, false);
+      refuseSemaphore(name, outcome.current);
     }
     let { ticket, lock } = await takeTicket(name);
+    refuseSemaphore(name, lock);
     let view: View = { lock, misses: 0 };
     // Joined behind a holder or other waiters: the lock is contended, and stays so for this service's next acquire.
     const waited = (lock.holder !== undefined && lock.expiresAt >= this.clock.now() - this.skewMs) || waitingAhead(lock, ticket) > 0;
@@ -126,6 +133,7 @@ export class LockService {
         // Skipped (this waiter let its turn pass): the line has moved on, join it again.
         if (now >= deadline || signal?.aborted) throw this.held(name, view.lock);
         ({ ticket, lock } = await takeTicket(name));
+        refuseSemaphore(name, lock);
         view = { lock, misses: 0 };
         continue;
       }
@@ -141,6 +149,8 @@ export class LockService {
       const passing = ahead === 0 && serving < ticket ? range(serving, ticket) : [];
       const outcome = await claim(name, this.ownerId, ticket, now + leaseMs, now - this.skewMs, now - this.skewMs - this.queueGraceMs * Math.max(1, ahead), passing);
       if (outcome.acquired) return this.took(name, outcome.lock, leaseMs, now, waited);
+      // Made a semaphore while this waiter was in line (the lock stood free): no turn will come.
+      refuseSemaphore(name, outcome.current);
       const stillFirst = ahead === 0 && waitingAhead(outcome.current, ticket) === 0 && (outcome.current.serving ?? 0) <= ticket;
       view = { lock: outcome.current, misses: stillFirst ? view.misses + 1 : 0 };
     }
@@ -207,9 +217,31 @@ export class LockService {
    */
   async acquirePermit(name: string, permits: number, options: AcquireOptions): Promise<Lease> {
     const input = parseInput(semaphoreInput, { name, permits, leaseMs: options.leaseMs, waitMs: options.waitMs });
+    await this.declareSemaphore(input.name, input.permits);
     const start = Math.floor(Math.random() * input.permits);
     const items = Array.from({ length: input.permits }, (_, i) => `${input.name}#${(start + i) % input.permits}`);
     return this.acquireAny(items, input.leaseMs, input.waitMs, options.signal);
+  }
+
+  /**
+   * Makes sure `name` is a semaphore of exactly `permits` permits before any permit is taken:
+   * the header on the item `name` is written once (conditionally, so the first caller fixes the
+   * count and an exclusive holder keeps it from becoming one) and never changes, so a process that
+   * saw it once needs no further write. Permit counts that differ, or an exclusive lock, are refused.
+   */
+  private async declareSemaphore(name: string, permits: number): Promise<void> {
+    const known = this.semaphores.get(name);
+    if (known === undefined) {
+      const declared = await this.store.declareSemaphore(name, permits, this.clock.now() - this.skewMs);
+      if (declared.ok) {
+        this.semaphores.set(name, permits);
+        return;
+      }
+      const current = declared.current;
+      if (current.kind === "semaphore" && current.permits !== undefined) this.semaphores.set(name, current.permits);
+      throw new LockKindError(name, current.kind === "semaphore" ? current.permits : undefined, permits, current.holder === undefined ? undefined : { holder: current.holder, expiresAt: current.expiresAt });
+    }
+    if (known !== permits) throw new LockKindError(name, known, permits);
   }
 
   /** Pushes the lease's expiry `leaseMs` from now. Throws LockLostError if it is no longer held. */
@@ -231,6 +263,7 @@ export class LockService {
   /** Says truthfully why a release was refused: a wrong owner, a second release, a successor, or a lock never taken. */
   private whyNotReleased(lease: Lease, record: LockRecord | null): { state?: string; detail: string } {
     if (!record) return { detail: "it has never been acquired" };
+    if (record.kind === "semaphore") return { detail: `it is a semaphore of ${record.permits} permits, whose permits are ${record.name}#0 .. ${record.name}#${(record.permits ?? 1) - 1}` };
     if (!this.isLive(record, this.clock.now())) {
       if (record.holder === undefined) {
         return { detail: record.token === lease.token ? "it was already released (it is free)" : `it is free; the latest holder had token ${record.token}` };
@@ -252,6 +285,7 @@ export class LockService {
     const checked = parseInput(lockName, name, "name");
     const record = await this.store.get(checked);
     if (!record) return { name: checked, exists: false, held: false, token: 0 };
+    if (record.kind === "semaphore") return { name: checked, exists: true, held: false, token: record.token, kind: record.kind, permits: record.permits };
     const held = this.isLive(record, this.clock.now());
     return held
       ? { name: checked, exists: true, held, holder: record.holder, token: record.token, expiresAt: record.expiresAt }
@@ -272,6 +306,7 @@ export class LockService {
         if (outcome.acquired) {
           return { name: item, owner: this.ownerId, token: outcome.lock.token, leaseMs, validUntil: now + leaseMs - this.skewMs };
         }
+        refuseSemaphore(item, outcome.current);
         if (!soonest || outcome.current.expiresAt < soonest.expiresAt) soonest = outcome.current;
       }
       const now = this.clock.now();
@@ -285,6 +320,11 @@ export class LockService {
       await sleep(pause, signal);
     }
   }
+}
+
+/** An exclusive take refused because `name` is a semaphore's header: no wait can make it an exclusive lock. */
+function refuseSemaphore(name: string, lock: LockRecord): void {
+  if (lock.kind === "semaphore") throw new LockKindError(name, lock.permits, undefined);
 }
 
 const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));

@@ -19,6 +19,13 @@ export interface LockRecord {
   readonly acquiredAt?: number;
   readonly heldMs?: number;
   readonly turnMs?: number;
+  /**
+   * Set on a semaphore's header, the item named after the semaphore itself (its permits are
+   * `name#0` .. `name#(permits-1)`): once written it never changes, and an exclusive lock of
+   * that name is refused. Absent on an exclusive lock and on a permit.
+   */
+  readonly kind?: "semaphore";
+  readonly permits?: number;
 }
 
 export type AcquireOutcome =
@@ -37,7 +44,7 @@ export interface Ticket {
  */
 export interface LockStore {
   /**
-   * Take `name` for `owner` if it is free, released, or its lease ended before `expiredBefore`,
+   * Take `name` for `owner` if it is not a semaphore's header and is free, released, or its lease ended before `expiredBefore`,
    * and nobody is waiting in its line (or the line has not moved since `lineStaleBefore`).
    */
   acquire(name: string, owner: string, expiresAt: number, expiredBefore: number, lineStaleBefore?: number): Promise<AcquireOutcome>;
@@ -46,7 +53,17 @@ export interface LockStore {
   /** Give `name` up if `owner` still holds it at `token`; false otherwise. Keeps the token. */
   release(name: string, owner: string, token: number): Promise<boolean>;
   get(name: string): Promise<LockRecord | null>;
-  /** Joins `name`'s waiting line: one write, whatever the lock's state. Optional: without it waiters poll. */
+  /**
+   * Makes `name` the header of a semaphore of `permits` permits, or confirms it is one: one
+   * conditional write, accepted if it is already that semaphore, or has no semaphore header and
+   * no exclusive holder (its lease ended before `expiredBefore`). The header is never changed
+   * afterwards. Refused, it returns the item as it is.
+   */
+  declareSemaphore(name: string, permits: number, expiredBefore: number): Promise<{ readonly ok: true } | { readonly ok: false; readonly current: LockRecord }>;
+  /**
+   * Joins `name`'s waiting line: one write, whatever the lock's state, unless `name` is a
+   * semaphore's header: then nothing is written and the ticket is -1. Optional: without it waiters poll.
+   */
   takeTicket?(name: string): Promise<Ticket>;
   /**
    * Takes `name` for `ticket` if it is free (or its lease ended before `expiredBefore`) and it

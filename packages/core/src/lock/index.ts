@@ -1,4 +1,4 @@
-export { LockHeldError, LockLostError, StaleTokenError } from "./errors.js";
+export { LockHeldError, LockKindError, LockLostError, StaleTokenError } from "./errors.js";
 export { type AcquireOutcome, type LockRecord, type LockStore, type Ticket } from "./LockStore.js";
 export { LockService, type AcquireOptions, type Lease, type LockServiceOptions, type LockStatus } from "./LockService.js";
 export { withLock, type LockContext, type WithLockOptions } from "./withLock.js";

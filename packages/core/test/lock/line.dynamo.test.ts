@@ -155,6 +155,7 @@ describe("Waiting line on the lock item, on DynamoDB Local", () => {
       takeTicket: (name) => store.takeTicket(name),
       claim: (...args) => store.claim(...args),
       giveUp: (name, ticket) => store.giveUp(name, ticket),
+      declareSemaphore: (...args) => store.declareSemaphore(...args),
     };
     const a = new LockService({ store, ownerId: "a", skewMs: 0 });
     const b = new LockService({ store: bStore, ownerId: "b", skewMs: 0 });

@@ -9,7 +9,7 @@ export class MemoryLockStore implements LockStore {
   async acquire(name: string, owner: string, expiresAt: number, expiredBefore: number): Promise<AcquireOutcome> {
     this.calls++;
     const current = this.items.get(name);
-    if (current?.holder !== undefined && current.expiresAt >= expiredBefore) return { acquired: false, current };
+    if (current?.kind !== undefined || (current?.holder !== undefined && current.expiresAt >= expiredBefore)) return { acquired: false, current };
     const lock = { name, holder: owner, expiresAt, token: (current?.token ?? 0) + 1 };
     this.items.set(name, lock);
     return { acquired: true, lock };
@@ -31,6 +31,15 @@ export class MemoryLockStore implements LockStore {
     if (current?.holder !== owner || current.token !== token) return false;
     this.items.set(name, { name, token, expiresAt: 0 });
     return true;
+  }
+
+  async declareSemaphore(name: string, permits: number, expiredBefore: number): Promise<{ ok: true } | { ok: false; current: LockRecord }> {
+    this.calls++;
+    const current = this.items.get(name);
+    if (current?.kind === "semaphore" && current.permits === permits) return { ok: true };
+    if (current?.kind !== undefined || (current?.holder !== undefined && current.expiresAt >= expiredBefore)) return { ok: false, current };
+    this.items.set(name, { name, token: current?.token ?? 0, expiresAt: 0, kind: "semaphore", permits });
+    return { ok: true };
   }
 
   async get(name: string): Promise<LockRecord | null> {

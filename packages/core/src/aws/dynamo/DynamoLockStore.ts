@@ -21,7 +21,8 @@ type Expression = Pick<UpdateCommand["input"], "UpdateExpression" | "ConditionEx
 const take =
   "holder = :owner, expiresAt = :exp, #token = if_not_exists(#token, :zero) + :one, claimId = :claim, " +
   "changedAt = :now, turnMs = :now - if_not_exists(acquiredAt, :now), acquiredAt = :now";
-const lockFree = "(attribute_not_exists(holder) OR expiresAt < :expiredBefore)";
+// An exclusive take refuses a semaphore's header (its `kind`): one more term of the same condition, no read.
+const lockFree = "attribute_not_exists(kind) AND (attribute_not_exists(holder) OR expiresAt < :expiredBefore)";
 /** The most given-up tickets one claim passes over by name (each is a term of its condition); beyond that, the grace rule. */
 const maxPassing = 32;
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
@@ -103,9 +104,10 @@ export class DynamoLockStore implements LockStore {
     // Conditional only so that an SDK retry of an applied join does not take a second ticket.
     const out = await this.update(name, {
       UpdateExpression: "SET lastJoin = :join, serving = if_not_exists(serving, :zero), changedAt = if_not_exists(changedAt, :now) ADD nextTicket :one",
-      ConditionExpression: "attribute_not_exists(lastJoin) OR lastJoin <> :join",
+      ConditionExpression: "attribute_not_exists(kind) AND (attribute_not_exists(lastJoin) OR lastJoin <> :join)",
       ExpressionAttributeValues: { ":join": join, ":zero": 0, ":one": 1, ":now": this.clock.now() },
     });
+    if (!out.ok && out.item.kind !== undefined) return { ticket: -1, lock: toRecord(out.item) };
     if (!out.ok && out.item.lastJoin !== join) throw new StorageUnavailableError(`lock table ${this.options.tableName}: ticket for ${name} refused`);
     const lock = toRecord(out.item);
     return { ticket: (lock.nextTicket ?? 1) - 1, lock };
@@ -127,6 +129,18 @@ export class DynamoLockStore implements LockStore {
       },
     });
     return this.outcome(out, owner, claim, now);
+  }
+
+  async declareSemaphore(name: string, permits: number, expiredBefore: number): Promise<{ ok: true } | { ok: false; current: LockRecord }> {
+    // Already this semaphore, or no header and no live exclusive holder (one whose lease ran out
+    // loses the name: its extend and release are refused, as after any takeover; the token stays).
+    const out = await this.update(name, {
+      UpdateExpression: "SET kind = :semaphore, permits = :permits, expiresAt = :zero REMOVE holder",
+      ConditionExpression:
+        "(kind = :semaphore AND permits = :permits) OR (attribute_not_exists(kind) AND (attribute_not_exists(holder) OR expiresAt < :expiredBefore))",
+      ExpressionAttributeValues: { ":semaphore": "semaphore", ":permits": permits, ":expiredBefore": expiredBefore, ":zero": 0 },
+    });
+    return out.ok ? { ok: true } : { ok: false, current: toRecord(out.item) };
   }
 
   async extend(name: string, owner: string, token: number, expiresAt: number): Promise<LockRecord | null> {
@@ -215,6 +229,7 @@ function toRecord(item: Item): LockRecord {
     acquiredAt: num(item.acquiredAt),
     heldMs: num(item.heldMs),
     turnMs: num(item.turnMs),
+    ...(item.kind === "semaphore" && { kind: "semaphore" as const, permits: num(item.permits) }),
     ...(item.gaveUp instanceof Set && { gaveUp: [...(item.gaveUp as Set<unknown>)].filter((t): t is number => typeof t === "number") }),
   };
 }

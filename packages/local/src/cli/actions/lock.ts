@@ -20,7 +20,9 @@ export async function status(output: Output, name: string): Promise<void> {
   const status = await locks.status(name);
   const human = !status.exists
     ? `${name}: never acquired (no such lock yet)`
-    : status.held
+    : status.kind === "semaphore"
+      ? `${name}: a semaphore of ${status.permits} permits (${name}#0 .. ${name}#${(status.permits ?? 1) - 1})`
+      : status.held
       ? `${name}: held by ${status.holder} until ${new Date(status.expiresAt ?? 0).toISOString()} (token ${status.token})`
       : `${name}: free (latest token ${status.token})`;
   output.result({ ...status, target: target.description }, human);

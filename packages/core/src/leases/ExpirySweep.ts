@@ -6,9 +6,9 @@ import type { CommandQueue } from "../registry/CommandQueue.js";
 import { expiryShards } from "../registry/expiryIndex.js";
 import { inlineShare, type ExpiryFanOut } from "./ExpiryFanOut.js";
 import { describeRef, sameRef, type ObjectRef } from "../registry/keys.js";
-import { mapLimit } from "./mapLimit.js";
+import { keyedLimit } from "./mapLimit.js";
 import type { Registry } from "../registry/Registry.js";
-import type { ResourceRecord } from "../registry/records.js";
+import type { LeaseRecord, ResourceRecord } from "../registry/records.js";
 import type { DrainReport, UpdateWorker } from "./UpdateWorker.js";
 
 /**
@@ -25,8 +25,12 @@ export interface DueWork {
 
 export interface ExpiryOutcome {
   readonly ref: ObjectRef;
-  /** "transaction": a lease ended in one write; "queue": a release command and the object's worker. */
-  readonly path: "transaction" | "queue";
+  /**
+   * "transaction": a lease ended in one write; "queue": a release command and the object's
+   * worker; "settled": the refused write showed the lease already destroyed or no longer due
+   * (a duplicate message, a sweep that raced another): nothing written, nothing queued.
+   */
+  readonly path: "transaction" | "queue" | "settled";
   readonly consumed: DrainReport["consumed"];
   readonly busy: boolean;
   readonly deferred?: DrainReport["deferred"];
@@ -93,6 +97,16 @@ export const dueWork = z.object({
   resourceId: z.string().min(1).optional(),
   blueprint: z.string().min(1).optional(),
 });
+
+/**
+ * The object a piece of work writes to last, and so the one two pieces of work must not write
+ * at once: a lease ended in one transaction writes its resource (two transactions on one item
+ * at once cancel each other in DynamoDB), so a resource's leases and its own expiry share it.
+ */
+export function expiryWriter(work: DueWork): string {
+  if (work.ref.kind === "resource") return describeRef(work.ref);
+  return work.resourceId !== undefined ? describeRef({ kind: "resource", id: work.resourceId }) : describeRef(work.ref);
+}
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -167,17 +181,22 @@ export class ExpirySweep {
     await this.expire(here, report, onProgress);
   }
 
-  /** Does the given work (a sweep's own share, or a fanned-out batch); failures are reported per object. */
+  /**
+   * Does the given work (a sweep's own share, or a fanned-out message); failures are reported
+   * per object. At most `concurrency` pieces at once, one at a time per resource (`expiryWriter`).
+   */
   async expire(work: readonly DueWork[], report: SweepReport = emptyReport(false, this.clock.now(), [], []), onProgress?: ProgressListener): Promise<SweepReport> {
     let done = 0;
     onProgress?.(done, work.length);
     const resources = await this.resourcesToAsk(work, report);
     const stalledLeases = new Set(work.filter((w) => w.dueAt === undefined).map((w) => describeRef(w.ref)));
-    await mapLimit(work, this.concurrency, async (item) => {
+    const slot = keyedLimit(this.concurrency);
+    const one = async (item: DueWork) => {
       try {
-        if (item.dueAt !== undefined && !stalledLeases.has(describeRef(item.ref)) && (await this.inOneWrite(item, resources))) {
-          report.expiredInOneWrite += 1;
-          report.outcomes.push({ ref: item.ref, path: "transaction", consumed: [], busy: false });
+        const ended = item.dueAt !== undefined && !stalledLeases.has(describeRef(item.ref)) ? await this.inOneWrite(item, resources) : "queue";
+        if (ended === "transaction") report.expiredInOneWrite += 1;
+        if (ended !== "queue") {
+          report.outcomes.push({ ref: item.ref, path: ended, consumed: [], busy: false });
           return;
         }
         if (item.dueAt !== undefined) await this.options.queue.append(item.ref, { command: "release", reason: "expiry", dueAt: item.dueAt }, this.author);
@@ -189,7 +208,8 @@ export class ExpirySweep {
       } finally {
         onProgress?.(++done, work.length);
       }
-    });
+    };
+    await Promise.all(work.map((item) => slot(expiryWriter(item), () => one(item))));
     return report;
   }
 
@@ -213,22 +233,37 @@ export class ExpirySweep {
     }
   }
 
-  /** Ends a lease in one transaction if nothing stands in the way; false sends it through the queues. */
-  private async inOneWrite(work: DueWork, resources: Map<string, ResourceRecord>): Promise<boolean> {
+  /**
+   * Ends a lease in one transaction if nothing stands in the way ("transaction"); "settled" when
+   * the refusal shows nothing left to do; "queue" sends it through its release command and worker.
+   */
+  private async inOneWrite(work: DueWork, resources: Map<string, ResourceRecord>): Promise<"transaction" | "settled" | "queue"> {
     const { blueprints, registry } = this.options;
-    if (work.ref.kind !== "lease" || work.resourceId === undefined || !blueprints) return false;
+    if (work.ref.kind !== "lease" || work.resourceId === undefined || !blueprints) return "queue";
     let resourceVersion: number | undefined;
     if (this.needsVeto(work)) {
       const resource = resources.get(work.resourceId);
-      if (!resource || !blueprints.has(resource.blueprint)) return false;
+      if (!resource || !blueprints.has(resource.blueprint)) return "queue";
       const veto = await blueprints.get(resource.blueprint).vetoExpiry?.({ resource, lease: { id: work.ref.id, resourceId: work.resourceId, expiresAt: work.dueAt } });
       // A veto is recorded by the lease's worker (which asks again and pushes the expiry back).
-      if (veto) return false;
+      if (veto) return "queue";
       resourceVersion = resource.version;
     }
-    const out = await registry.expireLease({ leaseId: work.ref.id, resourceId: work.resourceId, by: this.author, resourceVersion }, this.clock.now());
-    return out.ok;
+    const now = this.clock.now();
+    const out = await registry.expireLease({ leaseId: work.ref.id, resourceId: work.resourceId, by: this.author, resourceVersion }, now);
+    if (out.ok) return "transaction";
+    return out.refusedBy === "lease" && out.lease && nothingLeft(out.lease, now) ? "settled" : "queue";
   }
+}
+
+/**
+ * A lease an expiry has nothing left to do on: destroyed (a duplicate message, another sweep, a
+ * worker got there first), or live with no expiry or one later than now (extended since found).
+ * Anything else (released, broken, pending) is its worker's to finish.
+ */
+function nothingLeft(lease: LeaseRecord, now: number): boolean {
+  if (lease.status === "destroyed") return true;
+  return (lease.status === "acquired" || lease.status === "active") && (lease.expiresAt === undefined || lease.expiresAt > now);
 }
 
 function emptyReport(dryRun: boolean, now: number, expired: ObjectRef[], stalled: ObjectRef[]): SweepReport {

@@ -49,8 +49,11 @@ export interface LeaseExpiry {
   readonly resourceVersion?: number;
 }
 
-/** Which side refused a one-transaction expiry: it then goes through the queues. */
-export type LeaseExpiryOutcome = { readonly ok: true } | { readonly ok: false; readonly refusedBy: "lease" | "resource" };
+/**
+ * Which side refused a one-transaction expiry: it then goes through the queues, unless the
+ * lease as the refusal returned it (`lease`, when it could be read) shows nothing is left to do.
+ */
+export type LeaseExpiryOutcome = { readonly ok: true } | { readonly ok: false; readonly refusedBy: "lease" | "resource"; readonly lease?: LeaseRecord };
 
 export interface ConsumeResult {
   readonly outcome: string;

@@ -134,14 +134,15 @@ describe.each(implementations)("Contract: Registry, %s", (_, make) => {
     await registry.createLease(lease("l-1", "r", { expiresAt: now - 1 }));
     await registry.createLease(lease("l-2", "r", { expiresAt: now + 1000 }));
     await registry.createLease(lease("l-3", "idle", { expiresAt: now - 1 }));
-    expect(await registry.expireLease({ leaseId: "l-2", resourceId: "r", by: "sweep" }, now)).toEqual({ ok: false, refusedBy: "lease" });
+    // A refused lease comes back as it is (here: not due yet).
+    expect(await registry.expireLease({ leaseId: "l-2", resourceId: "r", by: "sweep" }, now)).toEqual({ ok: false, refusedBy: "lease", lease: await registry.getLease("l-2") });
     expect(await registry.expireLease({ leaseId: "l-3", resourceId: "idle", by: "sweep" }, now)).toEqual({ ok: false, refusedBy: "resource" });
     expect(await registry.expireLease({ leaseId: "l-1", resourceId: "r", by: "sweep", resourceVersion: 7 }, now)).toEqual({ ok: false, refusedBy: "resource" });
     expect(await registry.expireLease({ leaseId: "l-1", resourceId: "r", by: "sweep", resourceVersion: 1 }, now)).toEqual({ ok: true });
     expect(await registry.getLease("l-1")).toMatchObject({ status: "destroyed", releasedBy: "sweep", releaseReason: "expiry", version: 2 });
     expect((await registry.getLease("l-1"))?.expiresAt).toBeUndefined();
     expect(await registry.getResource("r")).toMatchObject({ version: 2, leaseIds: ["l-2"] });
-    expect(await registry.expireLease({ leaseId: "l-1", resourceId: "r", by: "sweep" }, now)).toEqual({ ok: false, refusedBy: "lease" });
+    expect(await registry.expireLease({ leaseId: "l-1", resourceId: "r", by: "sweep" }, now)).toEqual({ ok: false, refusedBy: "lease", lease: await registry.getLease("l-1") });
     const found = await registry.getResources(["r", "idle", "nope", "r"]);
     expect([...found.keys()].sort()).toEqual(["idle", "r"]);
   });

@@ -115,6 +115,8 @@ describe("Class: ExpirySweep — a lease ended in one transaction", () => {
     const report = await sweep.expire([{ ref: leaseRef(lease.id), dueAt: clock.now() - 1, resourceId: resource.id, blueprint: h.blueprint.name }]);
     expect(report.expiredInOneWrite).toBe(0);
     expect(await h.registry.getLease(lease.id)).toMatchObject({ status: "active" });
-    expect((await h.registry.readQueue(leaseRef(lease.id))).map((c) => c.outcome)).toEqual(["not due: the expiry was moved or removed"]);
+    // The refused write returned the lease: not due, so nothing is queued for it either.
+    expect(report.outcomes).toEqual([{ ref: leaseRef(lease.id), path: "settled", consumed: [], busy: false }]);
+    expect(await h.registry.readQueue(leaseRef(lease.id))).toEqual([]);
   });
 });

@@ -203,7 +203,10 @@ export class MemoryRegistry implements Registry {
       leaseIds.has(expiry.leaseId) &&
       (resource.expireAfterIdleMs === undefined || leaseIds.size > 1) &&
       (expiry.resourceVersion === undefined || resource.version === expiry.resourceVersion);
-    if (!leaseOk) return { ok: false, refusedBy: "lease" };
+    if (!leaseOk) {
+      const current = lease && (await this.getLease(expiry.leaseId));
+      return { ok: false, refusedBy: "lease", ...(current && { lease: current }) };
+    }
     if (!resourceOk || !lease || !resource) return { ok: false, refusedBy: "resource" };
     Object.assign(lease, { status: "destroyed", releasedBy: expiry.by, releaseReason: "expiry", updatedAt: now, version: Number(lease.version) + 1 });
     delete lease.expiresAt;

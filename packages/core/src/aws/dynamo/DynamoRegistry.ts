@@ -148,7 +148,11 @@ export class DynamoRegistry implements Registry {
     const out = await transact(this.client, this.requests.expireLease(expiry, now), this.what);
     if (out.ok) return { ok: true };
     const [lease, resource] = out.reasons;
-    if (lease?.code === "ConditionalCheckFailed") return { ok: false, refusedBy: "lease" };
+    if (lease?.code === "ConditionalCheckFailed") {
+      // The lease as it is came back with the refusal (no read); one that is not a lease any more is left to its worker.
+      const record = lease.item && leaseOrUndefined(lease.item);
+      return { ok: false, refusedBy: "lease", ...(record && { lease: record }) };
+    }
     if (resource?.code === "ConditionalCheckFailed") return { ok: false, refusedBy: "resource" };
     throw new StorageUnavailableError(`${this.what}: expiring lease ${expiry.leaseId} met a concurrent transaction`);
   }
@@ -263,4 +267,12 @@ export class DynamoRegistry implements Registry {
     return items;
   }
 
+}
+
+function leaseOrUndefined(item: Item): LeaseRecord | undefined {
+  try {
+    return toLease(item);
+  } catch {
+    return undefined;
+  }
 }

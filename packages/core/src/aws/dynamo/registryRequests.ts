@@ -171,7 +171,8 @@ export class RegistryRequests {
       .when(cond`attribute_not_exists(${attr("expireAfterIdleMs")}) OR size(${attr("leaseIds")}) > ${1}`);
     if (expiry.resourceVersion !== undefined) resource.when(cond`${attr("version")} = ${expiry.resourceVersion}`);
     return [
-      { Update: { TableName: this.tableName, Key: { pk: objectPk({ kind: "lease", id: expiry.leaseId }), sk: recordSk }, ...lease.build() } },
+      // A refused lease comes back as it is, so a duplicate or late expiry needs no read to see it is done.
+      { Update: { TableName: this.tableName, Key: { pk: objectPk({ kind: "lease", id: expiry.leaseId }), sk: recordSk }, ...lease.build(), ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const } },
       { Update: { TableName: this.tableName, Key: { pk: objectPk({ kind: "resource", id: expiry.resourceId }), sk: recordSk }, ...resource.build() } },
     ];
   }

@@ -7,10 +7,68 @@ import { ValidationError } from "./errors.js";
  * point reports bad input the same way.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root = "input"): z.infer<S> {
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue ? issue.path.map(String) : [];
   if (issue?.code === "unrecognized_keys" && issue.keys[0] !== undefined) path.push(issue.keys[0]);
-  throw new ValidationError(path.length > 0 ? path.join(".") : root, issue?.message ?? "invalid");
+  throw new ValidationError(path.length > 0 ? path.join(".") : root, issue ? plainMessage(issue, path) : "invalid");
+}
+
+/** Units a field's name declares (`waitMs`, `pollSeconds.drain`, `olderThanMinutes`), in ms each. */
+const units = [
+  { suffix: "Ms", ms: 1, short: "ms" },
+  { suffix: "Seconds", ms: 1000, short: "s" },
+  { suffix: "Minutes", ms: 60_000, short: "minutes" },
+] as const;
+
+/**
+ * The issue's message, except that a number out of bounds is told as "must be at most
+ * 86400000 ms (1d)" (the bound in the field's unit and in the units a person types) and a
+ * fraction as "must be a whole number", never in the validator's own notation (`<=86400000`).
+ */
+function plainMessage(issue: z.core.$ZodIssue, path: string[]): string {
+  const unit = [...path].reverse().flatMap((segment) => units.filter((u) => segment.endsWith(u.suffix)))[0];
+  const isBound = issue.code === "too_big" || issue.code === "too_small";
+  // A message a schema wrote itself stays, except a numeric bound on a field with a unit,
+  // which is told in that unit and in the units a person types.
+  const own = !validatorWording.test(issue.message);
+  if (own && !(isBound && unit && (issue.origin === "number" || issue.origin === "int"))) return issue.message;
+  if (issue.code === "invalid_type") {
+    const expected = issue.expected === "int" ? "a whole number" : article(issue.expected);
+    return issue.input === undefined ? `is missing (must be ${expected})` : `must be ${expected}, not ${describe(issue.input)}`;
+  }
+  if (!isBound) return issue.message;
+  const bound = Number(issue.code === "too_big" ? issue.maximum : issue.minimum);
+  const word = issue.code === "too_big" ? (issue.inclusive ? "at most" : "less than") : issue.inclusive ? "at least" : "more than";
+  if (issue.origin === "string") return issue.code === "too_small" && bound === 1 ? "must not be empty" : `must be ${word} ${bound} characters`;
+  if (issue.origin === "array" || issue.origin === "set") return `must have ${word} ${bound} items`;
+  if (issue.origin !== "number" && issue.origin !== "int") return issue.message;
+  if (!unit) return `must be ${word} ${bound}`;
+  return `must be ${word} ${bound} ${unit.short}${bound > 0 ? ` (${humanDuration(bound * unit.ms)})` : ""}`;
+}
+
+/** zod's own messages ("Too big: expected number to be <=86400000"), which no person should read. */
+const validatorWording = /^(Too (big|small)|Invalid input)/;
+
+/** 86400000 gives "1d", 90000 "1m 30s": the largest units first, as `7m` or `1h` are typed. */
+export function humanDuration(ms: number): string {
+  const parts: string[] = [];
+  let left = Math.round(ms);
+  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1]] as const) {
+    const n = Math.floor(left / size);
+    if (n > 0) parts.push(`${n}${unit}`);
+    left -= n * size;
+  }
+  return parts.length > 0 ? parts.join(" ") : "0ms";
+}
+
+const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+
+/** What was given instead, as a person would say it: "a string", "null", "a list". */
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "number") return String(value);
+  return article(typeof value);
 }

@@ -164,7 +164,8 @@ export const deployInput = z.unknown().transform((raw, ctx): Normalised => {
     for (const issue of parsed.error.issues) {
       // An unknown key is named by its own path, so the error says which field to remove.
       const path = issue.code === "unrecognized_keys" && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue.path;
-      ctx.addIssue({ code: "custom", path, message: issue.message });
+      // Other issues keep their kind, so a bound is told in the field's units (validation.ts).
+      ctx.addIssue(issue.code === "unrecognized_keys" ? { code: "custom", path, message: issue.message } : ({ ...issue, path } as z.core.$ZodRawIssue));
     }
     return z.NEVER;
   }

@@ -3,4 +3,4 @@ export { type AcquireOutcome, type LockRecord, type LockStore, type Ticket } fro
 export { LockService, type AcquireOptions, type Lease, type LockServiceOptions, type LockStatus } from "./LockService.js";
 export { withLock, type LockContext, type WithLockOptions } from "./withLock.js";
 export { fenceOf, type Fence } from "./fence.js";
-export { actor } from "./inputs.js";
+export { actor, lockWaitInput } from "./inputs.js";

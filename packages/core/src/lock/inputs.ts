@@ -26,5 +26,7 @@ export const waitMs = z.number().int().min(0, "must not be negative").max(24 * 6
 
 export const permits = z.number().int("must be a whole number").min(1, "must be at least 1").max(1000);
 
+/** How long a caller may wait for a lock, alone: checked before a job starts work that ends at the lock. */
+export const lockWaitInput = z.object({ waitMs });
 export const acquireInput = z.object({ name: lockName, leaseMs, waitMs: waitMs.default(0) });
 export const semaphoreInput = acquireInput.extend({ permits });

@@ -1,4 +1,4 @@
-import { herokuApiUrl } from "@scythe/core/aws/heroku";
+import { herokuApiUrl, herokuBudget } from "@scythe/core/aws/heroku";
 import { parseInput } from "@scythe/core/validation";
 import * as z from "zod";
 import { tableNameFromEnv } from "./env.js";
@@ -18,7 +18,7 @@ const list = z.string().transform((raw) => {
 const environment = z.object({
   HEROKU_API_URL: optional(z.url()).transform((url) => url ?? herokuApiUrl),
   SCYTHE_REAPER_NAMESPACE: optional(z.string()),
-  SCYTHE_REAPER_RESERVE: z.coerce.number().int().min(0).default(300),
+  SCYTHE_REAPER_RESERVE: z.coerce.number().int().min(0).lt(herokuBudget).default(300),
   SCYTHE_REAPER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SCYTHE_EXPIRY_QUEUE_URL: optional(z.string()),
   SCYTHE_EXPIRY_INLINE_LIMIT: optional(z.coerce.number().int().min(0)),

@@ -17,6 +17,7 @@ export function runCli(args: readonly string[], io: Partial<CliIo> = {}): Promis
   return withCliRun(full, async (run) => {
     const program = buildProgram();
     configure(program);
+    program.hook("preAction", (_root, command) => refuseConflictingRepeats(command, args));
     try {
       await program.parseAsync([...args], { from: "user" });
     } catch (error) {
@@ -42,6 +43,32 @@ function configure(command: Command): void {
     getErrHelpWidth: () => columnsOf(cliRun().stderr),
   });
   for (const sub of command.commands) configure(sub);
+}
+
+/**
+ * An option given twice with different values (`--older-than 7m ... --older-than 1m`) is
+ * refused: commander would keep the last one silently, and which one a person meant is a
+ * guess. Options that collect (`--attr`, `--ref`, `--command`) end as lists and are left alone.
+ */
+function refuseConflictingRepeats(command: Command, args: readonly string[]): void {
+  const end = args.indexOf("--");
+  const tokens = end === -1 ? args : args.slice(0, end);
+  for (const option of command.options) {
+    if (!option.long || option.variadic || Array.isArray(command.getOptionValue(option.attributeName()))) continue;
+    const flag = option.long;
+    const given: string[] = [];
+    tokens.forEach((token, i) => {
+      if (token === flag) given.push(option.required || option.optional ? (tokens[i + 1] ?? "") : "");
+      else if (token.startsWith(`${flag}=`)) given.push(token.slice(flag.length + 1));
+    });
+    const distinct = [...new Set(given)];
+    if (distinct.length > 1) {
+      command.error(`error: option '${flag}' given more than once with different values (${distinct.map((v) => JSON.stringify(v)).join(", ")}): give it once`, {
+        code: "scythe.conflictingOption",
+        exitCode: 2,
+      });
+    }
+  }
 }
 
 function columnsOf(stream: object): number {

@@ -7,6 +7,19 @@ import { RateBudget } from "./RateBudget.js";
 import { herokuRequests, type HerokuRequest } from "./requests.js";
 import { appsPage, deleteOutcome, failure, isRetryable, type HerokuAnswer } from "./translate.js";
 
+/** Heroku's request budget per account: 4,500 requests, refilled over an hour. */
+export const herokuBudget = 4500;
+
+/**
+ * A reserve is a whole number of requests below the budget: at or above it the reaper could
+ * never send a request and would wait out its whole pass on the first one.
+ */
+export function checkReserve(field: string, reserve: number, budget = herokuBudget): number {
+  if (!Number.isSafeInteger(reserve) || reserve < 0) throw new ValidationError(field, `${reserve} is not a whole number of requests of 0 or more`);
+  if (reserve >= budget) throw new ValidationError(field, `${reserve} must be less than the platform's budget of ${budget} requests, or the reaper could never send one`);
+  return reserve;
+}
+
 /** Waits `ms`, or less when `signal` aborts (lock/sleep.ts; tests pass a simulated one). */
 type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
@@ -83,7 +96,7 @@ export class HerokuPlatform implements AppPlatform {
     this.clock = options.clock ?? systemClock;
     this.skewToleranceMs = options.clockSkewToleranceMs ?? 60_000;
     this.budget = new RateBudget({
-      reserve: options.reserve ?? 300,
+      reserve: checkReserve("reserve", options.reserve ?? 300),
       refillPerSecond: options.refillPerSecond ?? 4500 / 3600,
       clock: this.clock,
       sleep: this.sleep,

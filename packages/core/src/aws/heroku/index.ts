@@ -1,2 +1,2 @@
-export { HerokuPlatform, type HerokuPlatformOptions } from "./HerokuPlatform.js";
+export { HerokuPlatform, checkReserve, herokuBudget, type HerokuPlatformOptions } from "./HerokuPlatform.js";
 export { herokuApiUrl, herokuRequests, type HerokuRequest } from "./requests.js";

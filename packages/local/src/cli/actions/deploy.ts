@@ -2,7 +2,7 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws
 import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
 import { checkAgainstFleet, deployInput, previewRollout, type DeployInput, type DeployReport, type InstanceProgress } from "@scythe/core/deploy";
 import { BadInputError, ScytheError, ValidationError } from "@scythe/core/errors";
-import { parseInput } from "@scythe/core/validation";
+import { humanDuration, parseInput } from "@scythe/core/validation";
 import { followProgress, localDeployServices, startLocalDeploy, type LocalExecutionResult } from "../../stepfunctions/index.js";
 import { loadBalancerLabel } from "../../progress/labels.js";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
@@ -122,11 +122,15 @@ function summarize(report: DeployReport): string {
   return lines.join("\n");
 }
 
+/** The longest a local Wait state may last: past it a rollout of a few instances takes hours. */
+const maxPollMs = 60_000;
+
 async function runLocally(output: Output, target: Target, input: DeployInput, opts: DeployOptions): Promise<void> {
   const simulator = target.world?.simulator;
   if (!simulator) throw new ScytheError("the local world has no fleet simulator recorded; restart it with `scythe dev`");
   // Every option is checked before the fleet is asked anything.
   const waitMs = parseDuration("--poll", opts.poll);
+  if (waitMs > maxPollMs) throw new ValidationError("--poll", `"${opts.poll}" must be at most ${maxPollMs} ms (${humanDuration(maxPollMs)}): each Wait state of the local rollout lasts this long`);
   const request = parseInput(deployInput, input);
   const services = localDeployServices({ doc: target.doc, tables: target.tables, simulator, ...(request.ec2 && { ec2: request.ec2 }) });
   // Wrong ids or a batch larger than the layer: exit 2 naming the field, before anything starts.

@@ -1,9 +1,11 @@
-import { HerokuPlatform, herokuApiUrl } from "@scythe/core/aws/heroku";
+import { HerokuPlatform, checkReserve, herokuApiUrl } from "@scythe/core/aws/heroku";
 import { ValidationError } from "@scythe/core/errors";
 import { DynamoLockStore } from "@scythe/core/aws/dynamo";
 import { LockService } from "@scythe/core/lock";
 import { ReaperReportLog } from "@scythe/core/aws/dynamo";
 import { Reaper, conflictStrategies, describeReport, parseReapInput, reapWithLock, type ConflictStrategy, type ReaperEvent } from "@scythe/core/reaper";
+import { parseInput } from "@scythe/core/validation";
+import { lockWaitInput } from "@scythe/core/lock";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import type { Output } from "../output.js";
 import { cliEnv } from "../context.js";
@@ -68,8 +70,9 @@ export async function reap(output: Output, opts: ReapOptions): Promise<ActionRes
   };
   // Everything is checked (the namespace included) before anything is listed or deleted.
   const settings = await namingOptions(reapOptionNames, () => parseReapInput(input));
-  const reserve = parseCount("--reserve", opts.reserve);
+  const reserve = checkReserve("--reserve", parseCount("--reserve", opts.reserve));
   const lockWaitMs = parseDuration("--lock-wait", opts.lockWait);
+  await namingOptions({ waitMs: "--lock-wait" }, () => parseInput(lockWaitInput, { waitMs: lockWaitMs }));
 
   const target = await resolveTarget();
   // The local world's simulator takes its own token, as `scythe orphans` uses it; HEROKU_API_TOKEN is for a stage.

@@ -47,6 +47,20 @@ describe("CLI: resources, leases and deallocate, as a person runs them", () => {
     expect((await sim.control.state()).instances.map((i) => i.Hostname)).not.toContain("build-host-1");
   });
 
+  it("a command the lease's worker refuses exits 1 and says why; releasing a lease already released is done (exit 0)", async () => {
+    await scythe("resources", "create", "--id", "host-2", "--kind", "host", "--blueprint", "heroku-app", "--attr", "app=scythe-cli-2");
+    const lease = await scythe("leases", "acquire", "host-2", "--holder", "ci:43", "--expires-in", "1h");
+    await scythe("leases", "release", String(lease.id));
+    expect(await scythe("leases", "release", String(lease.id))).toMatchObject({ consumed: true, outcome: expect.stringContaining("already") });
+
+    const extend = await runScythe(["leases", "extend", String(lease.id), "--expires-in", "1h", "--json"], { env });
+    expect(extend.code, extend.stdout).toBe(1);
+    expect(json(extend.stdout)).toMatchObject({ consumed: true, outcome: expect.stringMatching(/^refused: the lease is (released|destroyed)/) });
+    const human = await runScythe(["leases", "extend", String(lease.id), "--expires-in", "1h"], { env });
+    expect(human.code).toBe(1);
+    expect(human.stdout + human.stderr).toMatch(/refused: the lease is (released|destroyed)/);
+  });
+
   it("refuses to mark an unknown resource, naming it, with exit code 2 (bad input)", async () => {
     const result = await runScythe(["resources", "mark-delete", "no-such-host", "--json"], { env });
     expect(result.code).toBe(2);

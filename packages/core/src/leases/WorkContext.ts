@@ -44,6 +44,10 @@ export type Applied =
 
 export const done = (outcome: string): Applied => ({ kind: "done", outcome });
 
+/** A command its object's state does not allow (extend a destroyed lease): consumed, but nothing done. */
+export const refusedPrefix = "refused: ";
+export const isRefusal = (outcome: string | undefined): boolean => outcome?.startsWith(refusedPrefix) ?? false;
+
 /** Everything a command handler needs while the worker holds the object's lock. */
 export interface WorkContext {
   readonly registry: Registry;

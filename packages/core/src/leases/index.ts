@@ -2,7 +2,7 @@ export { IllegalTransitionError, PermanentDestroyError, RecordNotFoundError, Res
 export { acquireLeaseInput, actor, createResourceInput, durationMs, extendLeaseInput, markDeleteInput, objectId, releaseLeaseInput, type AcquireLeaseInput, type CreateResourceInput, type ExtendLeaseInput, type MarkDeleteInput, type ReleaseLeaseInput } from "./inputs.js";
 export { transitionLease, transitionResource } from "./transitions.js";
 export { Blueprints, type Blueprint, type DestroyResult, type ExpiringLease, type ExpiryTarget } from "./Blueprint.js";
-export { defaultWorkerSettings, done, written, type Applied, type Transition, type UpdateWorkerSettings, type WorkContext } from "./WorkContext.js";
+export { defaultWorkerSettings, done, isRefusal, written, type Applied, type Transition, type UpdateWorkerSettings, type WorkContext } from "./WorkContext.js";
 export { UpdateWorker, describeDrain, type DrainReport, type UpdateWorkerOptions } from "./UpdateWorker.js";
 export { ExpirySweep, dueWork, expiryWriter, type DueWork, type ExpiryOutcome, type ExpirySweepOptions, type SweepReport, type SweepRunOptions } from "./ExpirySweep.js";
 export { inlineShare, type ExpiryFanOut, type InlineShareInput } from "./ExpiryFanOut.js";

@@ -3,7 +3,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { composeLeases, type Leases } from "@scythe/core/aws/dynamo";
-import { shippedBlueprints, type CommandResult } from "@scythe/core/leases";
+import { isRefusal, shippedBlueprints, type CommandResult } from "@scythe/core/leases";
 import { type LeaseRecord } from "@scythe/core/registry";
 import { localCredentials, localRegion } from "../../world/clients.js";
 import { parseDuration } from "../durations.js";
@@ -35,6 +35,15 @@ function describeCommand(result: CommandResult): string {
   return "queued: the object's worker is still busy and will act on it";
 }
 
+/**
+ * A command its lease refused (extend a destroyed lease) failed: exit 1. One still queued or
+ * waiting for a retry is not done yet: exit 3. Releasing what is already released is done.
+ */
+function commandExit(result: CommandResult): ActionResult {
+  if (!result.consumed) return exitCodes.incomplete;
+  if (isRefusal(result.outcome)) return exitCodes.failed;
+}
+
 const when = (at: number | undefined) => (at === undefined ? "no expiry" : `expires ${new Date(at).toISOString()}`);
 const describeLease = (l: LeaseRecord) => `${l.id}  ${l.status.padEnd(9)} resource ${l.resourceId}  holder ${l.holder}  ${when(l.expiresAt)}`;
 
@@ -47,7 +56,7 @@ export async function acquire(output: Output, resourceId: string, opts: { holder
 }
 
 /** `scythe leases release <lease>` */
-export async function release(output: Output, leaseId: string, opts: { author: string; dryRun?: boolean }): Promise<void> {
+export async function release(output: Output, leaseId: string, opts: { author: string; dryRun?: boolean }): Promise<ActionResult> {
   const { leases: l } = await leasesOnTarget();
   if (opts.dryRun) {
     const lease = await l.service.getLease(leaseId);
@@ -57,14 +66,16 @@ export async function release(output: Output, leaseId: string, opts: { author: s
   output.progress(`appending a release command to lease ${leaseId}`);
   const result = await namingOptions({ author: "--author" }, () => l.service.release({ leaseId, author: opts.author }));
   output.result(result, `lease ${leaseId}: command #${result.seq} ${describeCommand(result)}`);
+  return commandExit(result);
 }
 
 /** `scythe leases extend <lease>` */
-export async function extend(output: Output, leaseId: string, opts: { expiresIn: string; author: string }): Promise<void> {
+export async function extend(output: Output, leaseId: string, opts: { expiresIn: string; author: string }): Promise<ActionResult> {
   const expiresInMs = parseDuration("--expires-in", opts.expiresIn);
   const { leases: l } = await leasesOnTarget();
   const result = await namingOptions({ author: "--author", expiresInMs: "--expires-in" }, () => l.service.extend({ leaseId, author: opts.author, expiresInMs }));
   output.result(result, `lease ${leaseId}: command #${result.seq} ${describeCommand(result)}`);
+  return commandExit(result);
 }
 
 /** `scythe leases list` */

@@ -129,6 +129,20 @@ async function costPerOperation(make: (owner: string) => Acquire, meter: ReturnT
   return { acquired, released };
 }
 
+/** What one window of contention saw: raw counts, merged over the windows of one library and summarised. */
+interface Window {
+  served: number[];
+  waits: number[];
+  /** Every acquisition, also those finished after the window (their requests are metered too). */
+  acquisitions: number;
+  requests: number;
+  calls: Record<string, number>;
+  ms: Record<string, number>;
+  /** Releases refused because the lease had run out and someone else took the lock over. */
+  lost: number;
+  elapsedMs: number;
+}
+
 interface Contention {
   perSecond: number;
   /** Acquisitions of the least-served contender over the mean. */
@@ -139,16 +153,14 @@ interface Contention {
   requestsPerAcquisition: number;
   /** Per acquisition: calls of each kind (refused ones apart), and ms in requests of each kind. */
   perKind: Record<string, { calls: number; ms: number }>;
-  /** Releases refused because the lease had run out and someone else took the lock over. */
   lost: number;
   /** Per acquisition, ms from asking to holding, and how much of it was spent in requests (the rest: asleep or queued in Node). */
   waitMs: number;
   waitInRequestsMs: number;
 }
 
-async function throughput(make: (owner: string) => Acquire, contenders: number, name: string, meter: ReturnType<typeof meterClient>, windowMs = measuredMs): Promise<Contention> {
+async function window(make: (owner: string) => Acquire, contenders: number, name: string, meter: ReturnType<typeof meterClient>, windowMs: number): Promise<Window> {
   const served = Array.from({ length: contenders }, () => 0);
-  // Every acquisition, also those finished after the window (their requests are metered too).
   let acquisitions = 0;
   let lost = 0;
   const waits: number[] = [];
@@ -176,27 +188,64 @@ async function throughput(make: (owner: string) => Acquire, contenders: number, 
       }
     }),
   );
-  const reading = meter.reading();
-  const n = Math.max(1, acquisitions);
-  const perKind = Object.fromEntries(Object.entries(profile.calls).map(([k, c]) => [k, { calls: c / n, ms: (profile.ms[k] ?? 0) / n }]));
-  const releaseKinds = new Set(["release", "put", "delete"]);
-  const waitInRequestsMs = Object.entries(profile.ms).filter(([k]) => !releaseKinds.has(k)).reduce((a, [, ms]) => a + ms, 0) / n;
-  const total = served.reduce((a, b) => a + b, 0);
-  const mean = total / contenders;
-  const sorted = [...waits].sort((a, b) => a - b);
   return {
-    perSecond: total / ((Math.min(Date.now(), deadline) - started) / 1000),
-    fairness: mean === 0 ? 0 : Math.min(...served) / mean,
-    served,
+    served, waits, acquisitions, lost, requests: meter.reading().requests,
+    calls: { ...profile.calls }, ms: { ...profile.ms }, elapsedMs: Math.min(Date.now(), deadline) - started,
+  };
+}
+
+function merge(windows: Window[]): Window {
+  const add = (a: Record<string, number>, b: Record<string, number>) => {
+    for (const [k, v] of Object.entries(b)) a[k] = (a[k] ?? 0) + v;
+    return a;
+  };
+  return windows.reduce((m, w) => ({
+    served: m.served.map((n, i) => n + (w.served[i] ?? 0)),
+    waits: [...m.waits, ...w.waits],
+    acquisitions: m.acquisitions + w.acquisitions,
+    requests: m.requests + w.requests,
+    calls: add({ ...m.calls }, w.calls),
+    ms: add({ ...m.ms }, w.ms),
+    lost: m.lost + w.lost,
+    elapsedMs: m.elapsedMs + w.elapsedMs,
+  }));
+}
+
+function summarise(w: Window): Contention {
+  const n = Math.max(1, w.acquisitions);
+  const perKind = Object.fromEntries(Object.entries(w.calls).map(([k, c]) => [k, { calls: c / n, ms: (w.ms[k] ?? 0) / n }]));
+  const releaseKinds = new Set(["release", "put", "delete"]);
+  const waitInRequestsMs = Object.entries(w.ms).filter(([k]) => !releaseKinds.has(k)).reduce((a, [, ms]) => a + ms, 0) / n;
+  const total = w.served.reduce((a, b) => a + b, 0);
+  const mean = total / w.served.length;
+  const sorted = [...w.waits].sort((a, b) => a - b);
+  return {
+    perSecond: total / (w.elapsedMs / 1000),
+    fairness: mean === 0 ? 0 : Math.min(...w.served) / mean,
+    served: w.served,
     p99WaitMs: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0,
     maxWaitMs: sorted[sorted.length - 1] ?? 0,
     // Every request (acquire attempts, tickets, claims, releases) over every acquisition.
-    requestsPerAcquisition: acquisitions === 0 ? Number.POSITIVE_INFINITY : reading.requests / acquisitions,
+    requestsPerAcquisition: w.acquisitions === 0 ? Number.POSITIVE_INFINITY : w.requests / w.acquisitions,
     perKind,
-    lost,
-    waitMs: waits.reduce((a, b) => a + b, 0) / Math.max(1, waits.length),
+    lost: w.lost,
+    waitMs: w.waits.reduce((a, b) => a + b, 0) / Math.max(1, w.waits.length),
     waitInRequestsMs,
   };
+}
+
+/**
+ * Both libraries in alternating windows, in the order A B B A, so that a load that rises or falls
+ * during the run (this machine is shared) weighs on both alike instead of on whichever ran second.
+ */
+async function throughputPair(ours: (owner: string) => Acquire, theirs: (owner: string) => Acquire, contenders: number, name: string, meter: ReturnType<typeof meterClient>) {
+  const a: Window[] = [];
+  const b: Window[] = [];
+  for (const [i, which] of (["ours", "theirs", "theirs", "ours"] as const).entries()) {
+    if (which === "ours") a.push(await window(ours, contenders, `${name}-scythe-${i}`, meter, measuredMs / 2));
+    else b.push(await window(theirs, contenders, `${name}-baseline-${i}`, meter, measuredMs / 2));
+  }
+  return { ours: summarise(merge(a)), theirs: summarise(merge(b)) };
 }
 
 export async function run(): Promise<void> {
@@ -217,16 +266,16 @@ export async function run(): Promise<void> {
       { library: "dynamodb-lock-client", acquire: fmt(b.acquired), release: fmt(b.released) },
     ]);
 
-    console.log(`\nContended: acquisitions/s over ${measuredMs} ms, lease ${leaseMs} ms, one lock name; fairness = least-served contender / mean;`);
+    console.log(`\nContended: acquisitions/s over ${measuredMs} ms each (two windows of ${measuredMs / 2} ms, alternating A B B A with the other library),`);
+    console.log(`lease ${leaseMs} ms, one lock name per window; fairness = least-served contender / mean;`);
     console.log(`requests = every request in the window (acquires, tickets, claims, releases) per acquisition; wait = from asking to holding.`);
     // DynamoDB Local's JIT warms up on the first few thousand requests: without this, whichever
     // library runs first is measured on a colder server (the 2-contender row ran 2-3x slower first).
-    for (const [label, make] of [["scythe", scythe], ["baseline", baseline]] as const) await throughput(make, 8, `warm-up-${label}`, meter, 1500);
+    for (const [label, make] of [["scythe", scythe], ["baseline", baseline]] as const) await window(make, 8, `warm-up-${label}`, meter, 1500);
     const rows = [];
     const where: Record<string, string | number>[] = [];
     for (const contenders of [2, 8, 32]) {
-      const ours = await throughput(scythe, contenders, `tp-scythe-${contenders}`, meter);
-      const theirs = await throughput(baseline, contenders, `tp-baseline-${contenders}`, meter);
+      const { ours, theirs } = await throughputPair(scythe, baseline, contenders, `tp-${contenders}`, meter);
       for (const [library, r] of [["scythe", ours], ["dynamodb-lock-client", theirs]] as const) {
         rows.push({
           contenders,

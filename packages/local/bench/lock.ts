@@ -70,7 +70,7 @@ function profiled(store: LockStore, profile: Profile): LockStore {
     });
   };
   const taken = (name: string) => (o: { acquired: boolean }) => (o.acquired ? name : `${name} refused`);
-  const { takeTicket, claim, giveUp } = store;
+  const { takeTicket, claim, giveUp, retake } = store;
   return {
     acquire: (...a) => timed(taken("acquire"), () => store.acquire(...a)),
     extend: (...a) => timed(() => "extend", () => store.extend(...a)),
@@ -80,13 +80,17 @@ function profiled(store: LockStore, profile: Profile): LockStore {
     ...(takeTicket && { takeTicket: (name: string) => timed(() => "ticket", () => takeTicket.call(store, name)) }),
     ...(claim && { claim: (...a: Parameters<typeof claim>) => timed(taken("claim"), () => claim.call(store, ...a)) }),
     ...(giveUp && { giveUp: (name: string, t: number) => timed(() => "giveUp", () => giveUp.call(store, name, t)) }),
+    ...(retake && { retake: (...a: Parameters<typeof retake>) => timed(taken("retake"), () => retake.call(store, ...a)) }),
   };
 }
 
 const profile = new Profile();
 
-function scytheAcquirer(doc: DynamoDBDocumentClient, tableName: string, owner: string): Acquire {
-  const locks = new LockService({ store: profiled(new DynamoLockStore(doc, { tableName }), profile), ownerId: owner, skewMs: 50 });
+/** The turn the "scythe, turns" rows use (LockServiceOptions.turnMs); `LOCK_TURN_MS` to try another. */
+const turnMs = Number(process.env.LOCK_TURN_MS ?? 25);
+
+function scytheAcquirer(doc: DynamoDBDocumentClient, tableName: string, owner: string, turnMs = 0): Acquire {
+  const locks = new LockService({ store: profiled(new DynamoLockStore(doc, { tableName }), profile), ownerId: owner, skewMs: 50, turnMs });
   return async (name) => {
     const lease = await locks.acquire(name, { leaseMs, waitMs: 60_000 });
     return () => locks.release(lease);
@@ -235,17 +239,14 @@ function summarise(w: Window): Contention {
 }
 
 /**
- * Both libraries in alternating windows, in the order A B B A, so that a load that rises or falls
- * during the run (this machine is shared) weighs on both alike instead of on whichever ran second.
+ * The libraries in alternating windows, in the order A B C C B A, so that a load that rises or
+ * falls during the run (this machine is shared) weighs on all alike instead of on whichever ran last.
  */
-async function throughputPair(ours: (owner: string) => Acquire, theirs: (owner: string) => Acquire, contenders: number, name: string, meter: ReturnType<typeof meterClient>) {
-  const a: Window[] = [];
-  const b: Window[] = [];
-  for (const [i, which] of (["ours", "theirs", "theirs", "ours"] as const).entries()) {
-    if (which === "ours") a.push(await window(ours, contenders, `${name}-scythe-${i}`, meter, measuredMs / 2));
-    else b.push(await window(theirs, contenders, `${name}-baseline-${i}`, meter, measuredMs / 2));
-  }
-  return { ours: summarise(merge(a)), theirs: summarise(merge(b)) };
+async function throughputAll(makers: readonly ((owner: string) => Acquire)[], contenders: number, name: string, meter: ReturnType<typeof meterClient>): Promise<Contention[]> {
+  const windows = makers.map((make) => ({ make, seen: [] as Window[] }));
+  const order = [...windows, ...[...windows].reverse()];
+  for (const [i, w] of order.entries()) w.seen.push(await window(w.make, contenders, `${name}-${i}`, meter, measuredMs / 2));
+  return windows.map((w) => summarise(merge(w.seen)));
 }
 
 export async function run(): Promise<void> {
@@ -254,6 +255,7 @@ export async function run(): Promise<void> {
     const meter = meterClient(world.client);
     const tableName = world.names.locks;
     const scythe = (owner: string) => scytheAcquirer(world.doc, tableName, owner);
+    const scytheTurns = (owner: string) => scytheAcquirer(world.doc, tableName, owner, turnMs);
     const baseline = (owner: string) => baselineAcquirer(world.doc, tableName, owner);
 
     console.log(`Cost of one uncontended acquire and one release (DynamoDB Local, ReturnConsumedCapacity=TOTAL):`);
@@ -266,17 +268,18 @@ export async function run(): Promise<void> {
       { library: "dynamodb-lock-client", acquire: fmt(b.acquired), release: fmt(b.released) },
     ]);
 
-    console.log(`\nContended: acquisitions/s over ${measuredMs} ms each (two windows of ${measuredMs / 2} ms, alternating A B B A with the other library),`);
+    console.log(`\nContended: acquisitions/s over ${measuredMs} ms each (two windows of ${measuredMs / 2} ms, alternating A B C C B A with the others),`);
+    console.log(`"scythe" = the default strict line, "scythe, turns" = turnMs ${turnMs} (a holder takes again past the line within its turn),`);
     console.log(`lease ${leaseMs} ms, one lock name per window; fairness = least-served contender / mean;`);
     console.log(`requests = every request in the window (acquires, tickets, claims, releases) per acquisition; wait = from asking to holding.`);
     // DynamoDB Local's JIT warms up on the first few thousand requests: without this, whichever
     // library runs first is measured on a colder server (the 2-contender row ran 2-3x slower first).
-    for (const [label, make] of [["scythe", scythe], ["baseline", baseline]] as const) await window(make, 8, `warm-up-${label}`, meter, 1500);
+    for (const [label, make] of [["scythe", scythe], ["turns", scytheTurns], ["baseline", baseline]] as const) await window(make, 8, `warm-up-${label}`, meter, 1500);
     const rows = [];
     const where: Record<string, string | number>[] = [];
     for (const contenders of [2, 8, 32]) {
-      const { ours, theirs } = await throughputPair(scythe, baseline, contenders, `tp-${contenders}`, meter);
-      for (const [library, r] of [["scythe", ours], ["dynamodb-lock-client", theirs]] as const) {
+      const [ours, turns, theirs] = (await throughputAll([scythe, scytheTurns, baseline], contenders, `tp-${contenders}`, meter)) as [Contention, Contention, Contention];
+      for (const [library, r] of [["scythe", ours], ["scythe, turns", turns], ["dynamodb-lock-client", theirs]] as const) {
         rows.push({
           contenders,
           library,
@@ -299,6 +302,7 @@ export async function run(): Promise<void> {
         });
       }
       rows.push({ contenders, library: "scythe / baseline", "acq/s": ratio(ours.perSecond, theirs.perSecond) });
+      rows.push({ contenders, library: "scythe, turns / baseline", "acq/s": ratio(turns.perSecond, theirs.perSecond) });
     }
     table(rows);
     console.log(`\nWhere requests and time go (per acquisition; "refused" = a conditional write that failed; wait = asking to holding,`);

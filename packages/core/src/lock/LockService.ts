@@ -58,6 +58,15 @@ export interface LockServiceOptions {
    * `skewMs`) is considered abandoned by a contender that does not wait.
    */
   readonly queueGraceMs?: number;
+  /**
+   * Turns (ms, default 0: none). A contender that takes the lock from the line (or takes a free lock)
+   * starts a turn this long: until it ends, it may take the lock again past the waiting line, in one
+   * write, and those in line sleep until it has ended. Fewer hand-overs between contenders when holds
+   * are short (each costs a ticket and a claim, and a waiter's guess of when to claim); in exchange
+   * a waiter in line may see each contender ahead of it take the lock several times (for one turn
+   * each) instead of once, and waits up to one turn longer per contender ahead.
+   */
+  readonly turnMs?: number;
 }
 
 export interface AcquireOptions {
@@ -79,6 +88,9 @@ export class LockService {
   private readonly clock: Clock;
   private readonly maxPollMs: number;
   private readonly queueGraceMs: number;
+  private readonly turnMs: number;
+  /** Locks whose turn is this service's, and until when (by its own clock). */
+  private readonly turns = new Map<string, number>();
   /** Locks this service last had to wait for, or left others waiting on: its next acquire joins the line at once. */
   private readonly contended = new Set<string>();
   /** Semaphores this service has seen declared, with their permit counts (a header never changes). */
@@ -90,12 +102,24 @@ export class LockService {
     this.skewMs = options.skewMs ?? 1000;
     this.maxPollMs = options.maxPollMs ?? 500;
     this.queueGraceMs = options.queueGraceMs ?? 250;
+    this.turnMs = options.turnMs ?? 0;
     this.ownerId = options.ownerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
   /** Acquires `name`, waiting up to `waitMs` for a holder to release or expire. */
   async acquire(name: string, options: AcquireOptions): Promise<Lease> {
     const input = parseInput(acquireInput, { name, leaseMs: options.leaseMs, waitMs: options.waitMs });
+    const turnUntil = this.turns.get(input.name);
+    if (turnUntil !== undefined && this.store.retake) {
+      const now = this.clock.now();
+      this.turns.delete(input.name);
+      // Within this service's turn: take it again past the line (one write), else join the line as usual.
+      if (now < turnUntil) {
+        const outcome = await this.store.retake(input.name, this.ownerId, now + input.leaseMs, now - this.skewMs, now);
+        if (outcome.acquired) return this.took(input.name, outcome.lock, input.leaseMs, now, false);
+        refuseSemaphore(input.name, outcome.current);
+      }
+    }
     // Without waiting there is no line to join (a ticket nobody claims would hold the line up).
     if (input.waitMs === 0 || !this.store.takeTicket || !this.store.claim) {
       return this.acquireAny([input.name], input.leaseMs, input.waitMs, options.signal);
@@ -117,7 +141,7 @@ export class LockService {
     if (!claim || !takeTicket) throw new Error("LockStore without a waiting line");
     if (!this.contended.has(name)) {
       const now = this.clock.now();
-      const outcome = await this.store.acquire(name, this.ownerId, now + leaseMs, now - this.skewMs, this.lineStaleBefore(now));
+      const outcome = await this.store.acquire(name, this.ownerId, now + leaseMs, now - this.skewMs, this.lineStaleBefore(now), this.turnFrom(now));
       if (outcome.acquired) return this.took(name, outcome.lock, leaseMs, now, false);
       refuseSemaphore(name, outcome.current);
     }
@@ -147,7 +171,7 @@ export class LockService {
       }
       const ahead = waitingAhead(view.lock, ticket);
       const passing = ahead === 0 && serving < ticket ? range(serving, ticket) : [];
-      const outcome = await claim(name, this.ownerId, ticket, now + leaseMs, now - this.skewMs, now - this.skewMs - this.queueGraceMs * Math.max(1, ahead), passing);
+      const outcome = await claim(name, this.ownerId, ticket, now + leaseMs, now - this.skewMs, now - this.skewMs - this.queueGraceMs * Math.max(1, ahead), passing, this.turnFrom(now));
       if (outcome.acquired) return this.took(name, outcome.lock, leaseMs, now, waited);
       // Made a semaphore while this waiter was in line (the lock stood free): no turn will come.
       refuseSemaphore(name, outcome.current);
@@ -169,11 +193,15 @@ export class LockService {
     // How long the lock has stood free (given up, or its lease over), as the claim's condition counts it.
     const idleFor = now - this.skewMs - (lock.holder !== undefined ? lock.expiresAt : (lock.changedAt ?? now));
     if (isFree && (ahead === 0 || idleFor > this.queueGraceMs * ahead + 1)) return 0;
-    // A turn lasts about as long as holders hold (stamped by each release; it includes the take's round trip).
-    const turn = clamp(lock.heldMs ?? 10, 1, this.maxPollMs);
+    // A turn lasts about as long as holders hold (stamped by each release; it includes the take's round
+    // trip), or with turns, as long as a turn.
+    const held = clamp(lock.heldMs ?? 10, 1, this.maxPollMs);
+    const turn = Math.max(held, this.turnMs);
     if (isFree) return clamp(Math.min(turn * ahead, this.queueGraceMs * ahead + 2 - idleFor), 1, this.maxPollMs);
     const untilExpiry = lock.expiresAt + this.skewMs - now + 1;
-    const remaining = Math.max(0, (lock.acquiredAt ?? now) + (lock.heldMs ?? turn) - now);
+    // The turn's owner takes it again until its turn ends: the lock is not for the line before then.
+    const turnLeft = lock.turnOwner !== undefined && lock.turnOwner !== this.ownerId ? (lock.turnUntil ?? 0) - now : 0;
+    const remaining = Math.max(0, (lock.acquiredAt ?? now) + (lock.heldMs ?? held) - now, turnLeft);
     if (ahead === 0) {
       const pause = view.misses === 0 ? remaining + 1 : Math.min(this.maxPollMs, 2 ** Math.min(view.misses, 10));
       return clamp(Math.min(pause, untilExpiry), 1, this.maxPollMs);
@@ -189,6 +217,7 @@ export class LockService {
     // take, and a first attempt would only fail). Cleared by a take that neither waited nor left anyone waiting.
     if (waited || (lock.nextTicket ?? 0) > (lock.serving ?? 0)) this.contended.add(name);
     else this.contended.delete(name);
+    if (this.turnMs > 0 && lock.turnOwner === this.ownerId && lock.turnUntil !== undefined && lock.turnUntil > now) this.turns.set(name, lock.turnUntil);
     return { name, owner: this.ownerId, token: lock.token, leaseMs, validUntil: now + leaseMs - this.skewMs };
   }
 
@@ -204,6 +233,11 @@ export class LockService {
 
   private held(name: string, lock: LockRecord): LockHeldError {
     return new LockHeldError(name, lock.holder ?? "the waiting line", lock.expiresAt);
+  }
+
+  /** When a turn started now ends, or undefined without turns. */
+  private turnFrom(now: number): number | undefined {
+    return this.turnMs > 0 ? now + this.turnMs : undefined;
   }
 
   /** A line that has not moved since this is considered abandoned by a contender that does not wait. */

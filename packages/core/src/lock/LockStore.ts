@@ -19,6 +19,9 @@ export interface LockRecord {
   readonly acquiredAt?: number;
   readonly heldMs?: number;
   readonly turnMs?: number;
+  /** Whose turn it is (the owner of the latest take from the line or of a free lock), and until when (epoch ms) that owner may take it again past the line. */
+  readonly turnOwner?: string;
+  readonly turnUntil?: number;
   /**
    * Set on a semaphore's header, the item named after the semaphore itself (its permits are
    * `name#0` .. `name#(permits-1)`): once written it never changes, and an exclusive lock of
@@ -47,7 +50,12 @@ export interface LockStore {
    * Take `name` for `owner` if it is not a semaphore's header and is free, released, or its lease ended before `expiredBefore`,
    * and nobody is waiting in its line (or the line has not moved since `lineStaleBefore`).
    */
-  acquire(name: string, owner: string, expiresAt: number, expiredBefore: number, lineStaleBefore?: number): Promise<AcquireOutcome>;
+  acquire(name: string, owner: string, expiresAt: number, expiredBefore: number, lineStaleBefore?: number, turnUntil?: number): Promise<AcquireOutcome>;
+  /**
+   * Takes `name` again for the owner whose turn it is, past the waiting line, if it is free and the
+   * turn has not ended by `now`; the turn is not extended. Optional: without it there are no turns.
+   */
+  retake?(name: string, owner: string, expiresAt: number, expiredBefore: number, now: number): Promise<AcquireOutcome>;
   /** Move the expiry if `owner` still holds `name` at `token`; null otherwise. */
   extend(name: string, owner: string, token: number, expiresAt: number): Promise<LockRecord | null>;
   /** Give `name` up if `owner` still holds it at `token`; false otherwise. Keeps the token. */
@@ -71,7 +79,7 @@ export interface LockStore {
    * free (or its lease over) since before `skipBefore`, or they are `passing`, every ticket
    * from `serving` up to `ticket`, all given up. Moves the line past `ticket`.
    */
-  claim?(name: string, owner: string, ticket: number, expiresAt: number, expiredBefore: number, skipBefore: number, passing?: readonly number[]): Promise<AcquireOutcome>;
+  claim?(name: string, owner: string, ticket: number, expiresAt: number, expiredBefore: number, skipBefore: number, passing?: readonly number[], turnUntil?: number): Promise<AcquireOutcome>;
   /** Marks `ticket` given up (its waiter stops waiting), so that the line passes it without waiting out a grace. One write. */
   giveUp?(name: string, ticket: number): Promise<void>;
 }

@@ -55,13 +55,15 @@ interface Run {
    * timing, which under load can lag a request's landing by any amount).
    */
   overtaken: number[];
+  /** The same acquisitions: how many turns of others (runs of takes by one owner) came between its ticket and its take. */
+  turnsAhead: number[];
 }
 
 /**
  * Real concurrent contenders on one lock, each a LockService of its own. Every holder does a
  * fenced read-modify-write of a counter: two holders at once would lose an update.
  */
-async function contend(lockName: string, contenders: number, rounds: number, options: { client?: Doc; queueGraceMs?: number } = {}): Promise<Run> {
+async function contend(lockName: string, contenders: number, rounds: number, options: { client?: Doc; queueGraceMs?: number; turnMs?: number } = {}): Promise<Run> {
   const client = options.client ?? doc;
   const key = { pk: `counter#${lockName}`, sk: "value" };
   let inside = 0;
@@ -69,6 +71,8 @@ async function contend(lockName: string, contenders: number, rounds: number, opt
   const tokens: number[] = [];
   const served = Array.from({ length: contenders }, () => 0);
   const overtaken: number[] = [];
+  const owners = new Map<number, number>();
+  const joins: { from: number; to: number }[] = [];
   await Promise.all(
     Array.from({ length: contenders }, async (_, id) => {
       const store = new DynamoLockStore(client, { tableName: names.locks });
@@ -87,17 +91,23 @@ async function contend(lockName: string, contenders: number, rounds: number, opt
         },
         claim: (...args) => store.claim(...args),
         giveUp: (name, ticket) => store.giveUp(name, ticket),
+        retake: (...args) => store.retake(...args),
       };
       const locks = new LockService({
         store: counted,
         ownerId: `w${id}`,
         skewMs: 0,
         queueGraceMs: options.queueGraceMs ?? 60_000,
+        turnMs: options.turnMs,
       });
       for (let round = 0; round < rounds; round++) {
         joinedAt = undefined;
         const lease = await locks.acquire(lockName, { leaseMs: 60_000, waitMs: 120_000 });
-        if (joinedAt !== undefined) overtaken.push(lease.token - joinedAt - 1);
+        owners.set(lease.token, id);
+        if (joinedAt !== undefined) {
+          overtaken.push(lease.token - joinedAt - 1);
+          joins.push({ from: joinedAt, to: lease.token });
+        }
         inside++;
         maxInside = Math.max(maxInside, inside);
         const current = await client.send(new GetCommand({ TableName: names.registry, Key: key, ConsistentRead: true }));
@@ -112,12 +122,31 @@ async function contend(lockName: string, contenders: number, rounds: number, opt
     }),
   );
   const final = await doc.send(new GetCommand({ TableName: names.registry, Key: key, ConsistentRead: true }));
-  return { final: final.Item?.value, maxInside, tokens, served, overtaken };
+  // Runs of one owner's takes between a ticket and its take (a token nobody here took counts as a run of its own).
+  const turnsAhead = joins.map(({ from, to }) => {
+    let runs = 0;
+    for (let t = from + 1; t < to; t++) if (t === from + 1 || owners.get(t) === undefined || owners.get(t) !== owners.get(t - 1)) runs++;
+    return runs;
+  });
+  return { final: final.Item?.value, maxInside, tokens, served, overtaken, turnsAhead };
 }
 
 async function waitFor(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 2000 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 5));
 }
+
+/** The store's own methods, bound, to wrap one of them. */
+const bind = (store: DynamoLockStore): LockStore => ({
+  acquire: (...args) => store.acquire(...args),
+  extend: (...args) => store.extend(...args),
+  release: (...args) => store.release(...args),
+  get: (name) => store.get(name),
+  declareSemaphore: (...args) => store.declareSemaphore(...args),
+  takeTicket: (name) => store.takeTicket(name),
+  claim: (...args) => store.claim(...args),
+  giveUp: (name, ticket) => store.giveUp(name, ticket),
+  retake: (...args) => store.retake(...args),
+});
 
 const strictlyIncreasing = (tokens: number[]) => tokens.every((t, i) => i === 0 || t > tokens[i - 1]!);
 
@@ -147,6 +176,54 @@ describe("Waiting line on the lock item, on DynamoDB Local", () => {
     expect(Math.max(0, ...r.overtaken)).toBeLessThanOrEqual(31);
     // Most acquisitions here waited in line: the bound above is about them.
     expect(r.overtaken.length).toBeGreaterThan(48);
+  });
+
+  it("with turns: one holder at a time, no lost update, everyone served, and once in line at most one turn per other contender ahead (property)", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 10 }), fc.integer({ min: 2, max: 6 }), fc.constantFrom(5, 20, 60), async (contenders, rounds, turnMs) => {
+        const r = await contend(`turns${run++}`, contenders, rounds, { turnMs });
+        expect(r.maxInside).toBe(1);
+        expect(r.final).toBe(contenders * rounds);
+        expect(r.served).toEqual(Array.from({ length: contenders }, () => rounds));
+        expect(strictlyIncreasing(r.tokens)).toBe(true);
+        expect(Math.max(0, ...r.turnsAhead)).toBeLessThanOrEqual(contenders - 1);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it("with turns: takes again within its turn in one write, and a free lock nobody waits for too", async () => {
+    const { names: own, client } = await freshTables();
+    const meter = meterClient(client);
+    const { DynamoDBDocumentClient } = await import("@aws-sdk/lib-dynamodb");
+    const store = new DynamoLockStore(DynamoDBDocumentClient.from(client), { tableName: own.locks });
+    let retakes = 0;
+    const counting: LockStore = { ...bind(store), retake: (...args) => ((retakes += 1), store.retake(...args)) };
+    const locks = new LockService({ store: counting, ownerId: "solo", turnMs: 60_000 });
+    for (let i = 0; i < 3; i++) {
+      meter.reset();
+      const lease = await locks.acquire("solo-turns", { leaseMs: 10_000, waitMs: 5_000 });
+      expect(meter.reading().byCommand).toEqual({ UpdateItemCommand: 1 });
+      await locks.release(lease);
+    }
+    expect(retakes).toBe(2);
+    // A waiter arrives (its claims held back until the end): the holder's turn still lets it take
+    // the lock again past the line, in one write; once the holder lets go, the waiter is served.
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const other = new LockService({ store: { ...bind(store), claim: async (...args) => (await gate, store.claim(...args)) }, ownerId: "other", skewMs: 0 });
+    let lease = await locks.acquire("solo-turns", { leaseMs: 10_000 });
+    const waiting = other.acquire("solo-turns", { leaseMs: 10_000, waitMs: 30_000 });
+    await waitFor(async () => ((await store.get("solo-turns"))?.nextTicket ?? 0) > 0);
+    await locks.release(lease);
+    meter.reset();
+    lease = await locks.acquire("solo-turns", { leaseMs: 10_000 });
+    expect(meter.reading().byCommand).toEqual({ UpdateItemCommand: 1 });
+    expect(retakes).toBe(4);
+    await locks.release(lease);
+    open();
+    expect(await waiting).toMatchObject({ owner: "other", token: lease.token + 1 });
   });
 
   it("takes a free lock nobody waits for in one write, and gives it back in one", async () => {
@@ -372,17 +449,18 @@ describe("Waiting line on the lock item, on DynamoDB Local", () => {
     expect(await locks.status("lost-take")).toMatchObject({ held: false, token: 1 });
   });
 
-  it("holds every invariant when responses to takes, tickets, claims and releases are lost and retried (property)", async () => {
+  it("holds every invariant when responses to takes, retakes, tickets, claims and releases are lost and retried, with and without turns (property)", async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 2, max: 6 }),
         fc.integer({ min: 1, max: 3 }),
         fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 8 }),
-        async (contenders, rounds, lostAt) => {
+        fc.constantFrom(0, 30),
+        async (contenders, rounds, lostAt, turnMs) => {
           const lossy = lossyClient((i) => lostAt.includes(i));
           // A lost release response is refused on retry (already released): count it, as the caller would see it.
-          const r = await contendTolerant(`lossy${run++}`, contenders, rounds, lossy.doc);
+          const r = await contendTolerant(`lossy${run++}`, contenders, rounds, lossy.doc, turnMs);
           expect(r.maxInside).toBe(1);
           expect(r.final).toBe(contenders * rounds);
           expect(strictlyIncreasing(r.tokens)).toBe(true);
@@ -394,14 +472,14 @@ describe("Waiting line on the lock item, on DynamoDB Local", () => {
 });
 
 /** Like `contend`, but a release whose lost response made its retry look refused is not an error. */
-async function contendTolerant(lockName: string, contenders: number, rounds: number, client: Doc) {
+async function contendTolerant(lockName: string, contenders: number, rounds: number, client: Doc, turnMs = 0) {
   const key = { pk: `counter#${lockName}`, sk: "value" };
   let inside = 0;
   let maxInside = 0;
   const tokens: number[] = [];
   await Promise.all(
     Array.from({ length: contenders }, async (_, id) => {
-      const locks = new LockService({ store: new DynamoLockStore(client, { tableName: names.locks }), ownerId: `l${id}`, skewMs: 0, queueGraceMs: 40 });
+      const locks = new LockService({ store: new DynamoLockStore(client, { tableName: names.locks }), ownerId: `l${id}`, skewMs: 0, queueGraceMs: 40, turnMs });
       for (let round = 0; round < rounds; round++) {
         const lease = await locks.acquire(lockName, { leaseMs: 60_000, waitMs: 120_000 });
         inside++;

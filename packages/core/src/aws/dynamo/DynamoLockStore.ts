@@ -18,9 +18,11 @@ type Expression = Pick<UpdateCommand["input"], "UpdateExpression" | "ConditionEx
 
 // Taking the lock: the holder, a higher token, the write's own id (to recognise it when an
 // SDK retry of it finds it already applied), and when (with the spacing since the last take).
-const take =
+const retake =
   "holder = :owner, expiresAt = :exp, #token = if_not_exists(#token, :zero) + :one, claimId = :claim, " +
   "changedAt = :now, turnMs = :now - if_not_exists(acquiredAt, :now), acquiredAt = :now";
+// A take that starts a turn also says whose it is and until when its owner may take the lock again past the line.
+const take = `${retake}, turnOwner = :owner, turnUntil = :turnUntil`;
 // An exclusive take refuses a semaphore's header (its `kind`): one more term of the same condition, no read.
 const lockFree = "attribute_not_exists(kind) AND (attribute_not_exists(holder) OR expiresAt < :expiredBefore)";
 /** The most given-up tickets one claim passes over by name (each is a term of its condition); beyond that, the grace rule. */
@@ -55,7 +57,7 @@ export class DynamoLockStore implements LockStore {
     this.clock = options.clock ?? systemClock;
   }
 
-  async acquire(name: string, owner: string, expiresAt: number, expiredBefore: number, lineStaleBefore = expiredBefore): Promise<AcquireOutcome> {
+  async acquire(name: string, owner: string, expiresAt: number, expiredBefore: number, lineStaleBefore = expiredBefore, turnUntil?: number): Promise<AcquireOutcome> {
     const claim = randomUUID();
     const now = this.clock.now();
     // Nobody in line, or a line that stood still since `lineStaleBefore` (its waiters are gone):
@@ -67,7 +69,7 @@ export class DynamoLockStore implements LockStore {
       ExpressionAttributeNames: { "#token": "token" },
       ExpressionAttributeValues: {
         ":owner": owner, ":exp": expiresAt, ":zero": 0, ":one": 1, ":expiredBefore": expiredBefore,
-        ":claim": claim, ":now": now, ":lineStale": lineStaleBefore,
+        ":claim": claim, ":now": now, ":lineStale": lineStaleBefore, ":turnUntil": turnUntil ?? now,
       },
     });
     const first = this.outcome(out, owner, claim, now);
@@ -84,10 +86,25 @@ export class DynamoLockStore implements LockStore {
       ExpressionAttributeNames: { "#token": "token" },
       ExpressionAttributeValues: {
         ":owner": owner, ":exp": expiresAt, ":zero": 0, ":one": 1, ":expiredBefore": expiredBefore, ":claim": claim, ":now": now,
-        ":served": lock.nextTicket, ...passing.values,
+        ":served": lock.nextTicket, ":turnUntil": turnUntil ?? now, ...passing.values,
       },
     });
     return this.outcome(again, owner, claim, now);
+  }
+
+  async retake(name: string, owner: string, expiresAt: number, expiredBefore: number, now: number): Promise<AcquireOutcome> {
+    const claim = randomUUID();
+    const at = this.clock.now();
+    // Whatever the line: the turn is this owner's and has not ended (by the caller's clock). The turn is not extended.
+    const out = await this.update(name, {
+      UpdateExpression: `SET ${retake}`,
+      ConditionExpression: `${lockFree} AND turnOwner = :owner AND turnUntil > :turnNow`,
+      ExpressionAttributeNames: { "#token": "token" },
+      ExpressionAttributeValues: {
+        ":owner": owner, ":exp": expiresAt, ":zero": 0, ":one": 1, ":expiredBefore": expiredBefore, ":claim": claim, ":now": at, ":turnNow": now,
+      },
+    });
+    return this.outcome(out, owner, claim, at);
   }
 
   async giveUp(name: string, ticket: number): Promise<void> {
@@ -113,7 +130,7 @@ export class DynamoLockStore implements LockStore {
     return { ticket: (lock.nextTicket ?? 1) - 1, lock };
   }
 
-  async claim(name: string, owner: string, ticket: number, expiresAt: number, expiredBefore: number, skipBefore: number, passing: readonly number[] = []): Promise<AcquireOutcome> {
+  async claim(name: string, owner: string, ticket: number, expiresAt: number, expiredBefore: number, skipBefore: number, passing: readonly number[] = [], turnUntil?: number): Promise<AcquireOutcome> {
     const claim = randomUUID();
     const now = this.clock.now();
     const pass = passing.length > 0 && passing.length <= maxPassing ? passingCondition(passing) : undefined;
@@ -125,7 +142,7 @@ export class DynamoLockStore implements LockStore {
       ExpressionAttributeNames: { "#token": "token" },
       ExpressionAttributeValues: {
         ":owner": owner, ":exp": expiresAt, ":zero": 0, ":one": 1, ":expiredBefore": expiredBefore,
-        ":claim": claim, ":now": now, ":ticket": ticket, ":next": ticket + 1, ":skipBefore": skipBefore, ...pass?.values,
+        ":claim": claim, ":now": now, ":ticket": ticket, ":next": ticket + 1, ":skipBefore": skipBefore, ":turnUntil": turnUntil ?? now, ...pass?.values,
       },
     });
     return this.outcome(out, owner, claim, now);
@@ -229,6 +246,8 @@ function toRecord(item: Item): LockRecord {
     acquiredAt: num(item.acquiredAt),
     heldMs: num(item.heldMs),
     turnMs: num(item.turnMs),
+    turnOwner: typeof item.turnOwner === "string" ? item.turnOwner : undefined,
+    turnUntil: num(item.turnUntil),
     ...(item.kind === "semaphore" && { kind: "semaphore" as const, permits: num(item.permits) }),
     ...(item.gaveUp instanceof Set && { gaveUp: [...(item.gaveUp as Set<unknown>)].filter((t): t is number => typeof t === "number") }),
   };

@@ -20,12 +20,12 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-async function rollout(instances: number, config: Parameters<FleetSimulator["control"]["config"]>[0] = {}) {
+async function rollout(instances: number, config: Parameters<FleetSimulator["control"]["config"]>[0] = {}, input: Record<string, unknown> = {}) {
   await sim.control.config({ deploymentSeconds: 20, defaultDrainSeconds: 5, healthCheckSeconds: 10, opsworksEventMaxDelaySeconds: 2, opsworksEventDuplicateProbability: 0, ...config });
   const fleet = await seedFleet(sim.control, { instances, loadBalancers: { main: Array.from({ length: instances }, (_, i) => i + 1) } });
   const since = await sim.control.lastSeq();
   const before = membership(await sim.control.state());
-  const execution = await startLocalDeploy({ stackId: fleet.stackId, layerId: fleet.layerId, appId: fleet.appId, ...fastDeploy }, { services: deployServices(sim, world) });
+  const execution = await startLocalDeploy({ stackId: fleet.stackId, layerId: fleet.layerId, appId: fleet.appId, ...fastDeploy, ...input }, { services: deployServices(sim, world) });
   const result = await execution.result;
   const events = await sim.control.events(since);
   const checks = events.filter((e) => e.kind === "call" && e.action === "DescribeDeployments" && "DeploymentIds" in (e.params as object));
@@ -54,6 +54,17 @@ describe("Rolling deploy waits for deployments by their events", () => {
     expect(checks).toHaveLength(1);
     expect(result.entered.CheckDeployment).toBe(1);
     expect(Object.values(audit.deploymentsPerInstance)).toEqual([1, 1]);
+  });
+
+  it("the wait's heartbeat is the input's heartbeatSeconds: 10 s against a 60 s deployment means direct checks while it runs, and the event still completes it", async () => {
+    // The deployment cannot end (nor its event come) before 60 simulated seconds; the first heartbeat ends at 10.
+    const { result, audit, checks, delivered } = await rollout(1, { deploymentSeconds: 60 }, { heartbeatSeconds: 10 });
+    expect(result.status).toBe("SUCCEEDED");
+    expect(audit.ok).toBe(true);
+    expect(result.entered.CheckDeployment ?? 0).toBeGreaterThanOrEqual(1);
+    expect(checks.length).toBe(result.entered.CheckDeployment);
+    expect(delivered).toHaveLength(1);
+    expect(Object.values(audit.deploymentsPerInstance)).toEqual([1]);
   });
 
   it("a duplicated event changes nothing: each deployment is waited for once, with no extra call", async () => {

@@ -114,14 +114,14 @@ describe("The local runner keeps Step Functions' history quota", () => {
   it("refuses a task's data over the payload quota as Step Functions does: the run of batches fails with States.DataLimitExceeded (no Catch of its own takes it), the parent recovers naming it", async () => {
     const small = await rollout(2);
     expect(small.result.status).toBe("SUCCEEDED");
-    // Every task's parameters and result are measured; the plan grows with the layer.
+    // Every task's parameters and result are measured; a batch's plan (its decisions) grows with the batch.
     expect(small.result.largestPayloadBytes).toBeGreaterThan(0);
     const limit = small.result.largestPayloadBytes + 200;
-    const { fleet, since, before, result } = await rollout(12, { payloadLimit: limit });
+    const { fleet, since, before, result } = await rollout(12, { payloadLimit: limit }, { batchSize: 12 });
     expect(result.status).toBe("FAILED");
     expect(result.error).toBe("States.DataLimitExceeded");
     expect(result.cause).toMatch(new RegExp(`is \\d+ bytes, over the ${limit}-byte quota`));
-    // The first batch's Detach gets the whole plan: that child stops at once, its Catch bypassed.
+    // The first batch's Detach returns the batch's plan: that child stops at once, its Catch bypassed.
     expect(result.children.map((c) => [c.status, c.transitions])).toEqual([["FAILED", 1]]);
     // The parent's task (RollBatches) failed with States.TaskFailed, which its Catch takes: Recover puts things back.
     expect(result.entered.Recover).toBe(1);
@@ -131,4 +131,17 @@ describe("The local runner keeps Step Functions' history quota", () => {
     const lock = await new LockService({ store: new DynamoLockStore(world.doc, { tableName: world.names.locks }) }).status(`deploy/stack/${fleet.stackId}`);
     expect(lock.held).toBe(false);
   });
+
+  it("keeps every state's data the same size whatever the layer: the plan lives in the journal and the state carries a cursor (it grew by about 175 bytes per instance while the plan travelled in it: 25 KB at 100 instances, 181 KB at 1,000)", async () => {
+    const small = await rollout(100, {}, { batchSize: 100 });
+    expect(small.result.status).toBe("SUCCEEDED");
+    const large = await rollout(1000, {}, { batchSize: 100 });
+    expect(large.result.error).toBeUndefined();
+    expect(large.result.status).toBe("SUCCEEDED");
+    // Same batch size, ten times the layer: the largest data a state passed (task or child input and output) differs by a count's digits at most.
+    expect(large.result.largestPayloadBytes).toBeLessThanOrEqual(small.result.largestPayloadBytes + 64);
+    const audit = await auditRollout(sim.control, large.since, large.before);
+    expect(audit.ok).toBe(true);
+    expect(Object.values(audit.deploymentsPerInstance)).toEqual(Array(1000).fill(1));
+  }, 300_000);
 });

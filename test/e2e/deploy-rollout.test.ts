@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDeployJournal } from "@scythe/core/aws/dynamo";
-import { type DeployReport } from "@scythe/core/deploy";
+import { healthSample, type DeployReport } from "@scythe/core/deploy";
 import { DynamoLockStore } from "@scythe/core/aws/dynamo";
 import { LockService } from "@scythe/core/lock";
 import type { FleetSimulator } from "../../packages/local/src/sim/index.js";
@@ -77,6 +77,21 @@ describe("State machine: rolling deploy in the local world", () => {
     expect(report.notDetached).toEqual([
       { instanceId: expect.any(String), loadBalancer: fleet.lbName("pair"), reason: expect.stringContaining("one instance must stay in service") },
     ]);
+  });
+
+  it("asks each load balancer about a batch's own instances and a few others, never about all of them, while others serve (the reads per batch do not grow with the load balancer)", async () => {
+    const n = 40;
+    const { fleet, result, audit } = await rollout({ instances: n, loadBalancers: { main: Array.from({ length: n }, (_, i) => i + 1), half: Array.from({ length: n / 2 }, (_, i) => i + 1) } }, { batchSize: 2 });
+    expect(result.status).toBe("SUCCEEDED");
+    expect(audit.ok).toBe(true);
+    expect(Object.values(audit.deploymentsPerInstance)).toEqual(Array(n).fill(1));
+    const names = new Set([fleet.lbName("main"), fleet.lbName("half")]);
+    const asks = (await sim.control.calls("DescribeInstanceHealth")).filter((e) => names.has((e.params as { LoadBalancerName: string }).LoadBalancerName));
+    const asked = asks.map((e) => Object.keys(e.params as object).filter((k) => /^Instances\.member\.\d+\.InstanceId$/.test(k)).length);
+    // Each batch plans with one DescribeInstanceHealth per load balancer it leaves, drains and returns with one each.
+    expect(asks.length).toBeGreaterThan(0);
+    expect(asked.filter((k) => k === 0)).toEqual([]);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(Math.max(2, healthSample));
   });
 
   it("skips instances that are not online and reports them", async () => {

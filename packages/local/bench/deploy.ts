@@ -62,6 +62,21 @@ function breakdown(result: LocalExecutionResult, instances: number, msPerSimSeco
   );
 }
 
+/**
+ * DescribeInstanceHealth during a rollout: requests per batch, and instances named per
+ * request (0 = the whole load balancer: every registered instance answered).
+ */
+async function healthAsks(sim: FleetSimulator, since: number, batches: number): Promise<{ perBatch: string; namedPerRequest: string; whole: number }> {
+  const calls = await sim.control.calls("DescribeInstanceHealth", since);
+  const named = calls.map((e) => Object.keys(e.params as object).filter((k) => /^Instances\.member\.\d+\.InstanceId$/.test(k)).length);
+  const asked = named.filter((k) => k > 0);
+  return {
+    perBatch: (calls.length / Math.max(1, batches)).toFixed(2),
+    namedPerRequest: asked.length === 0 ? "-" : (asked.reduce((a, b) => a + b, 0) / asked.length).toFixed(1),
+    whole: named.length - asked.length,
+  };
+}
+
 export async function run(): Promise<void> {
   const dynamo = await benchDynamo("bench-deploy-");
   const sims: FleetSimulator[] = [];
@@ -74,7 +89,7 @@ export async function run(): Promise<void> {
     // 1. Ten instances with AWS's defaults (300 s draining, HealthyThreshold 3 x Interval 10 s),
     //    on two clocks: if the excess over the floor is the same real ms per instance on both,
     //    it is per-task latency, not waiting, and shrinks against AWS's real clock.
-    for (const msPerSimSecond of (process.env.SCYTHE_BENCH_DEPLOY_SCALES ?? "2,10").split(",").map(Number)) {
+    for (const msPerSimSecond of (process.env.SCYTHE_BENCH_DEPLOY_SCALES ?? "2,10,50").split(",").map(Number)) {
       const instances = 10;
       const timing = { drain: 300, deploy: 60, health: 30 };
       // A seed per simulator: one seed mints the same deployment ids, and the tables are shared.
@@ -89,8 +104,9 @@ export async function run(): Promise<void> {
       const result = await execution.result;
       const audit = await auditRollout(sim.control, since, before);
       const checks = (await sim.control.calls("DescribeDeployments", since)).length;
+      const health = await healthAsks(sim, since, instances);
       const floorMs = instances * (timing.drain + timing.deploy + timing.health) * msPerSimSecond;
-      console.log(`${instances} instances, one at a time: simulated drain ${timing.drain} s + deploy ${timing.deploy} s + health ${timing.health} s per instance at ${msPerSimSecond} ms per simulated second`);
+      console.log(`${instances} instances, one at a time: simulated drain ${timing.drain} s + deploy ${timing.deploy} s + health ${timing.health} s per instance; time scale ${msPerSimSecond} ms per simulated second`);
       table([
         {
           status: result.status,
@@ -99,8 +115,13 @@ export async function run(): Promise<void> {
           "per instance": (result.transitions / instances).toFixed(1),
           "DescribeDeployments": checks,
           "largest history": result.largestHistory,
+          "largest payload B": result.largestPayloadBytes,
+          "DescribeInstanceHealth / batch": health.perBatch,
+          "ids / request": health.namedPerRequest,
+          "whole-LB asks": health.whole,
           "wall ms": result.wallMs,
           "floor ms": floorMs,
+          "time scale": `${msPerSimSecond} ms / sim s`,
           "wall / floor": ratio(result.wallMs, floorMs),
         },
       ]);
@@ -131,6 +152,7 @@ export async function run(): Promise<void> {
         const result = await execution.result;
         const audit = await auditRollout(sim.control, since, before);
         const deployments = Object.values(audit.deploymentsPerInstance);
+        const health = await healthAsks(sim, since, Math.ceil(instances / batchSize));
         rows.push({
           batch: batchSize,
           status: result.status,
@@ -142,9 +164,11 @@ export async function run(): Promise<void> {
           transitions: result.transitions,
           "per instance": (result.transitions / instances).toFixed(2),
           "$ per 100 instances": ((result.transitions / instances) * 100 * pricePerTransition).toFixed(4),
-          // The plan travels in every task's data: the layer at which it would pass the 256 KB quota.
-          "largest payload KB": (result.largestPayloadBytes / 1024).toFixed(0),
-          "payload cap ≈ instances": Math.floor((instances * 262_144) / Math.max(1, result.largestPayloadBytes)),
+          // The plan is in the journal; a state carries the cursor and the batch in progress (quota 262,144 bytes).
+          "largest payload B": result.largestPayloadBytes,
+          "DescribeInstanceHealth / batch": health.perBatch,
+          "ids / request": health.namedPerRequest,
+          "whole-LB asks": health.whole,
           "wall s": ((Date.now() - started) / 1000).toFixed(0),
         });
         if (result.status !== "SUCCEEDED") console.log(`batch ${batchSize}: ${result.error ?? ""} ${(result.cause ?? "").slice(0, 400)}`);

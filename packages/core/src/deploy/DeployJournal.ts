@@ -1,5 +1,5 @@
 import type { TransactItem } from "../aws/dynamo/LoadBalancerClaims.js";
-import type { DetachDecision } from "./detachPlan.js";
+import type { BatchMember, DetachDecision } from "./detachPlan.js";
 import type { Fence } from "../lock/fence.js";
 import type { DeployStatus, DeploySummary, InstancePatch, InstancePhase, InstanceProgress } from "./progress.js";
 import type { SummaryPatch } from "./progress.js";
@@ -44,6 +44,14 @@ export interface DeployJournal {
    * The batch's plan must exist ("held" otherwise).
    */
   claimDeployIntent(executionId: string, batch: number, now: number, staleBefore: number, fence: Fence): Promise<"fresh" | "takeover" | "held">;
+  /**
+   * Records the rollout's batches (members in deploy order), one item per batch, so the
+   * state machine carries only a cursor: each batch's task reads its own members. A retried
+   * write replaces what an interrupted one left.
+   */
+  addBatches(executionId: string, batches: readonly (readonly BatchMember[])[], fence: Fence): Promise<void>;
+  /** The members of batch `index` (0-based), strongly consistent; undefined when no such batch was recorded. */
+  batch(executionId: string, index: number): Promise<BatchMember[] | undefined>;
   /** Every batch plan of an execution, in batch order. */
   plans(executionId: string): Promise<BatchPlan[]>;
   /** Adds instance records; ones already there (a retried task) are left as they are. */

@@ -10,12 +10,12 @@ export { RoutedLoadBalancers, isTargetGroupArn } from "./routedLoadBalancers.js"
 export { acquireDeployLock } from "./steps/acquireLock.js";
 export { prepareRollout } from "./steps/prepare.js";
 export { checkDrained, detachBatch } from "./steps/detach.js";
-export { claimBatchPlan } from "./steps/claimPlan.js";
+export { claimBatchPlan, healthSample } from "./steps/claimPlan.js";
 export { awaitDeployment, checkDeployment, deployBatch, deploymentComment } from "./steps/deploy.js";
 export { awaitOutcome, awaitParts, commandWaitKey, deliver, deploymentWaitKey, handlePartEvent, handleWaitEvent, opsworksDeploymentOutcome, partsOutcome, runningInvocationStatuses, ssmInvocationEnd, waitFailedError, type EventResult, type OpsWorksDeploymentEvent, type PartEnd, type PartEventResult, type PartsRecord, type PartWaits, type SsmInvocationEvent, type TaskCallbacks, type TaskWaits, type WaitOutcome, type WaitRecord } from "./taskWaits.js";
 export { drainWait, healthWait, waitCapSeconds } from "./steps/timing.js";
 export { attachBatch, checkInService, releaseClaims } from "./steps/attach.js";
-export { finishRollout, type DeployReport, type DeployedInstance } from "./steps/finish.js";
+export { finishRollout, reportListLimit, type DeployReport, type DeployedInstance } from "./steps/finish.js";
 export { ReattachFailedError, cleanUpDeploy, type CleanupReport, type CleanupRequest } from "./cleanup.js";
 export { arnVariable, batchesArnVariable, deployBatchesDefinition, deployBatchesPerExecution, deployCallbackTasks, deployHeartbeatSeconds, deployFunctions, deployStateMachineDefinition, deploySubstitutions, deployTasks, deployWaits, type DeployDefinition, type DeployFunction, type DeployTaskState, type DeployWaitState } from "./stateMachine.js";
 export { previewRollout, type RolloutPreview } from "./preview.js";

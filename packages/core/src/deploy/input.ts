@@ -42,6 +42,11 @@ const rolloutFields = {
     comment: z.string().max(200, "must be at most 200 characters").optional(),
     /** Lease of the deploy lock; every task renews it, so it must outlast the longest poll. */
     leaseSeconds: seconds(10, 3600, 300),
+    /**
+     * How long a deployment is awaited without news (the wait's HeartbeatSeconds) before one
+     * direct check: what a lost event costs in delay, and what a long deployment costs in checks.
+     */
+    heartbeatSeconds: seconds(10, 3600, deployHeartbeatSeconds),
     drainTimeoutSeconds: seconds(1, 4 * 3600, 3900),
     healthTimeoutSeconds: seconds(1, 4 * 3600, 900),
     pollSeconds,
@@ -135,14 +140,14 @@ function shapeOf(raw: unknown): typeof flatInput | typeof opsworksInput | typeof
 /**
  * No task renews the lease while the execution waits: not during a poll interval, and not
  * while a deployment is awaited by its event, which may last the task's whole heartbeat
- * (deployHeartbeatSeconds) before the direct check renews it. The lease must outlast the
+ * (`heartbeatSeconds`) before the direct check renews it. The lease must outlast the
  * longest of these waits twice over, plus 10 s, as it always had to for the polls.
  */
 function checkLease(input: Rollout, ctx: z.RefinementCtx): void {
   const longestPoll = Math.max(...Object.values(input.pollSeconds));
-  const longest = Math.max(longestPoll, deployHeartbeatSeconds);
+  const longest = Math.max(longestPoll, input.heartbeatSeconds);
   if (input.leaseSeconds < 2 * longest + 10) {
-    const why = longestPoll >= deployHeartbeatSeconds ? "the longest poll interval" : `the ${deployHeartbeatSeconds} s a deployment is awaited without news (the wait's heartbeat)`;
+    const why = longestPoll >= input.heartbeatSeconds ? "the longest poll interval" : `heartbeatSeconds (${input.heartbeatSeconds} s, how long a deployment is awaited without news)`;
     ctx.addIssue({
       code: "custom",
       path: ["leaseSeconds"],

@@ -33,6 +33,8 @@ export interface InstanceProgress {
   readonly deploymentId?: string;
   readonly deploymentStatus?: string;
   readonly skippedReason?: string;
+  /** A skipped instance's status at the deploy target when the rollout was planned (e.g. "stopped"). */
+  readonly targetStatus?: string;
   /** ISO timestamps by phase: detachedAt, drainedAt, deployStartedAt, deployedAt, attachedAt, inServiceAt, reattachedAt. */
   readonly times: Readonly<Record<string, string>>;
   readonly updatedAt: string;
@@ -52,6 +54,8 @@ export interface DeploySummary {
   readonly updatedAt: string;
   readonly total?: number;
   readonly batches?: number;
+  /** Instances of the layer left out of the rollout (not online). */
+  readonly skipped?: number;
   readonly completedBatches?: number;
   readonly error?: { readonly name: string; readonly message: string };
 }
@@ -60,4 +64,4 @@ export type InstancePatch = Partial<
   Pick<InstanceProgress, "phase" | "detachFrom" | "keptIn" | "deploymentId" | "deploymentStatus">
 > & { readonly time?: string };
 
-export type SummaryPatch = Partial<Pick<DeploySummary, "status" | "total" | "batches" | "completedBatches" | "error">>;
+export type SummaryPatch = Partial<Pick<DeploySummary, "status" | "total" | "batches" | "skipped" | "completedBatches" | "error">>;

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import type { BatchMember, DetachDecision } from "./detachPlan.js";
+import type { DetachDecision } from "./detachPlan.js";
 import { deployConfigSchema } from "./input.js";
 import type { LoadBalancerTiming } from "./ports.js";
 
@@ -43,10 +43,19 @@ export interface BatchProgress {
 
 
 
-/** `$.rollout`: the plan and the cursor. */
+/**
+ * `$.rollout`: the cursor. The plan (each batch's members) is in the deploy journal, keyed
+ * by the execution, and each batch's task reads its own batch there: the state passed from
+ * task to task, and to each run of batches, is the same size whatever the layer's (Step
+ * Functions refuses more than 256 KB of it).
+ */
 export interface Rollout {
-  readonly batches: readonly (readonly BatchMember[])[];
-  readonly skipped: readonly SkippedInstance[];
+  /** Batches in the rollout (their members: `DeployJournal.batch`). */
+  readonly batchCount: number;
+  /** Online instances the batches hold. */
+  readonly instanceCount: number;
+  /** Instances left out (not online); listed in the journal. */
+  readonly skippedCount: number;
   /** Index of the batch in progress (or next). */
   readonly index: number;
   /** True when every batch is done: the Choice states read it. */
@@ -56,7 +65,6 @@ export interface Rollout {
   readonly timing?: Readonly<Record<string, LoadBalancerTiming>>;
 }
 
-const member = z.object({ instanceId: z.string().min(1), hostname: z.string(), endpointId: z.string().optional() });
 const decision = z.object({
   instanceId: z.string().min(1),
   endpointId: z.string().optional(),
@@ -74,8 +82,9 @@ export const deployLockSchema = z.object({
 });
 
 export const rolloutSchema = z.object({
-  batches: z.array(z.array(member)),
-  skipped: z.array(z.object({ instanceId: z.string(), hostname: z.string(), status: z.string(), reason: z.string() })),
+  batchCount: z.number().int().min(0),
+  instanceCount: z.number().int().min(0),
+  skippedCount: z.number().int().min(0),
   index: z.number().int().min(0),
   done: z.boolean(),
   current: z

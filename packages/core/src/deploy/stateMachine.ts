@@ -57,9 +57,10 @@ export const deployWaits = {
 export const deployCallbackTasks = ["AwaitDeployment"] as const satisfies readonly DeployTaskState[];
 
 /**
- * How long a deployment is waited for without news before one direct check: the cost of a
- * lost event. The lock's lease must outlast it (nothing renews the lease while waiting):
- * the default lease of 300 s does.
+ * How long a deployment is waited for without news before one direct check, by default:
+ * the cost of a lost event. The input's `heartbeatSeconds` sets it per rollout (the task
+ * reads it by HeartbeatSecondsPath). The lock's lease must outlast it (nothing renews the
+ * lease while waiting): the default lease of 300 s outlasts the default.
  */
 export const deployHeartbeatSeconds = 120;
 export type DeployWaitState = keyof typeof deployWaits;
@@ -141,7 +142,8 @@ function awaitDeploymentTask(scope: Scope): State {
       FunctionName: `\${${arnVariable("awaitDeployment")}}`,
       Payload: { ...underLock, "taskToken.$": "$$.Task.Token" },
     },
-    HeartbeatSeconds: deployHeartbeatSeconds,
+    // The rollout's own heartbeat (input `heartbeatSeconds`, default deployHeartbeatSeconds).
+    HeartbeatSecondsPath: "$.config.heartbeatSeconds",
     TimeoutSeconds: 24 * 3600,
     // The callback's output (the deployment's id and status) lands beside the rollout, which stays as Deploy left it.
     ResultPath: "$.deployment",

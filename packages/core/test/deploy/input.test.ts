@@ -88,4 +88,17 @@ describe("Module: deploy input shapes", () => {
     expect(error.field).toBe(field);
     expect(error.message).toMatch(message);
   });
+
+  it("takes the deployment wait's heartbeat from the input (default 120 s), and asks a lease of at least twice the heartbeat plus 10 s, naming both fields", () => {
+    const ids = { stackId: "s-1", layerId: "l-1", appId: "a-1" };
+    expect(parseInput(deployInput, ids).heartbeatSeconds).toBe(120);
+    expect(parseInput(deployInput, { ...ids, heartbeatSeconds: 40, leaseSeconds: 90 }).heartbeatSeconds).toBe(40);
+    expect(refused({ ...ids, heartbeatSeconds: 40, leaseSeconds: 89 })).toMatchObject({ field: "leaseSeconds", message: expect.stringMatching(/at least 90 .*heartbeatSeconds \(40 s/) });
+    expect(refused({ ...ids, heartbeatSeconds: 600 })).toMatchObject({ field: "leaseSeconds", message: expect.stringMatching(/at least 1210/) });
+    expect(refused({ ...ids, heartbeatSeconds: 9 })).toMatchObject({ field: "heartbeatSeconds", message: expect.stringMatching(/at least 10/) });
+    expect(refused({ ...ids, heartbeatSeconds: 12.5 })).toMatchObject({ field: "heartbeatSeconds" });
+    expect(refused({ ec2: { asg: "web", commands: ["true"] }, heartbeatSeconds: 4000 })).toMatchObject({ field: "heartbeatSeconds", message: expect.stringMatching(/at most 3600/) });
+    // The config carries it to the task that waits (HeartbeatSecondsPath $.config.heartbeatSeconds).
+    expect(deployConfig({ ...ids, heartbeatSeconds: 60 }, "exec", 0).heartbeatSeconds).toBe(60);
+  });
 });

@@ -70,7 +70,9 @@ describe("Module: the rolling deploy's ASL definition", () => {
     expect(state.Resource).toBe("arn:aws:states:::lambda:invoke.waitForTaskToken");
     expect(state.Parameters.FunctionName).toBe(`\${${arnVariable("awaitDeployment")}}`);
     expect(state.Parameters.Payload["taskToken.$"]).toBe("$$.Task.Token");
-    expect(state.HeartbeatSeconds).toBe(deployHeartbeatSeconds);
+    // The rollout's own heartbeat (input heartbeatSeconds), read from its config; the timeout is a backstop past the longest allowed.
+    expect(state.HeartbeatSeconds).toBeUndefined();
+    expect(state.HeartbeatSecondsPath).toBe("$.config.heartbeatSeconds");
     expect(state.TimeoutSeconds).toBeGreaterThan(deployHeartbeatSeconds);
     // The rollout stays as Deploy left it; the callback's output goes beside it.
     expect(state.ResultPath).toBe("$.deployment");

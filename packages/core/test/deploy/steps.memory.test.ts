@@ -35,7 +35,7 @@ async function rolloutAtDeploy(w: ReturnType<typeof world>) {
   const decisions = [decision("i-1"), decision("i-2")];
   await w.journal.addInstances(decisions.map((d, i) => ({ executionId: w.config.executionId, instanceId: d.instanceId, hostname: `web${i}`, batch: 0, phase: "draining" as const })), session.fence);
   w.journal.commitPlan(w.journal.planItem(w.config.executionId, 0, decisions));
-  const rollout = { batches: [], skipped: [], index: 0, done: false, current: { phase: "draining", ready: true, deadline: 0, decisions } } as unknown as Rollout;
+  const rollout = { batchCount: 1, instanceCount: decisions.length, skippedCount: 0, index: 0, done: false, current: { phase: "draining", ready: true, deadline: 0, decisions } } as unknown as Rollout;
   return { lock, session, rollout };
 }
 

@@ -1,6 +1,6 @@
 import type { TransactItem } from "../../src/aws/dynamo/LoadBalancerClaims.js";
 import type { BatchPlan, DeployJournal } from "../../src/deploy/DeployJournal.js";
-import type { DetachDecision } from "../../src/deploy/detachPlan.js";
+import type { BatchMember, DetachDecision } from "../../src/deploy/detachPlan.js";
 import { DeployEndedError } from "../../src/deploy/errors.js";
 import type { DeployStatus, DeploySummary, InstancePatch, InstancePhase, InstanceProgress, SummaryPatch } from "../../src/deploy/progress.js";
 import { StaleTokenError } from "../../src/lock/errors.js";
@@ -19,6 +19,7 @@ export class MemoryDeployJournal implements DeployJournal {
   readonly summaries = new Map<string, Fenced<DeploySummary>>();
   readonly instanceRecords = new Map<string, Fenced<InstanceProgress>>();
   readonly planRecords = new Map<string, BatchPlan & { deployIntentAt?: number; fence?: Fence }>();
+  readonly batchRecords = new Map<string, Fenced<BatchMember[]>>();
   writes = 0;
   /** Instance records handed out by reads (what a rollout's reads cost grows with). */
   recordsRead = 0;
@@ -83,6 +84,17 @@ export class MemoryDeployJournal implements DeployJournal {
     plan.deployIntentAt = now;
     plan.fence = fence;
     return previous === undefined ? "fresh" : "takeover";
+  }
+
+  async addBatches(executionId: string, batches: readonly (readonly BatchMember[])[], fence: Fence): Promise<void> {
+    batches.forEach((members, batch) => {
+      const key = `${executionId}|${batch}`;
+      if (this.fenced(this.batchRecords.get(key), fence, true)) this.batchRecords.set(key, { value: clone([...members]), fenceLock: fence.lock, fenceToken: fence.token });
+    });
+  }
+
+  async batch(executionId: string, index: number): Promise<BatchMember[] | undefined> {
+    return clone(this.batchRecords.get(`${executionId}|${index}`)?.value);
   }
 
   async plans(executionId: string): Promise<BatchPlan[]> {

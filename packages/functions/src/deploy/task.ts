@@ -8,9 +8,7 @@ import { metrics } from "../shared/observability.js";
 export type Services = () => DeployServices;
 
 const isRollout = (value: unknown): value is Rollout =>
-  typeof value === "object" && value !== null && Array.isArray((value as Rollout).batches) && typeof (value as Rollout).index === "number";
-
-const instancesIn = (rollout: Rollout, from: number, to: number) => rollout.batches.slice(from, to).reduce((n, b) => n + b.length, 0);
+  typeof value === "object" && value !== null && typeof (value as Rollout).batchCount === "number" && typeof (value as Rollout).index === "number";
 
 /** A task that moves the rollout on: `{ config, lock, rollout }` in, the next `rollout` out. */
 export function rolloutTask<R>(job: string, step: (session: DeploySession, rollout: Rollout) => Promise<R>) {
@@ -20,9 +18,9 @@ export function rolloutTask<R>(job: string, step: (session: DeploySession, rollo
       schema: rolloutTaskInput,
       fn: async (input) => {
         const next = await step(new DeploySession(services(), input.config, input.lock), input.rollout);
-        // A batch finished when the cursor moved past it: the dashboard's deploy progress.
+        // A batch finished when the cursor moved past it (its members: the batch's decisions): the dashboard's deploy progress.
         if (isRollout(next) && next.index > input.rollout.index) {
-          metrics.addMetric(deployDoneMetric, MetricUnit.Count, instancesIn(next, input.rollout.index, next.index));
+          metrics.addMetric(deployDoneMetric, MetricUnit.Count, input.rollout.current?.decisions.length ?? 0);
         }
         return next;
       },
@@ -37,7 +35,7 @@ export function lockedTask<R>(job: string, step: (session: DeploySession) => Pro
       schema: lockedTaskInput,
       fn: async (input) => {
         const result = await step(new DeploySession(services(), input.config, input.lock));
-        if (isRollout(result)) metrics.addMetric(deployPlannedMetric, MetricUnit.Count, instancesIn(result, 0, result.batches.length));
+        if (isRollout(result)) metrics.addMetric(deployPlannedMetric, MetricUnit.Count, result.instanceCount);
         return result;
       },
     });

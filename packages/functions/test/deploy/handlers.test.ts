@@ -61,6 +61,10 @@ describe("Handler: deploy validate", () => {
     // No task renews the lease while a deployment is awaited (up to its 120 s heartbeat).
     [{ stackId: "s", layerId: "l", appId: "a", leaseSeconds: 60, pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 } }, "leaseSeconds"],
     [{ stackId: "s", layerId: "l", appId: "a", batchsize: 2 }, "batchsize"],
+    [{ stackId: "s", layerId: "l", appId: "a", heartbeatSeconds: 5 }, "heartbeatSeconds"],
+    [{ stackId: "s", layerId: "l", appId: "a", heartbeatSeconds: "120" }, "heartbeatSeconds"],
+    // A longer heartbeat needs a longer lease: 2 x 200 + 10.
+    [{ stackId: "s", layerId: "l", appId: "a", heartbeatSeconds: 200, leaseSeconds: 300 }, "leaseSeconds"],
   ])("refuses %j naming %s", async (input, field) => {
     const error = await validate()({ input, executionId: "e", startedAt: "2026-01-01T00:00:00Z" }, context).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);

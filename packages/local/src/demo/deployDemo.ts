@@ -43,7 +43,7 @@ export const deployDemo: DemoStep = {
     const deployments = Object.values(audit.deploymentsPerInstance);
     const ok = result.status === "SUCCEEDED" && audit.ok && deployments.length === 3 && deployments.every((n) => n === 1);
     return {
-      summary: `${ok ? "ok" : "UNEXPECTED"}: ${result.status}, ${report?.deployed.length ?? 0} deployed, ${audit.zeroInService.length} moments with nothing in service, ${audit.notReattached.length} left detached, ${result.transitions} state transitions in ${result.wallMs} ms`,
+      summary: `${ok ? "ok" : "UNEXPECTED"}: ${result.status}, ${report?.deployedCount ?? 0} deployed, ${audit.zeroInService.length} moments with nothing in service, ${audit.notReattached.length} left detached, ${result.transitions} state transitions in ${result.wallMs} ms`,
       details: {
         ok,
         status: result.status,

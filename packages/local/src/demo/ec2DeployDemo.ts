@@ -31,7 +31,7 @@ export const ec2DeployDemo: DemoStep = {
     const ok =
       result.status === "SUCCEEDED" && audit.zeroHealthy.length === 0 && audit.notReattached.length === 0 && !audit.membershipChanged && commands.length === 3 && commands.every((n) => n === 1);
     return {
-      summary: `${ok ? "ok" : "UNEXPECTED"}: ${result.status}, ${report?.deployed.length ?? 0} deployed by SSM, ${audit.zeroHealthy.length} moments a target group had no healthy target, ${audit.notReattached.length} left deregistered, ${result.transitions} state transitions in ${result.wallMs} ms`,
+      summary: `${ok ? "ok" : "UNEXPECTED"}: ${result.status}, ${report?.deployedCount ?? 0} deployed by SSM, ${audit.zeroHealthy.length} moments a target group had no healthy target, ${audit.notReattached.length} left deregistered, ${result.transitions} state transitions in ${result.wallMs} ms`,
       details: {
         ok,
         status: result.status,

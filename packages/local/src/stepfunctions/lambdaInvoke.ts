@@ -42,7 +42,7 @@ export class DataLimitExceededError extends Error {
   }
 }
 
-function withinQuota(json: string, what: string, limit: number | undefined, measure?: (bytes: number) => void): string {
+export function withinQuota(json: string, what: string, limit: number | undefined, measure?: (bytes: number) => void): string {
   if (limit !== undefined) {
     const bytes = Buffer.byteLength(json, "utf8");
     measure?.(bytes);

@@ -6,7 +6,7 @@ import { deployBatchesDefinition, deployFunctions, deployStateMachineDefinition,
 import { SimControl } from "../sim/control.js";
 import { ssmEventDelivered } from "../sim/ssmEvents.js";
 import { LocalDeploymentEventRule } from "./eventBridge.js";
-import { DataLimitExceededError, asLambdaTask, payloadLimitBytes, type LambdaHandler } from "./lambdaInvoke.js";
+import { DataLimitExceededError, asLambdaTask, payloadLimitBytes, withinQuota, type LambdaHandler } from "./lambdaInvoke.js";
 import { simulatorEndpointOf } from "./localServices.js";
 import { CallbackAbortedError, localTaskTokens } from "./taskTokens.js";
 import { loadDeployHandlers } from "./loadHandlers.js";
@@ -113,6 +113,7 @@ interface StateDef {
   readonly SecondsPath?: string;
   readonly ResultPath?: string | null;
   readonly HeartbeatSeconds?: number;
+  readonly HeartbeatSecondsPath?: string;
   readonly TimeoutSeconds?: number;
 }
 
@@ -292,7 +293,13 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
       if (fn === undefined) throw new Error(`${state}: no local function for ${String(FunctionName)}`);
       const token = findToken(Payload);
       if (token === undefined) throw new Error(`${state}: the payload carries no task token ($$.Task.Token)`);
-      const heartbeatSeconds = def.HeartbeatSeconds;
+      // HeartbeatSecondsPath reads the state's input, which the payload's fields come from.
+      const view = Payload !== null && typeof Payload === "object" && !Array.isArray(Payload) ? { ...shadow, ...Payload } : shadow;
+      const fromPath = def.HeartbeatSecondsPath !== undefined ? pathValue(view, def.HeartbeatSecondsPath) : undefined;
+      if (def.HeartbeatSecondsPath !== undefined && (typeof fromPath !== "number" || !Number.isInteger(fromPath) || fromPath <= 0)) {
+        throw new StatesError("States.Runtime", `${state}: HeartbeatSecondsPath ${def.HeartbeatSecondsPath} is not a positive whole number (${JSON.stringify(fromPath)})`);
+      }
+      const heartbeatSeconds = typeof fromPath === "number" ? fromPath : def.HeartbeatSeconds;
       const timeoutSeconds = def.TimeoutSeconds;
       // Waiting starts before the Lambda runs: it may answer its own token (its event came first).
       const answered = localTaskTokens.wait(
@@ -334,9 +341,14 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
       const childName = Name ?? randomUUID();
       const childArn = `${StateMachineArn?.replace(":stateMachine:", ":execution:")}:${childName}`;
       const startDate = Date.now();
+      // The child's input and output are data a state passes too: measured, and held to the quota.
+      withinQuota(JSON.stringify(Input ?? {}), `input of ${childName}`, payloadLimit, measure);
       const settled = await execute(childDefinition, Input ?? null, childArn, childName, stopping.signal);
       const description = { ExecutionArn: childArn, Input: Input ?? {}, Name: childName, StartDate: startDate, StateMachineArn, Status: settled.status, StopDate: Date.now() };
-      if (settled.status === "SUCCEEDED") return { ...description, Output: (settled.output ?? null) as Json } as Json;
+      if (settled.status === "SUCCEEDED") {
+        withinQuota(JSON.stringify(settled.output ?? null), `output of ${childName}`, payloadLimit, measure);
+        return { ...description, Output: (settled.output ?? null) as Json } as Json;
+      }
       const cause = JSON.stringify({ ...description, ...(settled.error !== undefined && { Error: settled.error }), ...(settled.cause !== undefined && { Cause: settled.cause }) });
       throw new StatesError("States.TaskFailed", cause.slice(0, taskFailureCauseLimit));
     };
@@ -344,7 +356,7 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
     const taskResourceLocalHandlers = Object.fromEntries(
       [...states].filter(([, def]) => def.Type === "Task").map(([state, def]) => {
         if (isCallback(def)) return [state, callbackTask(state, def)];
-        if (isStartExecutionSync(def)) return [state, childTask(state)];
+        if (isStartExecutionSync(def)) return [state, guard(childTask(state))];
         const fn = deployTasks[state as DeployTaskState] as DeployFunction | undefined;
         if (fn === undefined) throw new Error(`no local handler for task state ${state}`);
         const plain = guard(asLambdaTask(`scythe-local-deploy-${fn}`, handlers[fn], undefined, payloadLimit, measure));

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from "../../clock.js";
 import type { TransactItem } from "./LoadBalancerClaims.js";
 import type { BatchPlan, DeployJournal } from "../../deploy/DeployJournal.js";
 import { deployKey } from "../../deploy/DeployJournal.js";
-import type { DetachDecision } from "../../deploy/detachPlan.js";
+import type { BatchMember, DetachDecision } from "../../deploy/detachPlan.js";
 import { DeployEndedError } from "../../deploy/errors.js";
 import type { DeployStatus, DeploySummary, InstancePatch, InstancePhase, InstanceProgress, SummaryPatch } from "../../deploy/progress.js";
 import type { Fence } from "../../lock/fence.js";
@@ -22,6 +22,7 @@ export interface DeployJournalOptions {
 const SUMMARY = "summary";
 const instanceKey = (instanceId: string) => `instance#${instanceId}`;
 const planKey = (batch: number) => `plan#${String(batch).padStart(5, "0")}`;
+const batchKey = (batch: number) => `batch#${String(batch).padStart(5, "0")}`;
 const what = "deploy journal";
 
 type Item = Record<string, unknown>;
@@ -128,6 +129,22 @@ export class DynamoDeployJournal implements DeployJournal {
     return typeof out.attributes?.deployIntentAt === "number" ? "takeover" : "fresh";
   }
 
+  async addBatches(executionId: string, batches: readonly (readonly BatchMember[])[], fence: Fence): Promise<void> {
+    await Promise.all(
+      batches.map((members, batch) => {
+        const item = { pk: deployKey(executionId), sk: batchKey(batch), executionId, batch, members, createdAt: this.iso(), ttl: this.ttl() };
+        return sendFenced(this.doc, { put: { TableName: this.options.tableName, Item: item } }, fence, what);
+      }),
+    );
+  }
+
+  async batch(executionId: string, index: number): Promise<BatchMember[] | undefined> {
+    const out = await dynamoCall(what, () =>
+      this.doc.send(new GetCommand({ TableName: this.options.tableName, Key: { pk: deployKey(executionId), sk: batchKey(index) }, ConsistentRead: true })),
+    );
+    return out.Item ? toMembers(out.Item.members) : undefined;
+  }
+
   async plans(executionId: string): Promise<BatchPlan[]> {
     return (await this.query(executionId, "plan#")).map(toPlan);
   }
@@ -196,6 +213,7 @@ function toSummary(item: Item): DeploySummary {
     updatedAt: str(item.updatedAt) ?? "",
     ...(num(item.total) !== undefined && { total: num(item.total) }),
     ...(num(item.batches) !== undefined && { batches: num(item.batches) }),
+    ...(num(item.skipped) !== undefined && { skipped: num(item.skipped) }),
     ...(num(item.completedBatches) !== undefined && { completedBatches: num(item.completedBatches) }),
     ...(error && { error: { name: str(error.name) ?? "Error", message: str(error.message) ?? "" } }),
   };
@@ -204,6 +222,16 @@ function toSummary(item: Item): DeploySummary {
 function toPlan(item: Item): BatchPlan {
   const decisions = Array.isArray(item.decisions) ? (item.decisions as DetachDecision[]) : [];
   return { batch: num(item.batch) ?? -1, decisions };
+}
+
+function toMembers(value: unknown): BatchMember[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((m: Record<string, unknown>) => {
+    const instanceId = str(m.instanceId);
+    if (instanceId === undefined) return [];
+    const endpointId = str(m.endpointId);
+    return [{ instanceId, hostname: str(m.hostname) ?? "", ...(endpointId !== undefined && { endpointId }) }];
+  });
 }
 
 function toInstance(item: Item): InstanceProgress {
@@ -220,6 +248,7 @@ function toInstance(item: Item): InstanceProgress {
     ...(str(item.deploymentId) !== undefined && { deploymentId: str(item.deploymentId) }),
     ...(str(item.deploymentStatus) !== undefined && { deploymentStatus: str(item.deploymentStatus) }),
     ...(str(item.skippedReason) !== undefined && { skippedReason: str(item.skippedReason) }),
+    ...(str(item.targetStatus) !== undefined && { targetStatus: str(item.targetStatus) }),
     times: (item.times ?? {}) as Record<string, string>,
     updatedAt: str(item.updatedAt) ?? "",
   };

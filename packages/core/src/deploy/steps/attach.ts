@@ -51,7 +51,7 @@ async function completeBatch(session: DeploySession, rollout: Rollout): Promise<
   await markBatch(session, current.decisions, { phase: "done", time: "inServiceAt" }, ["attaching"]);
   const index = rollout.index + 1;
   await session.services.journal.updateSummary(session.config.executionId, { completedBatches: index }, session.fence);
-  return { ...rollout, index, done: index >= rollout.batches.length, current: { ...current, ready: true } };
+  return { ...rollout, index, done: index >= rollout.batchCount, current: { ...current, ready: true } };
 }
 
 /** Drops this execution's claims on the instances of `decisions` (a second call finds none). */

@@ -32,9 +32,8 @@ export async function claimBatchPlan(session: DeploySession, index: number, batc
     const views: LoadBalancerView[] = await Promise.all(
       lbs.map(async (lb) => {
         const out = live.get(lb.name) ?? {};
-        const health = await services.loadBalancers.health(lb.name);
         const members = new Set(lb.instances);
-        const inService = health
+        const inService = (await servingOthers(session, lb.name, lb.instances, wanted, out))
           .filter((h) => h.state === "InService" && !h.draining && members.has(h.instanceId) && out[h.instanceId] === undefined)
           .map((h) => h.instanceId);
         return { name: lb.name, members: lb.instances, inService, othersOut: Object.keys(out).length };
@@ -57,6 +56,29 @@ export async function claimBatchPlan(session: DeploySession, index: number, batc
     await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
   }
   throw new ClaimContendedError(`batch ${index + 1}: load balancer claims kept changing under ${attempts} attempts; the state machine retries`);
+}
+
+/** Other members asked about first: enough that one of them is almost always in service. */
+export const healthSample = 3;
+
+/**
+ * The health a plan needs from one load balancer, asked about as few instances as will do.
+ * A batch member may leave when some instance outside the batch, not claimed out by another
+ * deploy, stays InService: then the plan needs nothing else, and a few such members are
+ * asked about (DescribeInstanceHealth with their ids). Only when none of those serves is
+ * every registered instance asked about (the batch's own health then decides which member
+ * stays, and why), as before: the cost per batch does not grow with the load balancer except
+ * when it has almost nothing in service.
+ */
+async function servingOthers(session: DeploySession, name: string, registered: readonly string[], batch: ReadonlySet<string>, out: Readonly<Record<string, OutClaim>>) {
+  const lbs = session.services.loadBalancers;
+  const others = registered.filter((id) => !batch.has(id) && out[id] === undefined);
+  const sample = others.slice(0, healthSample);
+  if (sample.length > 0) {
+    const health = await lbs.health(name, sample);
+    if (health.some((h) => h.state === "InService" && !h.draining && sample.includes(h.instanceId))) return health;
+  }
+  return lbs.health(name);
 }
 
 /**

@@ -5,9 +5,10 @@ import { claimBatchPlan } from "./claimPlan.js";
 import type { DeploySession } from "./session.js";
 import { batchTiming, drainWait, waitCapSeconds } from "./timing.js";
 
-function currentBatch(rollout: Rollout) {
-  const batch = rollout.batches[rollout.index];
-  if (!batch) throw new RangeError(`rollout has no batch ${rollout.index}`);
+/** The members of the batch the cursor points at, as Prepare recorded them in the journal. */
+async function currentBatch(session: DeploySession, rollout: Rollout) {
+  const batch = await session.services.journal.batch(session.config.executionId, rollout.index);
+  if (!batch) throw new RangeError(`rollout ${session.config.executionId} has no batch ${rollout.index} in its journal`);
   return batch;
 }
 
@@ -18,8 +19,11 @@ function currentBatch(rollout: Rollout) {
  */
 export async function detachBatch(session: DeploySession, rollout: Rollout): Promise<Rollout> {
   const { config, services } = session;
-  await session.checkIn();
-  const batch = currentBatch(rollout);
+  // The check-in and the batch's read at once; a lost lock or a stopped deploy is reported first.
+  const [checked, read] = await Promise.allSettled([session.checkIn(), currentBatch(session, rollout)]);
+  if (checked.status === "rejected") throw checked.reason;
+  if (read.status === "rejected") throw read.reason;
+  const batch = read.value;
   const decisions = await claimBatchPlan(session, rollout.index, batch);
   await Promise.all(
     decisions.map((d) =>

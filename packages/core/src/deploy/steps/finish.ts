@@ -1,6 +1,6 @@
 import { LockLostError } from "../../lock/errors.js";
 import type { KeptIn } from "../detachPlan.js";
-import type { Rollout } from "../state.js";
+import type { Rollout, SkippedInstance } from "../state.js";
 import type { DeploySession } from "./session.js";
 
 export interface DeployedInstance {
@@ -12,19 +12,30 @@ export interface DeployedInstance {
   readonly keptIn: readonly KeptIn[];
 }
 
-/** What a successful rollout returns (the execution's output). */
+/** Instances a report lists by name, at most (the counts are whole; the journal has every record). */
+export const reportListLimit = 100;
+
+/**
+ * What a successful rollout returns (the execution's output). Its lists stop at
+ * `reportListLimit` entries so the output stays within Step Functions' 256 KB whatever the
+ * layer; the counts are whole, and every instance's record is in the journal
+ * (`scythe deploy --follow <execution>`).
+ */
 export interface DeployReport {
   readonly executionId: string;
   readonly status: "succeeded";
+  readonly deployedCount: number;
   readonly deployed: readonly DeployedInstance[];
-  readonly skipped: Rollout["skipped"];
+  readonly skippedCount: number;
+  readonly skipped: readonly SkippedInstance[];
   /** Instances deployed while still in some load balancer, with the reason. */
+  readonly notDetachedCount: number;
   readonly notDetached: readonly { readonly instanceId: string; readonly loadBalancer: string; readonly reason: string }[];
   readonly lockReleased: boolean;
 }
 
 /** Marks the deploy succeeded, releases the lock and reports what was done. */
-export async function finishRollout(session: DeploySession, rollout: Rollout): Promise<DeployReport> {
+export async function finishRollout(session: DeploySession, _rollout: Rollout): Promise<DeployReport> {
   const { config, services, fence } = session;
   await services.journal.updateSummary(config.executionId, { status: "succeeded" }, fence, ["running"]);
   let lockReleased = true;
@@ -45,6 +56,19 @@ export async function finishRollout(session: DeploySession, rollout: Rollout): P
       detachedFrom: r.detachFrom ?? [],
       keptIn: r.keptIn ?? [],
     }));
+  const skipped = records
+    .filter((r) => r.phase === "skipped")
+    .map((r) => ({ instanceId: r.instanceId, hostname: r.hostname, status: r.targetStatus ?? "unknown", reason: r.skippedReason ?? "" }));
   const notDetached = deployed.flatMap((d) => d.keptIn.map((k) => ({ instanceId: d.instanceId, loadBalancer: k.loadBalancer, reason: k.reason })));
-  return { executionId: config.executionId, status: "succeeded", deployed, skipped: rollout.skipped, notDetached, lockReleased };
+  return {
+    executionId: config.executionId,
+    status: "succeeded",
+    deployedCount: deployed.length,
+    deployed: deployed.slice(0, reportListLimit),
+    skippedCount: skipped.length,
+    skipped: skipped.slice(0, reportListLimit),
+    notDetachedCount: notDetached.length,
+    notDetached: notDetached.slice(0, reportListLimit),
+    lockReleased,
+  };
 }

@@ -2,10 +2,19 @@ import type { BatchMember } from "../detachPlan.js";
 import type { Rollout, SkippedInstance } from "../state.js";
 import type { DeploySession } from "./session.js";
 
-/** Lists the layer's instances, splits the online ones into batches and records them as pending. */
+/**
+ * Lists the layer's instances, splits the online ones into batches and records the plan in
+ * the journal (the batches, and each instance as pending or skipped); returns only the
+ * cursor, so no state's data grows with the layer. A retry after the plan was recorded
+ * (the summary counts its batches) returns the cursor over that plan without listing again.
+ */
 export async function prepareRollout(session: DeploySession): Promise<Rollout> {
   const { config, services, fence } = session;
   await session.heartbeat();
+  const recorded = await services.journal.summary(config.executionId);
+  if (recorded?.batches !== undefined && recorded.total !== undefined && recorded.skipped !== undefined) {
+    return { batchCount: recorded.batches, instanceCount: recorded.total, skippedCount: recorded.skipped, index: 0, done: recorded.batches === 0 };
+  }
   const instances = await services.target.listInstances(config.stackId, config.layerId);
   const online: BatchMember[] = [];
   const skipped: SkippedInstance[] = [];
@@ -15,13 +24,17 @@ export async function prepareRollout(session: DeploySession): Promise<Rollout> {
   }
   const batches: BatchMember[][] = [];
   for (let i = 0; i < online.length; i += config.batchSize) batches.push(online.slice(i, i + config.batchSize));
-  await services.journal.addInstances(
-    [
-      ...batches.flatMap((batch, b) => batch.map((m) => ({ executionId: config.executionId, ...m, batch: b, phase: "pending" as const }))),
-      ...skipped.map((s) => ({ executionId: config.executionId, instanceId: s.instanceId, hostname: s.hostname, batch: -1, phase: "skipped" as const, skippedReason: s.reason })),
-    ],
-    fence,
-  );
-  await services.journal.updateSummary(config.executionId, { total: online.length, batches: batches.length, completedBatches: 0 }, fence);
-  return { batches, skipped, index: 0, done: batches.length === 0 };
+  await Promise.all([
+    services.journal.addBatches(config.executionId, batches, fence),
+    services.journal.addInstances(
+      [
+        ...batches.flatMap((batch, b) => batch.map((m) => ({ executionId: config.executionId, ...m, batch: b, phase: "pending" as const }))),
+        ...skipped.map((s) => ({ executionId: config.executionId, instanceId: s.instanceId, hostname: s.hostname, batch: -1, phase: "skipped" as const, skippedReason: s.reason, targetStatus: s.status })),
+      ],
+      fence,
+    ),
+  ]);
+  // Last: once the summary counts the batches, the plan is whole.
+  await services.journal.updateSummary(config.executionId, { total: online.length, batches: batches.length, skipped: skipped.length, completedBatches: 0 }, fence);
+  return { batchCount: batches.length, instanceCount: online.length, skippedCount: skipped.length, index: 0, done: batches.length === 0 };
 }

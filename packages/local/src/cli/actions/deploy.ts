@@ -112,13 +112,19 @@ function inputFrom(opts: DeployOptions): DeployInput {
 }
 
 function summarize(report: DeployReport): string {
-  const lines = [`deployed ${report.deployed.length} instance(s), skipped ${report.skipped.length}`];
+  const lines = [`deployed ${report.deployedCount} instance(s), skipped ${report.skippedCount}`];
+  // The output lists at most a hundred of each; every instance is in the journal, and in `scythe deploy report`.
+  const more = (listed: number, count: number, what: string) =>
+    count > listed ? [`  ... and ${count - listed} more ${what} (every instance: scythe deploy report ${report.executionId})`] : [];
   for (const d of report.deployed) {
     const out = d.detachedFrom.length > 0 ? `detached from ${d.detachedFrom.map(loadBalancerLabel).join(", ")}` : "deployed in place";
     lines.push(`  ${d.hostname.padEnd(10)} batch ${d.batch + 1}  ${out}  (deployment ${d.deploymentId ?? "?"})`);
   }
+  lines.push(...more(report.deployed.length, report.deployedCount, "deployed"));
   for (const k of report.notDetached) lines.push(`  kept ${k.instanceId} in ${loadBalancerLabel(k.loadBalancer)}: ${k.reason}`);
+  lines.push(...more(report.notDetached.length, report.notDetachedCount, "kept in a load balancer"));
   for (const s of report.skipped) lines.push(`  skipped ${s.hostname}: ${s.reason}`);
+  lines.push(...more(report.skipped.length, report.skippedCount, "skipped"));
   return lines.join("\n");
 }
 

@@ -133,13 +133,14 @@ describe("The local runner keeps Step Functions' history quota", () => {
   });
 
   it("keeps every state's data the same size whatever the layer: the plan lives in the journal and the state carries a cursor (it grew by about 175 bytes per instance while the plan travelled in it: 25 KB at 100 instances, 181 KB at 1,000)", async () => {
-    const small = await rollout(100, {}, { batchSize: 100 });
+    const small = await rollout(200, {}, { batchSize: 100 });
     expect(small.result.status).toBe("SUCCEEDED");
     const large = await rollout(1000, {}, { batchSize: 100 });
-    expect(large.result.error).toBeUndefined();
-    expect(large.result.status).toBe("SUCCEEDED");
-    // Same batch size, ten times the layer: the largest data a state passed (task or child input and output) differs by a count's digits at most.
-    expect(large.result.largestPayloadBytes).toBeLessThanOrEqual(small.result.largestPayloadBytes + 64);
+    expect({ status: large.result.status, error: large.result.error, cause: large.result.cause?.slice(0, 400) }).toEqual({ status: "SUCCEEDED", error: undefined, cause: undefined });
+    // Same batch size, five times the layer: the largest data a state passed (task or child input and output) is the
+    // batch's (its 100 decisions, whose kept-in reasons vary with health), not the layer's: it grew by ~140 KB here before.
+    const bytes = { small: small.result.largestPayloadBytes, large: large.result.largestPayloadBytes };
+    expect(bytes.large, JSON.stringify(bytes)).toBeLessThanOrEqual(bytes.small + 4096);
     const audit = await auditRollout(sim.control, large.since, large.before);
     expect(audit.ok).toBe(true);
     expect(Object.values(audit.deploymentsPerInstance)).toEqual(Array(1000).fill(1));

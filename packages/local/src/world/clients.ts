@@ -1,3 +1,4 @@
+import { Agent } from "node:http";
 import { documentClient } from "@scythe/core/aws/dynamo";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -11,8 +12,13 @@ export function localClientConfig(endpoint: string) {
   return { endpoint, region: localRegion, credentials: localCredentials };
 }
 
-export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials, maxAttempts: 3 });
+/**
+ * A DynamoDB client for DynamoDB Local. `maxSockets` raises the SDK's 50 connections, for a
+ * caller that stands for several Lambda invocations at once (each has its own client in AWS).
+ */
+export function localDynamoClient(endpoint: string, options: { maxSockets?: number } = {}): DynamoDBClient {
+  const requestHandler = options.maxSockets === undefined ? undefined : { httpAgent: new Agent({ keepAlive: true, maxSockets: options.maxSockets }) };
+  return new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials, maxAttempts: 3, ...(requestHandler && { requestHandler }) });
 }
 
 export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {

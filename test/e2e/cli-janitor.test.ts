@@ -2,11 +2,13 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NameScheme } from "@scythe/core/orphans";
 import { startFleetSimulator, type FleetSimulator } from "../../packages/local/src/sim/index.js";
 import { runScythe } from "../support/cli.js";
 import { freshTables } from "../support/dynamo.js";
 
 let env: NodeJS.ProcessEnv;
+let registryTable: string;
 let sim: FleetSimulator;
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown>;
 const scythe = async (...args: string[]) => {
@@ -18,6 +20,7 @@ const scythe = async (...args: string[]) => {
 beforeAll(async () => {
   sim = await startFleetSimulator({ timeScale: 1 });
   const { endpoint, names } = await freshTables();
+  registryTable = names.registry;
   const dir = await mkdtemp(join(tmpdir(), "scythe-janitor-"));
   const file = join(dir, "world.json");
   await writeFile(file, JSON.stringify({ dynamodb: endpoint, simulator: sim.endpoint, heroku: `${sim.endpoint}/heroku`, tables: names, pid: process.pid }));
@@ -68,19 +71,29 @@ describe("CLI: resources, leases and deallocate, as a person runs them", () => {
     expect(json(result.stdout)).toMatchObject({ error: { name: "RecordNotFoundError", field: "resourceId" } });
   });
 
-  it("sweeps orphans by name with a dry run first", async () => {
+  it("sweeps orphans by name with a dry run first, and never another stage's resources in the same account", async () => {
+    const { prefix } = NameScheme.forRegistry(registryTable);
+    // A second stage in the same account: its own registry (so its own tag), knowing its own owners only.
+    const otherStage = NameScheme.forRegistry(`${registryTable}-staging`);
+    const theirs = otherStage.name("0f0f0f0f-0000-4000-8000-000000000000", "web");
     await sim.control.seed({
       stacks: [{ StackId: "st2", Name: "st2" }],
-      instances: [{ StackId: "st2", Hostname: "scythe-0f0f0f0f-web", Status: "stopped" }, { StackId: "st2", Hostname: "web-prod" }],
-      herokuApps: [{ name: "scythe-0f0f0f0f-review" }, { name: "marketing" }],
+      instances: [{ StackId: "st2", Hostname: `${prefix}0f0f0f0f-web`, Status: "stopped" }, { StackId: "st2", Hostname: "web-prod" }, { StackId: "st2", Hostname: theirs, Status: "stopped" }],
+      herokuApps: [{ name: `${prefix}0f0f0f0f-review` }, { name: "marketing" }, { name: otherStage.name("0f0f0f0f-0000-4000-8000-000000000000", "rv") }],
     });
     const dry = await scythe("orphans", "--dry-run");
-    expect(dry).toMatchObject({ dryRun: true, removed: { instance: ["scythe-0f0f0f0f-web"], app: ["scythe-0f0f0f0f-review"] } });
+    expect(dry).toMatchObject({ dryRun: true, namePrefix: prefix, removed: { instance: [`${prefix}0f0f0f0f-web`], app: [`${prefix}0f0f0f0f-review`] } });
+    expect(dry.seen).toMatchObject({ instance: { inScheme: 1, otherStages: 1 }, app: { inScheme: 1, otherStages: 1 } });
+    const human = await runScythe(["orphans", "--dry-run"], { env });
+    expect(human.stdout).toContain(`orphan sweep of names ${prefix}*`);
+    expect(human.stdout).toContain("1 another stage's (left alone)");
     const real = await scythe("orphans");
-    expect(real).toMatchObject({ removed: { instance: ["scythe-0f0f0f0f-web"], app: ["scythe-0f0f0f0f-review"] }, errors: [] });
-    expect((await sim.control.state()).herokuApps.map((a) => a.name)).toEqual(["marketing"]);
-    const hosts = (await sim.control.state()).instances.map((i) => i.Hostname);
+    expect(real).toMatchObject({ removed: { instance: [`${prefix}0f0f0f0f-web`], app: [`${prefix}0f0f0f0f-review`] }, errors: [] });
+    const state = await sim.control.state();
+    expect(state.herokuApps.map((a) => a.name).sort()).toEqual(["marketing", otherStage.name("0f0f0f0f-0000-4000-8000-000000000000", "rv")].sort());
+    const hosts = state.instances.map((i) => i.Hostname);
     expect(hosts).toContain("web-prod");
-    expect(hosts).not.toContain("scythe-0f0f0f0f-web");
+    expect(hosts).toContain(theirs);
+    expect(hosts).not.toContain(`${prefix}0f0f0f0f-web`);
   });
 });

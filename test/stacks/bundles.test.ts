@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFleetSimulator, type FleetSimulator } from "../../packages/local/src/sim/index.js";
 import { startBootstrapStub } from "../support/awsBootstrapStub.js";
 import { freshTables } from "../support/dynamo.js";
+import { NameScheme } from "@scythe/core/orphans";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const sstBin = join(root, "node_modules", ".bin", "sst");
@@ -128,12 +129,13 @@ describe("Built Lambda bundles", () => {
       SST_Table_tableName_Registry: names.registry,
       SST_Table_tableName_Locks: names.locks,
     });
+    const p = NameScheme.forRegistry(names.registry).prefix;
     await sim.control.seed({
       stacks: [{ StackId: "s", Name: "s" }],
-      instances: [{ InstanceId: "i-1", Hostname: "scythe-deadbeef-web", StackId: "s", Status: "online" }, { InstanceId: "i-2", Hostname: "web-1", StackId: "s", Status: "online" }],
-      ec2Instances: [{ Tags: [{ Key: "Name", Value: "scythe-deadbeef-box" }] }, { Tags: [{ Key: "Name", Value: "box-1" }] }],
-      loadBalancersV2: [{ LoadBalancerName: "scythe-deadbeef-alb" }, { LoadBalancerName: "prod-alb" }],
-      targetGroups: [{ TargetGroupName: "scythe-deadbeef-tg", LoadBalancerNames: ["scythe-deadbeef-alb"] }],
+      instances: [{ InstanceId: "i-1", Hostname: `${p}deadbeef-web`, StackId: "s", Status: "online" }, { InstanceId: "i-2", Hostname: "web-1", StackId: "s", Status: "online" }],
+      ec2Instances: [{ Tags: [{ Key: "Name", Value: `${p}deadbeef-box` }] }, { Tags: [{ Key: "Name", Value: "box-1" }] }],
+      loadBalancersV2: [{ LoadBalancerName: `${p}deadbeef-alb` }, { LoadBalancerName: "prod-alb" }],
+      targetGroups: [{ TargetGroupName: `${p}deadbeef-tg`, LoadBalancerNames: [`${p}deadbeef-alb`] }],
     });
     const file = built.find((b) => b.endsWith("orphans/handler.check.mjs"));
     expect(file).toBeDefined();
@@ -141,12 +143,12 @@ describe("Built Lambda bundles", () => {
     const { handler } = (await import(`${pathToFileURL(file ?? "").href}?run`)) as { handler: (e: unknown, c: Context) => Promise<{ removed: Record<string, string[]>; seen: Record<string, unknown> }> };
     const report = await handler({ dryRun: true }, context);
     expect(report.removed).toEqual({
-      instance: ["scythe-deadbeef-web"],
-      ec2Instance: ["scythe-deadbeef-box"],
-      loadBalancerV2: ["scythe-deadbeef-alb"],
-      targetGroup: ["scythe-deadbeef-tg"],
+      instance: [`${p}deadbeef-web`],
+      ec2Instance: [`${p}deadbeef-box`],
+      loadBalancerV2: [`${p}deadbeef-alb`],
+      targetGroup: [`${p}deadbeef-tg`],
     });
-    expect(report.seen.instance).toEqual({ total: 2, inScheme: 1 });
+    expect(report.seen.instance).toEqual({ total: 2, inScheme: 1, otherStages: 0 });
     await expect(handler({ dryrun: true }, context)).rejects.toMatchObject({ name: "ValidationError", field: "dryrun" });
   });
 });

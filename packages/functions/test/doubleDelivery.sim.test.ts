@@ -9,7 +9,7 @@ import { shippedBlueprints } from "@scythe/core/leases";
 import { DynamoLockStore } from "@scythe/core/aws/dynamo";
 import { LockService } from "@scythe/core/lock";
 import { DynamoOwnerRecords } from "@scythe/core/aws/dynamo";
-import { PlatformAppInventory, sweepInventories } from "@scythe/core/orphans";
+import { NameScheme, PlatformAppInventory, sweepInventories } from "@scythe/core/orphans";
 import { type TableNames } from "@scythe/core/schema";
 import { deallocatorFrom } from "../src/deallocator/deps.js";
 import { makeHandler as makeReconcile } from "../src/deallocator/reconcile.js";
@@ -191,11 +191,12 @@ describe("Double delivery: the deallocator", () => {
 describe("Double delivery: the orphan sweep", () => {
   it.each(deliveries)("removes each orphan once and claims it once when the schedule fires twice %s", async (how) => {
     const tables = await freshTables();
+    const { prefix } = NameScheme.forRegistry(tables.names.registry);
     await sim.control.seed({
       stacks: [{ StackId: "st", Name: "st" }],
-      instances: [{ StackId: "st", Hostname: "scythe-deadbeef-web", Status: "stopped" }],
-      loadBalancers: [{ LoadBalancerName: "scythe-deadbeef-lb" }],
-      herokuApps: [{ name: "scythe-deadbeef-review" }],
+      instances: [{ StackId: "st", Hostname: `${prefix}deadbeef-web`, Status: "stopped" }],
+      loadBalancers: [{ LoadBalancerName: `${prefix}deadbeef-lb` }],
+      herokuApps: [{ name: `${prefix}deadbeef-review` }],
     });
     const handler = () =>
       makeOrphans(() => ({
@@ -205,7 +206,7 @@ describe("Double delivery: the orphan sweep", () => {
         lock: { locks: new LockService({ store: new DynamoLockStore(tables.doc, { tableName: tables.names.locks }) }), waitMs: 20_000 },
       }), { withApps: true });
     const reports = await twice(how, () => handler()(sweepPayload, context()));
-    expect(reports.flatMap((r) => Object.values(r.removed).flat()).sort()).toEqual(["scythe-deadbeef-lb", "scythe-deadbeef-review", "scythe-deadbeef-web"]);
+    expect(reports.flatMap((r) => Object.values(r.removed).flat()).sort()).toEqual([`${prefix}deadbeef-lb`, `${prefix}deadbeef-review`, `${prefix}deadbeef-web`]);
     expect(reports.flatMap((r) => r.errors)).toEqual([]);
     expect(await deletes()).toHaveLength(3);
   });

@@ -3,7 +3,6 @@ import { LockHeldError } from "../lock/errors.js";
 import type { LockService } from "../lock/LockService.js";
 import { withLock } from "../lock/withLock.js";
 import type { CloudResource, Inventory } from "./Inventory.js";
-import { ownerPrefixOfName } from "./naming.js";
 import type { OwnerRecords } from "./OwnerRecords.js";
 import type { OrphanSweepReport } from "./report.js";
 
@@ -59,19 +58,22 @@ export class OrphanSweep {
       });
     } catch (error) {
       if (!(error instanceof LockHeldError)) throw error;
-      return { ...emptyReport(dryRun), lock: { name, skipped: `another sweep is running (${error.message}); nothing done` } };
+      return { ...emptyReport(dryRun, this.deps.records.scheme.prefix), lock: { name, skipped: `another sweep is running (${error.message}); nothing done` } };
     }
   }
 
   private async sweep(dryRun: boolean, signal?: AbortSignal, onProgress?: ProgressListener): Promise<OrphanSweepReport> {
-    const report = emptyReport(dryRun);
+    const scheme = this.deps.records.scheme;
+    const report = emptyReport(dryRun, scheme.prefix);
+    const ownerOf = (name: string) => scheme.ownerOf(name);
 
     const listings: { inventory: Inventory; resources: CloudResource[] | undefined }[] = [];
     for (const inventory of this.deps.inventories) {
       try {
         const resources = await inventory.list();
-        const inScheme = resources.filter((r) => ownerPrefixOfName(r.name) !== undefined).length;
-        report.seen[inventory.kind] = { total: resources.length, inScheme };
+        const inScheme = resources.filter((r) => ownerOf(r.name) !== undefined).length;
+        const otherStages = resources.filter((r) => scheme.isOtherStage(r.name)).length;
+        report.seen[inventory.kind] = { total: resources.length, inScheme, otherStages };
         listings.push({ inventory, resources });
       } catch (error) {
         report.errors.push({ kind: inventory.kind, error: `could not list: ${describe(error)}` });
@@ -81,7 +83,7 @@ export class OrphanSweep {
 
     let live: Set<string>;
     try {
-      const found = new Set(listings.flatMap((l) => (l.resources ?? []).map((r) => ownerPrefixOfName(r.name)).filter((p): p is string => p !== undefined)));
+      const found = new Set(listings.flatMap((l) => (l.resources ?? []).map((r) => ownerOf(r.name)).filter((p): p is string => p !== undefined)));
       live = await this.deps.records.ownerPrefixes(found);
     } catch (error) {
       // Without the live set every resource would look orphaned: remove nothing.
@@ -103,7 +105,7 @@ export class OrphanSweep {
       }
       const kind = inventory.kind;
       for (const resource of resources) {
-        const owner = ownerPrefixOfName(resource.name);
+        const owner = ownerOf(resource.name);
         if (owner === undefined) continue;
         onProgress?.(++looked, inScheme);
         if (live.has(owner)) continue;
@@ -146,6 +148,6 @@ export class OrphanSweep {
   }
 }
 
-function emptyReport(dryRun: boolean): MutableReport & { removed: Record<string, string[]>; alreadyGone: Record<string, string[]>; pending: Record<string, string[]> } {
-  return { dryRun, livePrefixes: [], orphanPrefixes: [], seen: {}, removed: {}, alreadyGone: {}, pending: {}, kept: [], errors: [] };
+function emptyReport(dryRun: boolean, namePrefix: string): MutableReport & { removed: Record<string, string[]>; alreadyGone: Record<string, string[]>; pending: Record<string, string[]> } {
+  return { dryRun, namePrefix, livePrefixes: [], orphanPrefixes: [], seen: {}, removed: {}, alreadyGone: {}, pending: {}, kept: [], errors: [] };
 }

@@ -1,4 +1,4 @@
-export { namePrefix, ownerPrefixOfId, ownerPrefixOfName, scytheName } from "./naming.js";
+export { NameScheme, namePrefix, ownerPrefixOfId } from "./naming.js";
 export { type CloudResource, type Inventory, type RemoveOutcome } from "./Inventory.js";
 export { type OwnerRecords } from "./OwnerRecords.js";
 export { type OrphanSweepReport, type SweepError } from "./report.js";

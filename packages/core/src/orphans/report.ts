@@ -6,12 +6,14 @@ export interface SweepError {
 
 export interface OrphanSweepReport {
   readonly dryRun: boolean;
+  /** What this stage's names start with (`scythe-<stage tag>-`): only those are looked at. */
+  readonly namePrefix: string;
   /** Owner prefixes of records in the registry. */
   readonly livePrefixes: string[];
   /** Owner prefixes found on cloud resources with no record. */
   readonly orphanPrefixes: string[];
-  /** Per kind: names seen in the inventory, and how many carried the scheme. */
-  readonly seen: Record<string, { total: number; inScheme: number }>;
+  /** Per kind: names seen in the inventory, how many carried this stage's scheme, and how many another stage's (left alone). */
+  readonly seen: Record<string, { total: number; inScheme: number; otherStages: number }>;
   /** Per kind: names this run removed (or, in a dry run, would remove). */
   readonly removed: Record<string, string[]>;
   /** Per kind: names the provider proved absent when this run came to remove them (someone else did). */

@@ -9,6 +9,7 @@ import { OpsWorksInstanceInventory } from "../../src/aws/opsworks/OpsWorksInstan
 import { PlatformAppInventory } from "../../src/orphans/adapters/PlatformAppInventory.js";
 import { HerokuPlatform } from "../../src/aws/heroku/HerokuPlatform.js";
 import { OrphanSweep } from "../../src/orphans/OrphanSweep.js";
+import { NameScheme } from "../../src/orphans/naming.js";
 import type { OrphanSweepReport } from "../../src/orphans/report.js";
 import { DynamoLockStore } from "../../src/aws/dynamo/DynamoLockStore.js";
 import { LockService } from "../../src/lock/LockService.js";
@@ -22,12 +23,15 @@ const OTHER = "0badf00d";
 const aws = { region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" }, maxAttempts: 1 };
 
 let sim: FleetSimulator;
+/** This registry's name prefix, `scythe-<stage tag>-`. */
+let P: string;
 let sweep: OrphanSweep;
 let makeSweep: (withLock: boolean) => OrphanSweep;
 
 beforeAll(async () => {
   sim = await startFleetSimulator({ timeScale: 0 });
   const { doc, names } = await freshTables();
+  P = NameScheme.forRegistry(names.registry).prefix;
   // The live owner: a resource record, torn down already (it still counts as live).
   await doc.send(new PutCommand({ TableName: names.registry, Item: { pk: objectPk({ kind: "resource", id: LIVE_ID }), sk: recordSk, status: "destroyed" } }));
   // Each sweep has its own clients and lock owner, as two Lambda invocations would.
@@ -54,18 +58,18 @@ beforeEach(async () => {
   await sim.control.seed({
     stacks: [{ StackId: "stack-1", Name: "fleet" }],
     instances: [
-      instance("i-live", `scythe-${LIVE}-web`, "ec2-live"),
-      instance("i-gone", `scythe-${GONE}-web`, "ec2-gone"),
-      instance("i-other", `scythe-${OTHER}-web`, "ec2-other"),
+      instance("i-live", `${P}${LIVE}-web`, "ec2-live"),
+      instance("i-gone", `${P}${GONE}-web`, "ec2-gone"),
+      instance("i-other", `${P}${OTHER}-web`, "ec2-other"),
       instance("i-prod", "web-prod-1", "ec2-prod"),
     ],
     loadBalancers: [
-      { LoadBalancerName: `scythe-${LIVE}-lb`, instances: ["ec2-live"] },
-      { LoadBalancerName: `scythe-${GONE}-lb`, instances: ["ec2-gone"] },
-      { LoadBalancerName: `scythe-${OTHER}-lb`, instances: ["ec2-other"] },
+      { LoadBalancerName: `${P}${LIVE}-lb`, instances: ["ec2-live"] },
+      { LoadBalancerName: `${P}${GONE}-lb`, instances: ["ec2-gone"] },
+      { LoadBalancerName: `${P}${OTHER}-lb`, instances: ["ec2-other"] },
       { LoadBalancerName: "prod-lb", instances: ["ec2-prod"] },
     ],
-    herokuApps: [{ name: `scythe-${GONE}-review` }, { name: `scythe-${LIVE}-review` }, { name: "marketing-site" }],
+    herokuApps: [{ name: `${P}${GONE}-review` }, { name: `${P}${LIVE}-review` }, { name: "marketing-site" }],
   });
 });
 
@@ -75,7 +79,7 @@ const calls = async () =>
 describe("Orphan sweep against the fleet simulator and DynamoDB Local", () => {
   it("stops orphan instances, then deletes them before their load balancers, and touches nothing else", async () => {
     const first = await sweep.run();
-    expect(first.pending).toEqual({ instance: [`scythe-${GONE}-web`, `scythe-${OTHER}-web`] });
+    expect(first.pending).toEqual({ instance: [`${P}${GONE}-web`, `${P}${OTHER}-web`] });
     expect(first.removed).toEqual({});
     expect(first.livePrefixes).toEqual([LIVE]);
     expect(first.orphanPrefixes).toEqual([OTHER, GONE].sort());
@@ -83,22 +87,22 @@ describe("Orphan sweep against the fleet simulator and DynamoDB Local", () => {
     await sim.control.advance(21);
     const second = await sweep.run();
     expect(second.removed).toEqual({
-      instance: [`scythe-${GONE}-web`, `scythe-${OTHER}-web`],
-      loadBalancer: [`scythe-${GONE}-lb`, `scythe-${OTHER}-lb`],
-      app: [`scythe-${GONE}-review`],
+      instance: [`${P}${GONE}-web`, `${P}${OTHER}-web`],
+      loadBalancer: [`${P}${GONE}-lb`, `${P}${OTHER}-lb`],
+      app: [`${P}${GONE}-review`],
     });
     expect(second.errors).toEqual([]);
 
     const log = await calls();
     const order = (needle: string) => log.findIndex((l) => l.includes(needle));
     expect(order("DeleteInstance") ).toBeLessThan(order("DeleteLoadBalancer"));
-    for (const l of log) expect(l).not.toMatch(/i-live|i-prod|prod-lb|scythe-1a2b3c4d/);
+    for (const l of log) expect(l).not.toMatch(/i-live|i-prod|prod-lb|-1a2b3c4d-/);
 
     const state = await sim.control.state();
     expect(JSON.stringify(state)).toContain("web-prod-1");
-    expect(JSON.stringify(state)).toContain(`scythe-${LIVE}-lb`);
-    expect(JSON.stringify(state)).not.toContain(`scythe-${GONE}-lb`);
-    expect(state.herokuApps.map((a) => a.name).sort()).toEqual([`scythe-${LIVE}-review`, "marketing-site"].sort());
+    expect(JSON.stringify(state)).toContain(`${P}${LIVE}-lb`);
+    expect(JSON.stringify(state)).not.toContain(`${P}${GONE}-lb`);
+    expect(state.herokuApps.map((a) => a.name).sort()).toEqual([`${P}${LIVE}-review`, "marketing-site"].sort());
   });
 
   it("reports a failing removal and still removes the rest", async () => {
@@ -107,18 +111,18 @@ describe("Orphan sweep against the fleet simulator and DynamoDB Local", () => {
     await sim.control.addFaults({ action: "DeleteLoadBalancer", error: "InternalFailure", status: 500, count: 1 });
     const report = await sweep.run();
     expect(report.errors).toHaveLength(1);
-    expect(report.errors[0]).toMatchObject({ kind: "loadBalancer", name: `scythe-${GONE}-lb` });
-    expect(report.removed.loadBalancer).toEqual([`scythe-${OTHER}-lb`]);
+    expect(report.errors[0]).toMatchObject({ kind: "loadBalancer", name: `${P}${GONE}-lb` });
+    expect(report.removed.loadBalancer).toEqual([`${P}${OTHER}-lb`]);
     const again = await sweep.run();
-    expect(again.removed.loadBalancer).toEqual([`scythe-${GONE}-lb`]);
+    expect(again.removed.loadBalancer).toEqual([`${P}${GONE}-lb`]);
   });
 
   it("removes nothing in a dry run", async () => {
     const report = await sweep.run({ dryRun: true });
     expect(report.removed).toEqual({
-      instance: [`scythe-${GONE}-web`, `scythe-${OTHER}-web`],
-      loadBalancer: [`scythe-${GONE}-lb`, `scythe-${OTHER}-lb`],
-      app: [`scythe-${GONE}-review`],
+      instance: [`${P}${GONE}-web`, `${P}${OTHER}-web`],
+      loadBalancer: [`${P}${GONE}-lb`, `${P}${OTHER}-lb`],
+      app: [`${P}${GONE}-review`],
     });
     expect(await calls()).toEqual([]);
     expect((await sim.control.events()).filter((e) => e.action.startsWith("DELETE"))).toEqual([]);
@@ -132,21 +136,21 @@ describe("Orphan sweep against the fleet simulator and DynamoDB Local", () => {
     const report = await sweep.run();
     expect(report.removed.app).toBeUndefined();
     expect(report.alreadyGone.app).toBeUndefined();
-    expect(report.errors).toEqual([expect.objectContaining({ kind: "app", name: `scythe-${GONE}-review`, error: expect.stringMatching(/403/) })]);
-    expect((await sim.control.state()).herokuApps.map((a) => a.name)).toContain(`scythe-${GONE}-review`);
+    expect(report.errors).toEqual([expect.objectContaining({ kind: "app", name: `${P}${GONE}-review`, error: expect.stringMatching(/403/) })]);
+    expect((await sim.control.state()).herokuApps.map((a) => a.name)).toContain(`${P}${GONE}-review`);
   });
 
   it("reports an app whose deletion another caller started (403 while it is being deleted) as not removed by this run", async () => {
     await sweep.run();
     await sim.control.advance(21);
     await sim.control.config({ herokuDeleteSeconds: 60 });
-    const app = (await sim.control.state()).herokuApps.find((a) => a.name === `scythe-${GONE}-review`);
+    const app = (await sim.control.state()).herokuApps.find((a) => a.name === `${P}${GONE}-review`);
     const res = await fetch(`${sim.endpoint}/heroku/apps/${app?.id ?? ""}`, { method: "DELETE", headers: { authorization: "Bearer sim-token" } });
     expect(res.status).toBe(200);
     const report = await sweep.run();
     expect(report.removed.app).toBeUndefined();
     expect(report.alreadyGone.app).toBeUndefined();
-    expect(report.errors).toEqual([expect.objectContaining({ kind: "app", name: `scythe-${GONE}-review`, error: expect.stringMatching(/403.*not removed/) })]);
+    expect(report.errors).toEqual([expect.objectContaining({ kind: "app", name: `${P}${GONE}-review`, error: expect.stringMatching(/403.*not removed/) })]);
   });
 
   it("reports a load balancer that was gone before its delete as already gone, not as removed", async () => {
@@ -155,9 +159,9 @@ describe("Orphan sweep against the fleet simulator and DynamoDB Local", () => {
     // Someone else deletes it between the listing and the removal: DeleteLoadBalancer would still succeed.
     const elb = new ElasticLoadBalancingClient({ ...aws, endpoint: sim.endpoint });
     const inventory = new ClassicElbInventory(elb);
-    const listed = (await inventory.list()).find((r) => r.name === `scythe-${GONE}-lb`);
+    const listed = (await inventory.list()).find((r) => r.name === `${P}${GONE}-lb`);
     expect(listed).toBeDefined();
-    await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerName: `scythe-${GONE}-lb` }));
+    await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerName: `${P}${GONE}-lb` }));
     expect(await inventory.remove(listed ?? { kind: "loadBalancer", name: "", id: "" })).toBe("already-gone");
   });
 
@@ -167,16 +171,16 @@ describe("Orphan sweep against the fleet simulator and DynamoDB Local", () => {
       await sim.control.config({ timeScale: 0 });
       await sim.control.seed({
         stacks: [{ StackId: "stack-1", Name: "fleet" }],
-        instances: [{ InstanceId: "i-gone", Hostname: `scythe-${GONE}-web`, StackId: "stack-1", Status: "stopped", Ec2InstanceId: "ec2-gone" }],
-        loadBalancers: [{ LoadBalancerName: `scythe-${GONE}-lb` }, { LoadBalancerName: `scythe-${OTHER}-lb` }],
-        herokuApps: [{ name: `scythe-${OTHER}-review` }],
+        instances: [{ InstanceId: "i-gone", Hostname: `${P}${GONE}-web`, StackId: "stack-1", Status: "stopped", Ec2InstanceId: "ec2-gone" }],
+        loadBalancers: [{ LoadBalancerName: `${P}${GONE}-lb` }, { LoadBalancerName: `${P}${OTHER}-lb` }],
+        herokuApps: [{ name: `${P}${OTHER}-review` }],
       });
       // Rounds 0 and 1 deliver twice at once, round 2 twice in a row, then once more.
       const [a, b] = round < 2 ? await Promise.all([makeSweep(true).run(), makeSweep(true).run()]) : [await makeSweep(true).run(), await makeSweep(true).run()];
       const c = await makeSweep(true).run();
       const removed = (r: OrphanSweepReport) => Object.values(r.removed).flat();
       const all = [...removed(a), ...removed(b), ...removed(c)].sort();
-      expect(all).toEqual([`scythe-${GONE}-web`, `scythe-${GONE}-lb`, `scythe-${OTHER}-lb`, `scythe-${OTHER}-review`].sort());
+      expect(all).toEqual([`${P}${GONE}-web`, `${P}${GONE}-lb`, `${P}${OTHER}-lb`, `${P}${OTHER}-review`].sort());
       const deletes = (await sim.control.events()).filter((e) => e.kind === "call" && /^(DeleteInstance|DeleteLoadBalancer|DELETE)/.test(e.action));
       expect(deletes).toHaveLength(4);
       expect([a, b, c].flatMap((r) => r.errors)).toEqual([]);

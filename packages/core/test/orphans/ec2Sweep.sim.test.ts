@@ -9,15 +9,18 @@ import { Elbv2Teardown } from "../../src/aws/elbv2/Elbv2Teardown.js";
 import { sweepInventories } from "../../src/orphans/inventories.js";
 import { OrphanSweep } from "../../src/orphans/OrphanSweep.js";
 import type { OwnerRecords } from "../../src/orphans/OwnerRecords.js";
+import { NameScheme } from "../../src/orphans/naming.js";
 
 /** The orphan sweep over EC2 instances, ELBv2 load balancers and target groups, through the real clients, against the simulator. */
+const TAG = "5c1e";
+const scheme = new NameScheme(TAG);
 const LIVE = "1a2b3c4d";
 const GONE = "deadbeef";
 const aws = { region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" }, maxAttempts: 1 };
 const id = (n: number): string => `i-${n.toString(16).padStart(17, "0")}`;
 
 /** Owner records as a set: the registry's side is tested with DynamoDB Local in OrphanSweep.sim.test.ts. */
-const records = (live: Iterable<string>): OwnerRecords => ({ ownerPrefixes: async () => new Set(live) });
+const records = (live: Iterable<string>): OwnerRecords => ({ scheme, ownerPrefixes: async () => new Set(live) });
 
 let sim: FleetSimulator;
 let clients: { opsworks: OpsWorksClient; elb: ElasticLoadBalancingClient; ec2: EC2Client; elbv2: ElasticLoadBalancingV2Client };
@@ -36,12 +39,12 @@ afterAll(async () => {
 function fleet(): SeedInput {
   const named = (n: number, Name: string) => ({ InstanceId: id(n), Tags: [{ Key: "Name", Value: Name }] });
   return {
-    ec2Instances: [named(1, `scythe-${LIVE}-web`), named(2, `scythe-${GONE}-web`), named(3, "web-prod-1"), { InstanceId: id(4) }, named(5, `scythe-${GONE}-old`)],
-    loadBalancersV2: [{ LoadBalancerName: `scythe-${LIVE}-alb` }, { LoadBalancerName: `scythe-${GONE}-alb` }, { LoadBalancerName: "prod-alb" }],
+    ec2Instances: [named(1, `scythe-${TAG}-${LIVE}-web`), named(2, `scythe-${TAG}-${GONE}-web`), named(3, "web-prod-1"), { InstanceId: id(4) }, named(5, `scythe-${TAG}-${GONE}-old`)],
+    loadBalancersV2: [{ LoadBalancerName: `scythe-${TAG}-${LIVE}-alb` }, { LoadBalancerName: `scythe-${TAG}-${GONE}-alb` }, { LoadBalancerName: "prod-alb" }],
     targetGroups: [
-      { TargetGroupName: `scythe-${LIVE}-tg`, LoadBalancerNames: [`scythe-${LIVE}-alb`], targets: [id(1)] },
-      { TargetGroupName: `scythe-${GONE}-tg`, LoadBalancerNames: [`scythe-${GONE}-alb`], targets: [id(2)] },
-      { TargetGroupName: `scythe-${GONE}-spare` },
+      { TargetGroupName: `scythe-${TAG}-${LIVE}-tg`, LoadBalancerNames: [`scythe-${TAG}-${LIVE}-alb`], targets: [id(1)] },
+      { TargetGroupName: `scythe-${TAG}-${GONE}-tg`, LoadBalancerNames: [`scythe-${TAG}-${GONE}-alb`], targets: [id(2)] },
+      { TargetGroupName: `scythe-${TAG}-${GONE}-spare` },
       { TargetGroupName: "prod-tg", LoadBalancerNames: ["prod-alb"], targets: [id(3)] },
     ],
   };
@@ -61,15 +64,15 @@ describe("Orphan sweep over EC2 and ELBv2 (real clients, simulator)", () => {
     const report = await sweep([LIVE]).run();
     expect(report.errors).toEqual([]);
     expect(report.removed).toEqual({
-      ec2Instance: [`scythe-${GONE}-web`, `scythe-${GONE}-old`],
-      loadBalancerV2: [`scythe-${GONE}-alb`],
-      targetGroup: [`scythe-${GONE}-tg`, `scythe-${GONE}-spare`],
+      ec2Instance: [`scythe-${TAG}-${GONE}-web`, `scythe-${TAG}-${GONE}-old`],
+      loadBalancerV2: [`scythe-${TAG}-${GONE}-alb`],
+      targetGroup: [`scythe-${TAG}-${GONE}-tg`, `scythe-${TAG}-${GONE}-spare`],
     });
     expect(report.seen).toMatchObject({ ec2Instance: { total: 3, inScheme: 3 }, loadBalancerV2: { total: 3, inScheme: 2 }, targetGroup: { total: 4, inScheme: 3 } });
     expect(await changes()).toEqual(["TerminateInstances", "TerminateInstances", "DeleteLoadBalancer", "DeleteTargetGroup", "DeleteTargetGroup"]);
     const elbv2 = new Elbv2Teardown(clients.elbv2);
-    expect((await elbv2.loadBalancers()).map((l) => l.name)).toEqual([`scythe-${LIVE}-alb`, "prod-alb"]);
-    expect((await elbv2.targetGroups()).map((t) => t.name)).toEqual([`scythe-${LIVE}-tg`, "prod-tg"]);
+    expect((await elbv2.loadBalancers()).map((l) => l.name)).toEqual([`scythe-${TAG}-${LIVE}-alb`, "prod-alb"]);
+    expect((await elbv2.targetGroups()).map((t) => t.name)).toEqual([`scythe-${TAG}-${LIVE}-tg`, "prod-tg"]);
     const states = (await sim.control.state()).ec2Instances.map((i) => [i.InstanceId, i.State]);
     expect(states).toEqual([
       [id(1), "running"],
@@ -85,25 +88,25 @@ describe("Orphan sweep over EC2 and ELBv2 (real clients, simulator)", () => {
 
   it("removes nothing in a dry run, and reports what it would remove", async () => {
     const report = await sweep([LIVE]).run({ dryRun: true });
-    expect(report.removed.targetGroup).toEqual([`scythe-${GONE}-tg`, `scythe-${GONE}-spare`]);
+    expect(report.removed.targetGroup).toEqual([`scythe-${TAG}-${GONE}-tg`, `scythe-${TAG}-${GONE}-spare`]);
     expect(await changes()).toEqual([]);
   });
 
   it("reports a failed removal and goes on; the owner's later resources wait for the next pass", async () => {
     await sim.control.addFaults({ action: "elbv2:DeleteLoadBalancer", error: "AccessDenied", status: 403, count: 1 });
     const report = await sweep([LIVE]).run();
-    expect(report.errors).toMatchObject([{ kind: "loadBalancerV2", name: `scythe-${GONE}-alb`, error: expect.stringContaining("AccessDenied") }]);
+    expect(report.errors).toMatchObject([{ kind: "loadBalancerV2", name: `scythe-${TAG}-${GONE}-alb`, error: expect.stringContaining("AccessDenied") }]);
     expect(report.removed.ec2Instance).toHaveLength(2);
-    expect(report.kept.map((k) => k.name)).toEqual([`scythe-${GONE}-tg`, `scythe-${GONE}-spare`]);
+    expect(report.kept.map((k) => k.name)).toEqual([`scythe-${TAG}-${GONE}-tg`, `scythe-${TAG}-${GONE}-spare`]);
     const next = await sweep([LIVE]).run();
-    expect(next.removed).toEqual({ loadBalancerV2: [`scythe-${GONE}-alb`], targetGroup: [`scythe-${GONE}-tg`, `scythe-${GONE}-spare`] });
+    expect(next.removed).toEqual({ loadBalancerV2: [`scythe-${TAG}-${GONE}-alb`], targetGroup: [`scythe-${TAG}-${GONE}-tg`, `scythe-${TAG}-${GONE}-spare`] });
   });
 
   it("reports a target group another owner's load balancer still forwards to as an error, never as removed", async () => {
-    await sim.control.seed({ loadBalancersV2: [{ LoadBalancerName: "shared-alb" }], targetGroups: [{ TargetGroupName: `scythe-${GONE}-shared`, LoadBalancerNames: ["shared-alb"] }] });
+    await sim.control.seed({ loadBalancersV2: [{ LoadBalancerName: "shared-alb" }], targetGroups: [{ TargetGroupName: `scythe-${TAG}-${GONE}-shared`, LoadBalancerNames: ["shared-alb"] }] });
     const report = await sweep([LIVE]).run();
-    expect(report.errors).toMatchObject([{ kind: "targetGroup", name: `scythe-${GONE}-shared`, error: expect.stringContaining("ResourceInUse") }]);
-    expect(report.removed.targetGroup).toEqual([`scythe-${GONE}-tg`, `scythe-${GONE}-spare`]);
+    expect(report.errors).toMatchObject([{ kind: "targetGroup", name: `scythe-${TAG}-${GONE}-shared`, error: expect.stringContaining("ResourceInUse") }]);
+    expect(report.removed.targetGroup).toEqual([`scythe-${TAG}-${GONE}-tg`, `scythe-${TAG}-${GONE}-spare`]);
   });
 
   it("never touches a name outside the scheme or owned by a live record (property)", async () => {
@@ -111,13 +114,16 @@ describe("Orphan sweep over EC2 and ELBv2 (real clients, simulator)", () => {
     const owners = fc.constantFrom(LIVE, GONE, "0badf00d", "cafe0001");
     // ELBv2 names: 1-32 of [a-zA-Z0-9-], no hyphen at either end; near-misses of the scheme included.
     const near = fc.oneof(
+      owners.map((o) => `scythe-${TAG}-${o}-x`),
+      owners.map((o) => `scythe-${TAG}-${o}`),
+      // another stage's names, and names from before stages were told apart
+      owners.map((o) => `scythe-0ff1-${o}-x`),
       owners.map((o) => `scythe-${o}-x`),
-      owners.map((o) => `scythe-${o}`),
       hex8.map((o) => `Scythe-${o}-x`),
       hex8.map((o) => `scythe${o}-x`),
       hex8.map((o) => `xscythe-${o}-x`),
-      hex8.map((o) => `scythe-${o.toUpperCase()}-x`),
-      hex8.map((o) => `scythe-${o.slice(0, 7)}-x`),
+      hex8.map((o) => `scythe-${TAG}-${o.toUpperCase()}-x`),
+      hex8.map((o) => `scythe-${TAG}-${o.slice(0, 7)}-x`),
       fc.stringMatching(/^[a-z][a-z0-9]{0,20}$/),
     );
     let run = 0;
@@ -132,7 +138,7 @@ describe("Orphan sweep over EC2 and ELBv2 (real clients, simulator)", () => {
         });
         const report = await sweep(live).run();
         const orphan = (name: string) => {
-          const owner = /^scythe-([0-9a-f]{8})(?:-|$)/.exec(name)?.[1];
+          const owner = /^scythe-5c1e-([0-9a-f]{8})(?:-|$)/.exec(name)?.[1];
           return owner !== undefined && !live.includes(owner);
         };
         const expected = names.filter(orphan);

@@ -1,8 +1,10 @@
 import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "@scythe/core/errors";
-import { type Inventory } from "@scythe/core/orphans";
+import { NameScheme, type Inventory } from "@scythe/core/orphans";
 import { makeHandler } from "../../src/orphans/handler.js";
+
+const scheme = new NameScheme("5c1e");
 
 const context = { functionName: "orphans", awsRequestId: "r", getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
@@ -10,13 +12,13 @@ function world() {
   const removed: string[] = [];
   const inventory: Inventory = {
     kind: "instance",
-    list: async () => [{ kind: "instance", name: "scythe-deadbeef-web", id: "i-1" }],
+    list: async () => [{ kind: "instance", name: "scythe-5c1e-deadbeef-web", id: "i-1" }],
     remove: async (r) => {
       removed.push(r.name);
       return "removed";
     },
   };
-  const records = { ownerPrefixes: async () => new Set<string>() };
+  const records = { scheme, ownerPrefixes: async () => new Set<string>() };
   return { removed, handler: makeHandler(() => ({ records, inventories: [inventory] })) };
 }
 
@@ -24,8 +26,8 @@ describe("Handler: orphans", () => {
   it("runs the sweep and returns its report", async () => {
     const { removed, handler } = world();
     const report = await handler({}, context);
-    expect(removed).toEqual(["scythe-deadbeef-web"]);
-    expect(report.removed).toEqual({ instance: ["scythe-deadbeef-web"] });
+    expect(removed).toEqual(["scythe-5c1e-deadbeef-web"]);
+    expect(report.removed).toEqual({ instance: ["scythe-5c1e-deadbeef-web"] });
   });
 
   it("dry-runs on request, removing nothing", async () => {
@@ -51,10 +53,10 @@ describe("Handler: orphans, with apps", () => {
   it("reads the platform token after validation and sweeps apps with it", async () => {
     const tokens: string[] = [];
     let loads = 0;
-    const apps: Inventory = { kind: "app", list: async () => [{ kind: "app", name: "scythe-deadbeef-review", id: "a-1" }], remove: async () => "removed" };
+    const apps: Inventory = { kind: "app", list: async () => [{ kind: "app", name: "scythe-5c1e-deadbeef-review", id: "a-1" }], remove: async () => "removed" };
     const handler = makeHandler(
       () => ({
-        records: { ownerPrefixes: async () => new Set<string>() },
+        records: { scheme, ownerPrefixes: async () => new Set<string>() },
         inventories: [],
         apps: { load: async () => (loads++, "secret-token"), inventory: (token) => (tokens.push(token), apps) },
       }),
@@ -63,7 +65,7 @@ describe("Handler: orphans, with apps", () => {
     await expect(handler({ dryrun: true } as never, context)).rejects.toBeInstanceOf(ValidationError);
     expect(loads).toBe(0);
     const report = await handler({ dryRun: true }, context);
-    expect(report.removed).toEqual({ app: ["scythe-deadbeef-review"] });
+    expect(report.removed).toEqual({ app: ["scythe-5c1e-deadbeef-review"] });
     expect(tokens).toEqual(["secret-token"]);
   });
 });

@@ -11,7 +11,7 @@ import { type Blueprint } from "@scythe/core/leases";
 import { DynamoLockStore } from "@scythe/core/aws/dynamo";
 import { LockService } from "@scythe/core/lock";
 import { DynamoOwnerRecords } from "@scythe/core/aws/dynamo";
-import { PlatformAppInventory, scytheName, sweepInventories } from "@scythe/core/orphans";
+import { NameScheme, PlatformAppInventory, sweepInventories } from "@scythe/core/orphans";
 import { type TableNames } from "@scythe/core/schema";
 import { localDeployServices, startLocalDeploy } from "../stepfunctions/index.js";
 import { localClientConfig, localDynamoClient } from "../world/clients.js";
@@ -69,6 +69,7 @@ export async function measureFleet(world: Pick<LocalWorld, "endpoints" | "dynamo
   const expiring = Math.max(1, Math.min(shape.expiringSample ?? 10, fleet));
   const appSample = Math.max(1, shape.appSample ?? 10);
   const tables: TableNames = world.endpoints.tables;
+  const names = NameScheme.forRegistry(tables.registry);
   const client = localDynamoClient(world.endpoints.dynamodb);
   const meter = meterClient(client);
   const doc = documentClient(client);
@@ -143,9 +144,9 @@ export async function measureFleet(world: Pick<LocalWorld, "endpoints" | "dynamo
       await poller.settled();
     });
     const instances = await sim.seed({
-      instances: resourceIds.map((id, i) => ({ Hostname: scytheName(id, `web-${i}`), StackId: stackId, LayerIds: [layerId], Status: "online" })),
+      instances: resourceIds.map((id, i) => ({ Hostname: names.name(id, `web-${i}`), StackId: stackId, LayerIds: [layerId], Status: "online" })),
     });
-    await sim.seed({ loadBalancers: [{ LoadBalancerName: scytheName(resourceIds[0] ?? "", "lb"), instances: instances.instances.map((i) => i.Ec2InstanceId) }] });
+    await sim.seed({ loadBalancers: [{ LoadBalancerName: names.name(resourceIds[0] ?? "", "lb"), instances: instances.instances.map((i) => i.Ec2InstanceId) }] });
     const now = Date.now();
     await sim.seed({
       herokuApps: Array.from({ length: appSample }, (_, i) => ({ name: `hatchet-t-${(0xc0000 + i).toString(16)}`, created_at: new Date(now - 3 * 60_000).toISOString() })),

@@ -2,7 +2,7 @@ import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { Deallocator } from "@scythe/core/deallocator";
 import { composeLeases } from "@scythe/core/aws/dynamo";
 import { shippedBlueprints } from "@scythe/core/leases";
-import { scytheName } from "@scythe/core/orphans";
+import { NameScheme } from "@scythe/core/orphans";
 import { describeDeallocation } from "../report/sweepReports.js";
 import { localClientConfig } from "../world/clients.js";
 import type { DemoStep } from "./DemoStep.js";
@@ -29,7 +29,7 @@ export const deallocatorDemo: DemoStep = {
     const ids = { bastion: "d1a1c0de-0000-4000-8000-00000000000b", web1: "d1a1c0de-0000-4000-8000-000000000001", web2: "d1a1c0de-0000-4000-8000-000000000002" };
     const seeded = await world.simulator.control.seed({
       stacks: [{ StackId: "st-dealloc", Name: "dealloc-demo" }],
-      instances: Object.entries(ids).map(([role, id]) => ({ StackId: "st-dealloc", Hostname: scytheName(id, role) })),
+      instances: Object.entries(ids).map(([role, id]) => ({ StackId: "st-dealloc", Hostname: NameScheme.forRegistry(world.endpoints.tables.registry).name(id, role) })),
     });
     const instanceOf = (role: string) => seeded.instances.find((i) => i.Hostname.endsWith(role))?.InstanceId ?? "";
     const create = (role: keyof typeof ids, references: string[] = []) =>

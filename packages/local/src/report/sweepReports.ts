@@ -20,9 +20,9 @@ export function describeDeallocation(report: DeallocationReport): string {
 export function describeSweep(report: OrphanSweepReport): string {
   const verb = report.dryRun ? "would remove" : "removed";
   const lines = [
-    `orphan sweep${report.dryRun ? " (dry run: nothing removed)" : ""}`,
+    `orphan sweep of names ${report.namePrefix}*${report.dryRun ? " (dry run: nothing removed)" : ""}`,
     `  live owners: ${report.livePrefixes.length}; orphan owners: ${report.orphanPrefixes.join(", ") || "none"}`,
-    ...Object.entries(report.seen).map(([kind, s]) => `  ${kind}: ${s.total} seen, ${s.inScheme} in Scythe's scheme`),
+    ...Object.entries(report.seen).map(([kind, s]) => `  ${kind}: ${s.total} seen, ${s.inScheme} in this stage's scheme${s.otherStages > 0 ? `, ${s.otherStages} another stage's (left alone)` : ""}`),
     ...Object.entries(report.removed).map(([kind, names]) => `  ${verb} ${kind}: ${names.join(", ")}`),
     ...Object.entries(report.alreadyGone).map(([kind, names]) => `  already gone (not by this run) ${kind}: ${names.join(", ")}`),
     ...Object.entries(report.pending).map(([kind, names]) => `  stopping ${kind} (removed next pass): ${names.join(", ")}`),

@@ -4,6 +4,7 @@ import { translateDynamoError } from "./errors.js";
 import { recordSk, refFromPk } from "../../registry/keys.js";
 import { ownerIndexCompleteKey, ownerMarkerKey, ownerPrefixOfId } from "../../schema/owners.js";
 import type { OwnerRecords } from "../../orphans/OwnerRecords.js";
+import { NameScheme } from "../../orphans/naming.js";
 
 type Key = { pk: string; sk: string };
 
@@ -15,10 +16,15 @@ type Key = { pk: string; sk: string };
  * missing markers and then the "complete" flag; until that flag exists it always scans.
  */
 export class DynamoOwnerRecords implements OwnerRecords {
+  /** The stage's names: its tag stands for this registry table. */
+  readonly scheme: NameScheme;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.scheme = NameScheme.forRegistry(tableName);
+  }
 
   async ownerPrefixes(candidates?: ReadonlySet<string>): Promise<Set<string>> {
     try {

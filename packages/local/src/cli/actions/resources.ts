@@ -1,4 +1,5 @@
 import { ValidationError } from "@scythe/core/errors";
+import { NameScheme, ownerPrefixOfId } from "@scythe/core/orphans";
 import { type ResourceRecord } from "@scythe/core/registry";
 import { parseDuration } from "../durations.js";
 import { namingOptions, type OptionNames } from "../optionNames.js";
@@ -41,9 +42,13 @@ export async function create(output: Output, opts: { kind: string; blueprint: st
     expireAfterIdleMs: opts.expireAfterIdle === undefined ? undefined : parseDuration("--expire-after-idle", opts.expireAfterIdle),
     references: opts.ref,
   };
-  const { leases } = await leasesOnTarget();
+  const { leases, target } = await leasesOnTarget();
   const resource = await namingOptions(createOptionNames, () => leases.service.createResource(input));
-  output.result(resource, `created ${describe(resource)}`);
+  // What to call what is made in the cloud for it, so this stage's orphan sweep knows it as this record's.
+  const owner = ownerPrefixOfId(resource.id);
+  const namePrefix = owner === undefined ? undefined : `${NameScheme.forRegistry(target.tables.registry).prefix}${owner}-`;
+  const naming = namePrefix ? `\n  name what you create for it: ${namePrefix}<anything>` : "\n  (an id that does not start with 8 hex characters has no cloud names in Scythe's scheme)";
+  output.result({ ...resource, ...(namePrefix && { namePrefix }) }, `created ${describe(resource)}${naming}`);
 }
 
 /** `scythe resources list` */

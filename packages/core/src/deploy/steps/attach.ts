@@ -1,7 +1,7 @@
 import type { DetachDecision } from "../detachPlan.js";
 import { LoadBalancerTimeoutError } from "../errors.js";
 import type { Rollout } from "../state.js";
-import { byLoadBalancer, markBatch } from "./batchRecords.js";
+import { byLoadBalancer, inPhase, markBatch } from "./batchRecords.js";
 import type { DeploySession } from "./session.js";
 import { healthWait } from "./timing.js";
 
@@ -12,13 +12,11 @@ export async function attachBatch(session: DeploySession, rollout: Rollout): Pro
   if (!current) throw new RangeError("no batch to attach");
   // Attach runs once the deployment succeeded: its event (or a direct check) said so.
   await markBatch(session, current.decisions, { phase: "deployed", deploymentStatus: "successful", time: "deployedAt" }, ["deploying"]);
-  await markBatch(session, current.decisions, { phase: "attaching" }, ["deployed"]);
+  const moved = await markBatch(session, current.decisions, { phase: "attaching" }, ["deployed"]);
   // Only instances still on their way back: a late duplicate must not touch finished ones.
-  const records = await session.services.journal.instancesOf(session.config.executionId, current.decisions.map((d) => d.instanceId));
-  const attaching = new Set(records.filter((r) => r.phase === "attaching").map((r) => r.instanceId));
-  for (const [lb, endpoints] of byLoadBalancer(current.decisions.filter((d) => attaching.has(d.instanceId)))) {
-    await session.services.loadBalancers.attach(lb, endpoints);
-  }
+  const attaching = await inPhase(session, current.decisions.map((d) => d.instanceId), moved, "attaching");
+  const targets = byLoadBalancer(current.decisions.filter((d) => attaching.has(d.instanceId)));
+  await Promise.all([...targets].map(([lb, endpoints]) => session.services.loadBalancers.attach(lb, endpoints)));
   await markBatch(session, current.decisions, { time: "attachedAt" }, ["attaching"]);
   const deadline = session.now() + session.config.healthTimeoutSeconds * 1000;
   // The first health check comes when the load balancer can first call the instance healthy;
@@ -29,12 +27,18 @@ export async function attachBatch(session: DeploySession, rollout: Rollout): Pro
 
 /** Polls until every reattached instance is InService everywhere it was put back. */
 export async function checkInService(session: DeploySession, rollout: Rollout): Promise<Rollout> {
-  await session.heartbeat();
   const current = rollout.current;
   if (!current) throw new RangeError("no batch is attaching");
+  // The lease renewed and each load balancer asked, at once: reads only, and a lost lock is reported first.
+  const [renewed, ...asked] = await Promise.allSettled([
+    session.heartbeat(),
+    ...[...byLoadBalancer(current.decisions)].map(async ([lb, endpoints]) => ({ lb, health: await session.services.loadBalancers.health(lb, endpoints) })),
+  ]);
+  if (renewed.status === "rejected") throw renewed.reason;
   const waiting: string[] = [];
-  for (const [lb, endpoints] of byLoadBalancer(current.decisions)) {
-    const health = await session.services.loadBalancers.health(lb, endpoints);
+  for (const a of asked) {
+    if (a.status === "rejected") throw a.reason;
+    const { lb, health } = a.value as { lb: string; health: { instanceId: string; state: string }[] };
     for (const h of health) if (h.state !== "InService") waiting.push(`${h.instanceId} in ${lb}`);
   }
   if (waiting.length === 0) return completeBatch(session, rollout);
@@ -46,11 +50,14 @@ export async function checkInService(session: DeploySession, rollout: Rollout): 
 async function completeBatch(session: DeploySession, rollout: Rollout): Promise<Rollout> {
   const current = rollout.current;
   if (!current) throw new RangeError("no batch to complete");
-  // Serving again everywhere it left: other deploys may count on these instances now.
-  await releaseClaims(session, current.decisions);
-  await markBatch(session, current.decisions, { phase: "done", time: "inServiceAt" }, ["attaching"]);
+  // Serving again everywhere it left: other deploys may count on these instances now. The
+  // three writes are independent and each safe to repeat (a retry finds them done): at once.
   const index = rollout.index + 1;
-  await session.services.journal.updateSummary(session.config.executionId, { completedBatches: index }, session.fence);
+  await Promise.all([
+    releaseClaims(session, current.decisions),
+    markBatch(session, current.decisions, { phase: "done", time: "inServiceAt" }, ["attaching"]),
+    session.services.journal.updateSummary(session.config.executionId, { completedBatches: index }, session.fence),
+  ]);
   return { ...rollout, index, done: index >= rollout.batchCount, current: { ...current, ready: true } };
 }
 

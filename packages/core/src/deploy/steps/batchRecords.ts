@@ -18,8 +18,19 @@ export async function markBatch(
   decisions: readonly DetachDecision[],
   patch: InstancePatch,
   onlyFrom?: readonly InstancePhase[],
-): Promise<void> {
-  await Promise.all(
+): Promise<boolean[]> {
+  return Promise.all(
     decisions.map((d) => session.services.journal.updateInstance(session.config.executionId, d.instanceId, patch, session.fence, onlyFrom)),
   );
+}
+
+/**
+ * The instances (of `ids`) that are in `phase` after a task moved them there: when every
+ * move was accepted (`moved[i]` true for `ids[i]`) they all are, and nothing is read; otherwise
+ * (a second or late delivery, whose moves were refused) their records say which are.
+ */
+export async function inPhase(session: DeploySession, ids: readonly string[], moved: readonly boolean[], phase: InstancePhase): Promise<Set<string>> {
+  if (moved.length === ids.length && moved.every(Boolean)) return new Set(ids);
+  const records = await session.services.journal.instancesOf(session.config.executionId, ids);
+  return new Set(records.filter((r) => r.phase === phase).map((r) => r.instanceId));
 }

@@ -19,10 +19,13 @@ export function deploymentComment(comment: string | undefined, executionId: stri
  */
 export async function deployBatch(session: DeploySession, rollout: Rollout): Promise<Rollout> {
   const { config, services } = session;
-  await session.checkIn();
   const current = rollout.current;
   if (!current) throw new RangeError("no batch to deploy");
-  const records = await services.journal.instancesOf(config.executionId, current.decisions.map((d) => d.instanceId));
+  // The check-in and the batch's records at once (a read); a lost lock or a stopped deploy is reported first.
+  const [checked, read] = await Promise.allSettled([session.checkIn(), services.journal.instancesOf(config.executionId, current.decisions.map((d) => d.instanceId))]);
+  if (checked.status === "rejected") throw checked.reason;
+  if (read.status === "rejected") throw read.reason;
+  const records = read.value;
   const comment = deploymentComment(config.comment, config.executionId, rollout.index);
   let deploymentId = records.find((r) => r.deploymentId !== undefined)?.deploymentId;
   if (deploymentId === undefined) {

@@ -1,6 +1,6 @@
 import { LoadBalancerTimeoutError } from "../errors.js";
 import type { Rollout } from "../state.js";
-import { byLoadBalancer, markBatch } from "./batchRecords.js";
+import { byLoadBalancer, inPhase, markBatch } from "./batchRecords.js";
 import { claimBatchPlan } from "./claimPlan.js";
 import type { DeploySession } from "./session.js";
 import { batchTiming, drainWait, waitCapSeconds } from "./timing.js";
@@ -25,17 +25,17 @@ export async function detachBatch(session: DeploySession, rollout: Rollout): Pro
   if (read.status === "rejected") throw read.reason;
   const batch = read.value;
   const decisions = await claimBatchPlan(session, rollout.index, batch);
-  await Promise.all(
+  const moved = await Promise.all(
     decisions.map((d) =>
       services.journal.updateInstance(config.executionId, d.instanceId, { phase: "detaching", detachFrom: d.detachFrom, keptIn: d.keptIn, time: "detachedAt" }, session.fence, ["pending"]),
     ),
   );
   // Only instances this plan still has coming out: a late or second delivery finds them
   // draining (or further on) and must not take an instance that came back out again.
-  const records = await services.journal.instancesOf(config.executionId, decisions.map((d) => d.instanceId));
-  const detaching = new Set(records.filter((r) => r.phase === "detaching").map((r) => r.instanceId));
+  const detaching = await inPhase(session, decisions.map((d) => d.instanceId), moved, "detaching");
   const targets = byLoadBalancer(decisions.filter((d) => detaching.has(d.instanceId)));
-  for (const [lb, endpoints] of targets) await services.loadBalancers.detach(lb, endpoints);
+  // Each load balancer is a call of its own: at once, not one after the other.
+  await Promise.all([...targets].map(([lb, endpoints]) => services.loadBalancers.detach(lb, endpoints)));
   try {
     // A cleanup that began meanwhile may have read the plan before these detaches landed.
     await session.ensureRunning();
@@ -53,12 +53,18 @@ export async function detachBatch(session: DeploySession, rollout: Rollout): Pro
 
 /** Polls the load balancers until every detached instance has finished draining. */
 export async function checkDrained(session: DeploySession, rollout: Rollout): Promise<Rollout> {
-  await session.heartbeat();
   const current = rollout.current;
   if (!current) throw new RangeError("no batch is draining");
+  // The lease renewed and each load balancer asked, at once: reads only, and a lost lock is reported first.
+  const [renewed, ...asked] = await Promise.allSettled([
+    session.heartbeat(),
+    ...[...byLoadBalancer(current.decisions)].map(async ([lb, endpoints]) => ({ lb, health: await session.services.loadBalancers.health(lb, endpoints) })),
+  ]);
+  if (renewed.status === "rejected") throw renewed.reason;
   const waiting: string[] = [];
-  for (const [lb, endpoints] of byLoadBalancer(current.decisions)) {
-    const health = await session.services.loadBalancers.health(lb, endpoints);
+  for (const a of asked) {
+    if (a.status === "rejected") throw a.reason;
+    const { lb, health } = a.value as { lb: string; health: { instanceId: string; unregistered: boolean }[] };
     for (const h of health) if (!h.unregistered) waiting.push(`${h.instanceId} in ${lb}`);
   }
   if (waiting.length > 0 && session.now() > current.deadline) {

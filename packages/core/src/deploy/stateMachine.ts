@@ -273,6 +273,10 @@ export function deployStateMachineDefinition(): DeployDefinition {
             "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id",
           },
         },
+        // As long as the run of batches may itself last. Without it the States Language's default
+        // (60 s, which aws-local-stepfunctions applies) failed any run of batches longer than a
+        // minute with States.Timeout: a rollout at a slow time scale, or 10 batches of 100 under load.
+        TimeoutSeconds: deployBatchesDefinition().TimeoutSeconds,
         ResultSelector: { "output.$": "$.Output" },
         ResultPath: "$.batches",
         Retry: retry(["StepFunctions.SdkClientException", "StepFunctions.AWSStepFunctionsException", "StepFunctions.ExecutionLimitExceededException"], 6),

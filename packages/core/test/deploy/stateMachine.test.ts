@@ -147,4 +147,10 @@ describe("Module: the rolling deploy's ASL definition", () => {
     visitBatches(batchesDefinition.StartAt);
     expect([...seen].sort()).toEqual(Object.keys(batchesDefinition.States).sort());
   });
+
+  it("waits for a run of batches as long as the run itself may last: the task's own timeout is the child's (the language's default of 60 s stopped runs longer than a minute)", () => {
+    const rollBatches = definition.States.RollBatches as { TimeoutSeconds?: number };
+    expect(rollBatches.TimeoutSeconds).toBe(batchesDefinition.TimeoutSeconds);
+    expect(batchesDefinition.TimeoutSeconds).toBeGreaterThanOrEqual(7 * 24 * 3600);
+  });
 });

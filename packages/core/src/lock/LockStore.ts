@@ -49,6 +49,7 @@ export interface LockStore {
   /**
    * Take `name` for `owner` if it is not a semaphore's header and is free, released, or its lease ended before `expiredBefore`,
    * and nobody is waiting in its line (or the line has not moved since `lineStaleBefore`).
+   * The take starts `owner`'s turn, until `turnUntil` (default: now, no turn).
    */
   acquire(name: string, owner: string, expiresAt: number, expiredBefore: number, lineStaleBefore?: number, turnUntil?: number): Promise<AcquireOutcome>;
   /**
@@ -77,7 +78,8 @@ export interface LockStore {
    * Takes `name` for `ticket` if it is free (or its lease ended before `expiredBefore`) and it
    * is that ticket's turn, or the tickets before it let their turn pass: the lock has been
    * free (or its lease over) since before `skipBefore`, or they are `passing`, every ticket
-   * from `serving` up to `ticket`, all given up. Moves the line past `ticket`.
+   * from `serving` up to `ticket`, all given up. Moves the line past `ticket`, and starts `owner`'s
+   * turn until `turnUntil` (default: now, no turn).
    */
   claim?(name: string, owner: string, ticket: number, expiresAt: number, expiredBefore: number, skipBefore: number, passing?: readonly number[], turnUntil?: number): Promise<AcquireOutcome>;
   /** Marks `ticket` given up (its waiter stops waiting), so that the line passes it without waiting out a grace. One write. */

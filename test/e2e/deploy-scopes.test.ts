@@ -76,7 +76,7 @@ describe("Concurrent deploys under different lock scopes", () => {
         expect(r.cause).toContain(`is being deployed by ${other}`);
       }
     }
-  });
+  }, 300_000); // ten rounds of two rollouts: past vitest's 60 s default on a loaded machine
 
   it("an Auto Scaling group deploy and a tag deploy over the same EC2 instances at once: each instance's command and return to service alternate (10 rounds)", async () => {
     for (let round = 0; round < 10; round++) {
@@ -113,7 +113,7 @@ describe("Concurrent deploys under different lock scopes", () => {
         expect(r.cause).toContain(`is being deployed by ${executions[1 - i]?.executionArn ?? ""}`);
       }
     }
-  });
+  }, 300_000);
 
   it("an instance claim whose deploy crashed (its lease ran out) is taken over; a live deploy's claim stops the rollout before anything leaves service", async () => {
     await sim.control.reset();

@@ -7,6 +7,7 @@ import { expiryShards } from "../registry/expiryIndex.js";
 import { inlineShare, type ExpiryFanOut } from "./ExpiryFanOut.js";
 import { describeRef, sameRef, type ObjectRef } from "../registry/keys.js";
 import { keyedLimit } from "./mapLimit.js";
+import { sleep } from "../lock/sleep.js";
 import type { Registry } from "../registry/Registry.js";
 import type { LeaseRecord, ResourceRecord } from "../registry/records.js";
 import type { DrainReport, UpdateWorker } from "./UpdateWorker.js";
@@ -107,6 +108,10 @@ export function expiryWriter(work: DueWork): string {
   if (work.ref.kind === "resource") return describeRef(work.ref);
   return work.resourceId !== undefined ? describeRef({ kind: "resource", id: work.resourceId }) : describeRef(work.ref);
 }
+
+/** Tries of an expiry transaction that another write keeps cancelling (TransactionConflict), and the backoff between them (ms, times the try, jittered). */
+const conflictTries = 3;
+const conflictBackoffMs = 20;
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -249,10 +254,15 @@ export class ExpirySweep {
       if (veto) return "queue";
       resourceVersion = resource.version;
     }
-    const now = this.clock.now();
-    const out = await registry.expireLease({ leaseId: work.ref.id, resourceId: work.resourceId, by: this.author, resourceVersion }, now);
-    if (out.ok) return "transaction";
-    return out.refusedBy === "lease" && out.lease && nothingLeft(out.lease, now) ? "settled" : "queue";
+    for (let attempt = 1; ; attempt++) {
+      const now = this.clock.now();
+      const out = await registry.expireLease({ leaseId: work.ref.id, resourceId: work.resourceId, by: this.author, resourceVersion }, now);
+      if (out.ok) return "transaction";
+      if (out.refusedBy !== "conflict") return out.refusedBy === "lease" && out.lease && nothingLeft(out.lease, now) ? "settled" : "queue";
+      // Another write on the lease or its resource was in progress (a holder attaching, a worker): try again shortly.
+      if (attempt >= conflictTries) throw new Error(`the expiry met another write on the lease or its resource ${attempt} times; left for the next try`);
+      await sleep(conflictBackoffMs * attempt * (0.5 + Math.random()));
+    }
   }
 }
 

@@ -52,8 +52,13 @@ export interface LeaseExpiry {
 /**
  * Which side refused a one-transaction expiry: it then goes through the queues, unless the
  * lease as the refusal returned it (`lease`, when it could be read) shows nothing is left to do.
+ * "conflict": no condition failed, another write on one of the items was in progress
+ * (DynamoDB's TransactionConflict); the same transaction may be tried again.
  */
-export type LeaseExpiryOutcome = { readonly ok: true } | { readonly ok: false; readonly refusedBy: "lease" | "resource"; readonly lease?: LeaseRecord };
+export type LeaseExpiryOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly refusedBy: "lease" | "resource"; readonly lease?: LeaseRecord }
+  | { readonly ok: false; readonly refusedBy: "conflict" };
 
 export interface ConsumeResult {
   readonly outcome: string;

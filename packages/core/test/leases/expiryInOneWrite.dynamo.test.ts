@@ -107,6 +107,44 @@ describe("Class: ExpirySweep — a lease ended in one transaction", () => {
     expect((await h.registry.getResource(resource.id))?.leaseIds).toHaveLength(1);
   });
 
+  it("tries an expiry again when another write on its items cancels it (TransactionConflict); reports it and carries on when that keeps happening", async () => {
+    const first = await h.resource();
+    const second = await h.resource();
+    const a = await h.service.acquire({ resourceId: first.id, holder: "a", expiresInMs: 1_000 });
+    const b = await h.service.acquire({ resourceId: second.id, holder: "b", expiresInMs: 1_000 });
+    clock.advance(1_000);
+    // DynamoDB Local runs transactions one at a time and never reports a conflict: the registry answers one for it.
+    const registry = new DynamoRegistry(h.doc, h.names.registry);
+    const conflictsLeft = new Map([
+      [a.id, 2],
+      [b.id, Number.POSITIVE_INFINITY],
+    ]);
+    const tries = new Map<string, number>();
+    const conflicting = Object.assign(Object.create(registry) as DynamoRegistry, {
+      expireLease: async (...args: Parameters<DynamoRegistry["expireLease"]>) => {
+        const id = args[0].leaseId;
+        tries.set(id, (tries.get(id) ?? 0) + 1);
+        const left = conflictsLeft.get(id) ?? 0;
+        if (left > 0) {
+          conflictsLeft.set(id, left - 1);
+          return { ok: false as const, refusedBy: "conflict" as const };
+        }
+        return registry.expireLease(...args);
+      },
+    });
+    const sweep = new ExpirySweep({ registry: conflicting, queue: h.queue, worker: h.worker(), blueprints: h.blueprints, clock });
+    const work = (leaseId: string, resourceId: string) => ({ ref: leaseRef(leaseId), dueAt: clock.now() - 1, resourceId, blueprint: h.blueprint.name });
+    const report = await sweep.expire([work(a.id, first.id), work(b.id, second.id)]);
+
+    expect(tries.get(a.id)).toBe(3);
+    expect(report.outcomes).toEqual([{ ref: leaseRef(a.id), path: "transaction", consumed: [], busy: false }]);
+    expect(await h.registry.getLease(a.id)).toMatchObject({ status: "destroyed" });
+    expect(tries.get(b.id)).toBe(3);
+    expect(report.failures).toEqual([{ ref: leaseRef(b.id), error: expect.stringContaining("met another write") }]);
+    expect(await h.registry.getLease(b.id)).toMatchObject({ status: "active" });
+    expect(await h.registry.readQueue(leaseRef(b.id))).toEqual([]);
+  });
+
   it("never ends a lease before its stored expiry, whatever the sweep was told", async () => {
     const resource = await h.resource();
     const lease = await h.service.acquire({ resourceId: resource.id, holder: "job", expiresInMs: 60_000 });

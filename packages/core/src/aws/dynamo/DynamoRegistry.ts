@@ -154,7 +154,8 @@ export class DynamoRegistry implements Registry {
       return { ok: false, refusedBy: "lease", ...(record && { lease: record }) };
     }
     if (resource?.code === "ConditionalCheckFailed") return { ok: false, refusedBy: "resource" };
-    throw new StorageUnavailableError(`${this.what}: expiring lease ${expiry.leaseId} met a concurrent transaction`);
+    // Cancelled only by another write in progress on the lease or its resource: the caller may try again.
+    return { ok: false, refusedBy: "conflict" };
   }
 
   async getResources(ids: readonly string[]): Promise<Map<string, ResourceRecord>> {

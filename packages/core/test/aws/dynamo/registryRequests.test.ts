@@ -94,13 +94,22 @@ describe("Class: DynamoRegistry (requests sent, through aws-sdk-client-mock)", (
 
   it("expireLease reports which side refused from the transaction's cancellation reasons", async () => {
     const cancelled = (codes: string[]) => new TransactionCanceledException({ message: "c", $metadata: { httpStatusCode: 400 }, CancellationReasons: codes.map((Code) => ({ Code })) });
-    dynamo.on(TransactWriteCommand).rejectsOnce(cancelled(["ConditionalCheckFailed", "None"])).rejectsOnce(cancelled(["None", "ConditionalCheckFailed"])).resolves({});
+    dynamo
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(["ConditionalCheckFailed", "None"]))
+      .rejectsOnce(cancelled(["None", "ConditionalCheckFailed"]))
+      .rejectsOnce(cancelled(["TransactionConflict", "None"]))
+      .rejectsOnce(cancelled(["None", "TransactionConflict"]))
+      .resolves({});
     const registry = new DynamoRegistry(doc, "reg");
     const expiry = { leaseId: "l-1", resourceId: "r-1", by: "sweep" };
     expect(await registry.expireLease(expiry, 70)).toEqual({ ok: false, refusedBy: "lease" });
     expect(await registry.expireLease(expiry, 70)).toEqual({ ok: false, refusedBy: "resource" });
+    // Another write in progress on either item: no condition failed, so the caller may try again.
+    expect(await registry.expireLease(expiry, 70)).toEqual({ ok: false, refusedBy: "conflict" });
+    expect(await registry.expireLease(expiry, 70)).toEqual({ ok: false, refusedBy: "conflict" });
     expect(await registry.expireLease(expiry, 70)).toEqual({ ok: true });
-    expect(dynamo.commandCalls(TransactWriteCommand)[2]?.args[0].input).toEqual({ TransactItems: requests.expireLease(expiry, 70) });
+    expect(dynamo.commandCalls(TransactWriteCommand)[4]?.args[0].input).toEqual({ TransactItems: requests.expireLease(expiry, 70) });
   });
 });
 

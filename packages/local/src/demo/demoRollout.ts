@@ -3,9 +3,13 @@ import { followProgress, localDeployServices, startLocalDeploy } from "../stepfu
 import type { LocalWorld } from "../world/world.js";
 import type { Narrator } from "./DemoStep.js";
 
-/** The demo's timings: one-second polls and a one-minute lock lease, so a rollout runs in seconds. */
-// The lease must outlast a deployment awaited without news (its 120 s heartbeat): 2 x 120 + 10.
-export const demoTimings = { pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 }, leaseSeconds: 250 } as const;
+/**
+ * The demo's timings: one-second polls (only a fallback: each wait lasts what the load
+ * balancer or the deployment's event says) and a lease that outlasts the longest wait, so
+ * that one Wait covers a load balancer's 300 s draining (every Wait is capped at half the
+ * lease less 10 s): 2 x 300 + 10. The world's clock runs 1 ms per simulated second.
+ */
+export const demoTimings = { pollSeconds: { lock: 1, drain: 1, deploy: 1, health: 1 }, leaseSeconds: 610 } as const;
 
 /**
  * Runs one rollout of the deployed state machine in the local world and prints its progress
@@ -13,7 +17,10 @@ export const demoTimings = { pollSeconds: { lock: 1, drain: 1, deploy: 1, health
  */
 export async function runDemoRollout(world: LocalWorld, output: Narrator, input: Record<string, unknown>) {
   const services = localDeployServices({ doc: world.doc, tables: world.endpoints.tables, simulator: world.endpoints.simulator });
-  const execution = await startLocalDeploy({ ...input, ...demoTimings }, { services, waitMs: 25 });
+  // Waits on the simulator's clock, each as long as its state says: a fixed 25 ms (as before)
+  // cut a 300 s drain into a dozen polls of Wait, CheckDrained and Drained (100-107 transitions
+  // for three instances instead of about 50).
+  const execution = await startLocalDeploy({ ...input, ...demoTimings }, { services });
   const follow = followProgress(services.journal, execution.executionArn, execution.result, (line) => output.progress(line), 40);
   const result = await execution.result;
   await follow;

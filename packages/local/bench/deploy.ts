@@ -1,6 +1,8 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import type { ClientRequest, IncomingMessage } from "node:http";
 import { startFleetSimulator, type FleetSimulator } from "../src/sim/index.js";
 import { onShutdown } from "../src/world/shutdown.js";
-import { auditRollout, historyEventLimit, localDeployServices, membership, startLocalDeploy, type LocalExecutionResult } from "../src/stepfunctions/index.js";
+import { auditRollout, historyEventLimit, localDeployServices, membership, runningTaskState, startLocalDeploy, type LocalExecutionResult } from "../src/stepfunctions/index.js";
 import { benchDynamo, ratio, table } from "./support.js";
 
 /**
@@ -77,6 +79,43 @@ async function healthAsks(sim: FleetSimulator, since: number, batches: number): 
   };
 }
 
+/**
+ * Every HTTP request a task's Lambda makes (to DynamoDB Local or the simulator), by task state
+ * and operation: how many per instance and their real ms, to see where a task's latency goes.
+ */
+function requestTally() {
+  const started = new WeakMap<ClientRequest, { state: string; op: string; at: number }>();
+  const rows = new Map<string, { state: string; op: string; n: number; ms: number }>();
+  const onStart = (message: unknown) => {
+    const { request } = message as { request: ClientRequest };
+    const state = runningTaskState.getStore();
+    if (state === undefined) return;
+    const target = request.getHeader("x-amz-target");
+    const op = typeof target === "string" ? target.replace(/^.*\./, "") : `${request.method} ${request.host}${request.path.split("?")[0] ?? ""}`;
+    started.set(request, { state, op, at: performance.now() });
+  };
+  const onFinish = (message: unknown) => {
+    const { request } = message as { request: ClientRequest; response: IncomingMessage };
+    const s = started.get(request);
+    if (!s) return;
+    const key = `${s.state} ${s.op}`;
+    const row = rows.get(key) ?? { state: s.state, op: s.op, n: 0, ms: 0 };
+    row.n += 1;
+    row.ms += performance.now() - s.at;
+    rows.set(key, row);
+  };
+  subscribe("http.client.request.start", onStart);
+  subscribe("http.client.response.finish", onFinish);
+  return {
+    print(instances: number) {
+      unsubscribe("http.client.request.start", onStart);
+      unsubscribe("http.client.response.finish", onFinish);
+      const sorted = [...rows.values()].sort((a, b) => a.state.localeCompare(b.state) || b.ms - a.ms);
+      table(sorted.map((r) => ({ state: r.state, request: r.op, "per instance": (r.n / instances).toFixed(1), "ms each": (r.ms / r.n).toFixed(1) })));
+    },
+  };
+}
+
 export async function run(): Promise<void> {
   const dynamo = await benchDynamo("bench-deploy-");
   const sims: FleetSimulator[] = [];
@@ -100,8 +139,10 @@ export async function run(): Promise<void> {
       const since = await sim.control.lastSeq();
       const before = membership(await sim.control.state());
       // The lease must outlast the longest Wait (a 300 s drain): 2 x 300 + 10.
+      const requests = process.env.SCYTHE_BENCH_DEPLOY_REQUESTS === "1" ? requestTally() : undefined;
       const execution = await startLocalDeploy({ ...ids, leaseSeconds: 700 }, { services: services(sim) });
       const result = await execution.result;
+      requests?.print(instances);
       const audit = await auditRollout(sim.control, since, before);
       const checks = (await sim.control.calls("DescribeDeployments", since)).length;
       const health = await healthAsks(sim, since, instances);

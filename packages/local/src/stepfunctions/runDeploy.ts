@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 // aws-local-stepfunctions calls Promise.withResolvers (Node 22+); `engines` promises Node 20.
 import "core-js/actual/promise/with-resolvers.js";
@@ -112,6 +113,7 @@ interface StateDef {
   readonly Seconds?: number;
   readonly SecondsPath?: string;
   readonly ResultPath?: string | null;
+  readonly ResultSelector?: Record<string, unknown>;
   readonly HeartbeatSeconds?: number;
   readonly HeartbeatSecondsPath?: string;
   readonly TimeoutSeconds?: number;
@@ -160,6 +162,15 @@ function withPath(data: Record<string, unknown>, path: string | null | undefined
   return root;
 }
 
+/** A ResultSelector (or Parameters) template applied to `data`: `"key.$"` fields read a path, the others are kept as written. */
+function select(template: Record<string, unknown>, data: unknown): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(template).map(([key, value]) =>
+      key.endsWith(".$") && typeof value === "string" && value.startsWith("$") ? [key.slice(0, -2), pathValue(data, value)] : [key, value],
+    ),
+  );
+}
+
 /** The task token a callback task's payload carries (wherever the definition put it). */
 function findToken(value: unknown): string | undefined {
   if (typeof value === "string") return localTaskTokens.isMinted(value) ? value : undefined;
@@ -170,6 +181,12 @@ function findToken(value: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The task state whose Lambda is running, for whatever that Lambda calls (the bench tallies
+ * each HTTP request by it). The event rule's functions run outside any state.
+ */
+export const runningTaskState = new AsyncLocalStorage<string>();
 
 /** One EventBridge rule stand-in per set of services, shared by the executions that use them. */
 const rules = new WeakMap<DeployServices, { rule: LocalDeploymentEventRule; users: number; started: Promise<void> }>();
@@ -265,10 +282,12 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
     // What the execution's state holds, as far as the Wait states need it: each task's input
     // merged with its result at its ResultPath (tasks run one at a time in these definitions).
     let shadow: Record<string, unknown> = json !== null && typeof json === "object" && !Array.isArray(json) ? { ...json } : {};
+    // A ResultSelector shapes the result first (Validate's makes it `{ config }`, which then
+    // replaces the state, as its ResultPath is the default `$`).
     const track = (state: string, payload: Json, result: Json) => {
       const base = payload !== null && typeof payload === "object" && !Array.isArray(payload) ? { ...shadow, ...payload } : shadow;
       const def = states.get(state);
-      shadow = def?.ResultPath === undefined && def !== undefined && "ResultSelector" in def ? base : withPath(base, def?.ResultPath, result);
+      shadow = withPath(base, def?.ResultPath, def?.ResultSelector !== undefined ? select(def.ResultSelector, result) : result);
     };
 
     // An error no Catch takes (States.DataLimitExceeded): the execution fails with it, as AWS fails it.
@@ -314,7 +333,7 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
       let invoke = guard(asLambdaTask(`scythe-local-deploy-${fn}`, handlers[fn], undefined, payloadLimit, measure));
       if (options.wrapTask && state in deployTasks) invoke = options.wrapTask(state as DeployTaskState, invoke);
       try {
-        await invoke(Payload ?? null);
+        await runningTaskState.run(state, () => invoke(Payload ?? null));
       } catch (error) {
         localTaskTokens.abandon(token);
         throw error;
@@ -362,7 +381,7 @@ export async function startLocalDeploy(input: unknown, options: LocalDeployOptio
         const plain = guard(asLambdaTask(`scythe-local-deploy-${fn}`, handlers[fn], undefined, payloadLimit, measure));
         const task = options.wrapTask ? options.wrapTask(state as DeployTaskState, plain) : plain;
         const tracked: LocalTask = async (payload) => {
-          const result = await task(payload);
+          const result = await runningTaskState.run(state, () => task(payload));
           track(state, payload, result);
           return result;
         };

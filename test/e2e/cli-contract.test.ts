@@ -37,6 +37,8 @@ describe("CLI: usage errors are bad input (exit 2, a JSON error under --json)", 
     [["leases", "frobnicate", "--json"], undefined],
     [["frobnicate", "--json"], "frobnicate"],
     [["deploy", "--stack", "s", "--json"], "--layer"],
+    [["resources", "create", "--kind", "app", "--blueprint", "heroku-app", "--attr", "app=scythe-a", "--attr", "app=scythe-b", "--json"], "--attr"],
+    [["resources", "create", "--kind", "app", "--blueprint", "heroku-app", "--attr", "app=scythe-a", "--id", "r-self", "--ref", "r-self", "--json"], "--ref"],
   ])("%j exits 2 with a usage error on stdout", async (args, field) => {
     const before = await snapshot();
     const result = await scythe(...args);
@@ -68,6 +70,18 @@ describe("CLI: usage errors are bad input (exit 2, a JSON error under --json)", 
     expect(result.code).toBe(2);
     expect(json(result.stdout)).toMatchObject({ error: { field } });
     expect(await snapshot()).toBe(before);
+  });
+
+  it("a second resource for the cloud object another live resource tears down exits 2 naming the first, writing nothing", async () => {
+    const first = json((await scythe("resources", "create", "--kind", "app", "--blueprint", "heroku-app", "--attr", "app=scythe-twice", "--json")).stdout);
+    const before = await snapshot();
+    const result = await scythe("resources", "create", "--kind", "app", "--blueprint", "heroku-app", "--attr", "app=scythe-twice", "--json");
+    expect(result.code).toBe(2);
+    expect(json(result.stdout)).toMatchObject({ error: { field: "--attr", message: expect.stringContaining(String(first.id)) } });
+    expect(await snapshot()).toBe(before);
+    // The same key twice with the same value is one attribute, not a clash.
+    const same = await scythe("resources", "create", "--kind", "app", "--blueprint", "heroku-app", "--attr", "app=scythe-once", "--attr", "app=scythe-once", "--json");
+    expect(same.code).toBe(0);
   });
 
   it("a garbage SCYTHE_WORLD file exits 2, naming the variable and the file, without a stack trace", async () => {

@@ -1,11 +1,11 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../clock.js";
 import { ValidationError } from "../errors.js";
 import { sleep } from "../lock/sleep.js";
 import { parseInput } from "../validation.js";
 import type { Blueprint, Blueprints } from "./Blueprint.js";
 import type { CommandQueue } from "../registry/CommandQueue.js";
-import { ReferenceRefusedError } from "../registry/errors.js";
+import { ClaimRefusedError, ReferenceRefusedError, type ResourceClaim } from "../registry/errors.js";
 import { RecordNotFoundError, ResourceUnavailableError } from "./errors.js";
 import {
   acquireLeaseInput,
@@ -74,10 +74,14 @@ export class LeaseService {
     if (!this.options.blueprints.has(input.blueprint)) {
       throw new ValidationError("blueprint", `unknown blueprint "${input.blueprint}" (known: ${this.options.blueprints.names().join(", ")})`);
     }
-    checkTeardownAttributes(this.options.blueprints.get(input.blueprint), input.attributes);
+    const blueprint = this.options.blueprints.get(input.blueprint);
+    checkTeardownAttributes(blueprint, input.attributes);
+    const id = input.id ?? randomUUID();
+    const self = input.references.indexOf(id);
+    if (self >= 0) throw new ValidationError(`references.${self}`, `is the resource itself (${id}): a resource cannot depend on itself`);
     const now = this.clock.now();
     const resource: ResourceRecord = {
-      id: input.id ?? randomUUID(),
+      id,
       kind: input.kind,
       blueprint: input.blueprint,
       attributes: input.attributes,
@@ -88,13 +92,20 @@ export class LeaseService {
       ...(input.expiresInMs !== undefined && { expiresAt: now + input.expiresInMs }),
       ...(input.expireAfterIdleMs !== undefined && { expireAfterIdleMs: input.expireAfterIdleMs }),
       leaseIds: [],
-      references: input.references,
+      // A dependency named twice is one dependency.
+      references: [...new Set(input.references)],
     };
     try {
-      await this.registry.createResource(resource);
+      await this.registry.createResource(resource, teardownClaims(blueprint, input.attributes));
     } catch (error) {
       // The registry refuses a reference to what is missing, destroyed or going away, atomically with the create.
       if (error instanceof ReferenceRefusedError) throw new ValidationError(`references.${error.index}`, error.reason);
+      if (error instanceof ClaimRefusedError) {
+        throw new ValidationError(
+          `attributes.${error.claim.attribute}`,
+          `"${error.claim.value}" is already torn down by resource ${error.ownerId} (${error.ownerStatus}): one cloud object has one resource, or destroying either would pull it from under the other`,
+        );
+      }
       throw error;
     }
     return resource;
@@ -221,6 +232,20 @@ function leaseRefusal(resource: ResourceRecord): string | undefined {
   if (resource.deleteRequested) return "it is marked for deletion";
   if (resource.status !== "active") return `it is ${resource.status}`;
   return undefined;
+}
+
+/**
+ * What the blueprint's teardown acts on: one claim per attribute it reads, keyed by blueprint,
+ * attribute and value (case folded, hashed when long), so no two live resources tear down one object.
+ */
+export function teardownClaims(blueprint: Blueprint, attributes: Readonly<Record<string, string>>): ResourceClaim[] {
+  return Object.keys(blueprint.attributes ?? {}).flatMap((attribute) => {
+    const value = attributes[attribute];
+    if (value === undefined) return [];
+    const folded = value.toLowerCase();
+    const key = `${blueprint.name}#${attribute}#${folded.length > 512 ? `sha256:${createHash("sha256").update(folded).digest("hex")}` : folded}`;
+    return [{ attribute, value, key }];
+  });
 }
 
 /** Refuses, naming the attribute, a resource its blueprint could not tear down (a missing or malformed id). */

@@ -3,6 +3,7 @@ import type { LeaseStatus } from "./leaseStatus.js";
 import type { ObjectRef } from "./keys.js";
 import type { CommandRecord, DestroyProgress, LeaseRecord, ResourceRecord } from "./records.js";
 import type { ResourceStatus } from "./resourceStatus.js";
+import type { ResourceClaim } from "./errors.js";
 
 /** What an update may change on a lease; `null` removes the expiry. */
 export interface LeaseChanges {
@@ -75,9 +76,11 @@ export interface Registry {
   /**
    * Throws RecordExistsError if the id is taken. A resource with references is created in
    * one transaction that adds it to each referenced resource's `referencedBy`, refused
-   * (ReferenceRefusedError) if one is missing, destroyed or marked for deletion.
+   * (ReferenceRefusedError) if one is missing, destroyed or marked for deletion. Each claim
+   * (what its teardown acts on) is taken in the same write: refused (ClaimRefusedError) while
+   * another resource that is not destroyed holds it.
    */
-  createResource(resource: ResourceRecord): Promise<void>;
+  createResource(resource: ResourceRecord, claims?: readonly ResourceClaim[]): Promise<void>;
   /** Takes a destroyed resource out of `referencedBy` of one it referenced. */
   removeReferrer(resourceId: string, referrerId: string, now: number): Promise<void>;
   /** Ids of resources marked for deletion and not destroyed, from the sparse index (eventually consistent). */

@@ -15,6 +15,30 @@ export class RecordExistsError extends ScytheError {
 export class QueueContentionError extends ScytheError {}
 
 /** A new resource may not reference this one: it does not exist, is destroyed, or is marked for deletion. */
+/**
+ * A resource refused because a live resource already tears down the same cloud object
+ * (its blueprint and teardown attribute): destroying one would pull it from under the other.
+ */
+export class ClaimRefusedError extends ScytheError {
+  constructor(
+    readonly claim: ResourceClaim,
+    readonly ownerId: string,
+    readonly ownerStatus: string,
+  ) {
+    super(`attributes.${claim.attribute}: already torn down by resource ${ownerId} (${ownerStatus})`);
+  }
+}
+
+/** What a resource's teardown acts on: one live resource per claim. */
+export interface ResourceClaim {
+  /** The blueprint's attribute the teardown reads. */
+  readonly attribute: string;
+  /** Its value as written. */
+  readonly value: string;
+  /** Blueprint, attribute and value (case folded): the same object is the same key. */
+  readonly key: string;
+}
+
 export class ReferenceRefusedError extends ScytheError {
   constructor(
     readonly index: number,

@@ -2,7 +2,7 @@ export { leaseStatuses, leaseTransitions, liveLeaseStatuses, releasableLeaseStat
 export { liveResourceStatuses, releasableResourceStatuses, resourceStatuses, resourceTransitions, type ResourceStatus } from "./resourceStatus.js";
 export { commandSk, commandSkPrefix, describeRef, objectLockName, objectPk, queueSk, recordSk, refFromPk, sameRef, type ObjectKind, type ObjectRef } from "./keys.js";
 export { type CommandBody, type CommandName, type CommandRecord, type DestroyProgress, type LeaseRecord, type ReleaseReason, type ResourceRecord } from "./records.js";
-export { QueueContentionError, RecordExistsError, ReferenceRefusedError } from "./errors.js";
+export { ClaimRefusedError, QueueContentionError, RecordExistsError, ReferenceRefusedError, type ResourceClaim } from "./errors.js";
 export { deletionShardOf, deletionShards, expiryShardCount, expiryShardOf, expiryShards } from "./expiryIndex.js";
 export { type ConsumeResult, type DueItem, type LeaseChanges, type LeaseExpiry, type LeaseExpiryOutcome, type Registry, type ResourceChanges, type Written } from "./Registry.js";
 export { CommandQueue, type CommandQueueOptions } from "./CommandQueue.js";

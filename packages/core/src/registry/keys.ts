@@ -30,3 +30,6 @@ export function refFromPk(pk: string): ObjectRef | undefined {
 
 export const sameRef = (a: ObjectRef, b: ObjectRef) => a.kind === b.kind && a.id === b.id;
 export const describeRef = (ref: ObjectRef) => `${ref.kind} ${ref.id}`;
+
+/** The item that says which resource tears a cloud object down (one live resource per object). */
+export const claimKey = (key: string) => ({ pk: `claim#${key}`, sk: "claim" });

@@ -5,7 +5,8 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { OpsWorksClient } from "@aws-sdk/client-opsworks";
 import { shippedBlueprints } from "../../src/leases/index.js";
-import { leaseHarness, type Harness } from "./support/harness.js";
+import { randomUUID } from "node:crypto";
+import { leaseHarness, RecordingBlueprint, type Harness } from "./support/harness.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -144,6 +145,70 @@ describe("Class: LeaseService", () => {
       const network = await h.resource({ kind: "network" });
       const host = await h.resource({ references: [network.id] });
       expect((await h.registry.getResource(host.id))?.references).toEqual([network.id]);
+    });
+
+    it("refuses a resource that references itself, writing nothing", async () => {
+      await refusedWithoutWrite(() => h.service.createResource({ kind: "host", blueprint: "recording", id: "r-self", references: ["r-self"] }), "references.0");
+    });
+
+    it("records a reference given twice once (a repeated --ref is the same dependency)", async () => {
+      const network = await h.resource({ kind: "network" });
+      const host = await h.resource({ references: [network.id, network.id] });
+      expect((await h.registry.getResource(host.id))?.references).toEqual([network.id]);
+      expect((await h.registry.getResource(network.id))?.referencedBy).toEqual([host.id]);
+    });
+
+    describe("one cloud object, one live resource: two records tearing down the same thing would let one destroy what the other still holds", () => {
+      let t: Harness;
+      const teardown = Object.assign(new RecordingBlueprint("keyed"), { attributes: { thing: { pattern: /^[a-z0-9-]+$/i, means: "a thing's name" } } });
+      beforeAll(async () => {
+        t = await leaseHarness({ blueprints: [teardown] });
+      });
+      const keyed = (thing: string, extra: object = {}) => t.service.createResource({ kind: "host", blueprint: "keyed", id: `r-${randomUUID().slice(0, 8)}`, attributes: { thing }, ...extra });
+
+      it("refuses a second live resource for the same object, naming the first, writing nothing", async () => {
+        const first = await keyed("web-1");
+        const before = await t.allItems();
+        const error = await keyed("web-1").then(() => undefined, (e: unknown) => e);
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).field).toBe("attributes.thing");
+        expect((error as ValidationError).message).toContain(first.id);
+        expect(await t.allItems()).toEqual(before);
+        // Also through the references path (a transaction), and whatever the case of the value.
+        const network = await t.resource({ kind: "network" });
+        const again = await keyed("WEB-1", { references: [network.id] }).then(() => undefined, (e: unknown) => e);
+        expect(again).toBeInstanceOf(ValidationError);
+        expect((await t.registry.getResource(network.id))?.referencedBy ?? []).toEqual([]);
+      });
+
+      it("lets exactly one of many concurrent creators of one object in, round after round", async () => {
+        for (let round = 0; round < 10; round++) {
+          const thing = `race-${round}`;
+          const results = await Promise.allSettled(Array.from({ length: 12 }, () => keyed(thing)));
+          const won = results.filter((r) => r.status === "fulfilled");
+          expect(won).toHaveLength(1);
+          for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(ValidationError);
+          const live = (await t.registry.listResources()).filter((r) => r.attributes.thing === thing);
+          expect(live).toHaveLength(1);
+        }
+      });
+
+      it("lets the object be registered again once its resource is destroyed, and not while it is released but not yet destroyed", async () => {
+        const first = await keyed("web-2", { expiresInMs: 1 });
+        await new Promise((r) => setTimeout(r, 5));
+        teardown.failures.push(new Error("teardown failed"), new Error("teardown failed"), new Error("teardown failed"));
+        await t.sweep().run();
+        const stuck = await t.registry.getResource(first.id);
+        expect(stuck?.status).not.toBe("destroyed");
+        await expect(keyed("web-2")).rejects.toBeInstanceOf(ValidationError);
+        teardown.failures.length = 0;
+        const second = await keyed("web-3", { expiresInMs: 1 });
+        await new Promise((r) => setTimeout(r, 5));
+        await t.sweep().run();
+        expect((await t.registry.getResource(second.id))?.status).toBe("destroyed");
+        const again = await keyed("web-3");
+        expect(await t.registry.getResource(again.id)).toMatchObject({ status: "active", attributes: { thing: "web-3" } });
+      });
     });
 
     it("marks for deletion once; a dry run changes nothing", async () => {

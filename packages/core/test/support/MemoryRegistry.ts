@@ -1,7 +1,7 @@
 import { toCommand, toLease, toResource } from "../../src/aws/dynamo/registryItems.js";
 import { StaleTokenError } from "../../src/lock/errors.js";
 import type { Fence } from "../../src/lock/fence.js";
-import { RecordExistsError, ReferenceRefusedError } from "../../src/registry/errors.js";
+import { ClaimRefusedError, RecordExistsError, ReferenceRefusedError, type ResourceClaim } from "../../src/registry/errors.js";
 import { deletionShardOf, expiryShardOf } from "../../src/registry/expiryIndex.js";
 import { commandSk, objectPk, refFromPk, type ObjectRef } from "../../src/registry/keys.js";
 import type { CommandRecord, LeaseRecord, ResourceRecord } from "../../src/registry/records.js";
@@ -21,11 +21,18 @@ export class MemoryRegistry implements Registry {
   /** `${pk}|${sk}` → item. */
   readonly items = new Map<string, Item>();
   writes = 0;
+  /** Claim key → the resource that took it. */
+  private readonly claims = new Map<string, string>();
 
-  async createResource(resource: ResourceRecord): Promise<void> {
+  async createResource(resource: ResourceRecord, claims: readonly ResourceClaim[] = []): Promise<void> {
     const pk = objectPk({ kind: "resource", id: resource.id });
     this.writes++;
     if (this.items.has(`${pk}|record`)) throw new RecordExistsError("resource", resource.id);
+    for (const claim of claims) {
+      const owner = this.claims.get(claim.key);
+      const held = owner === undefined ? undefined : this.record({ kind: "resource", id: owner });
+      if (owner !== undefined && held && held.status !== "destroyed") throw new ClaimRefusedError(claim, owner, String(held.status));
+    }
     for (const [i, id] of resource.references.entries()) {
       const old = this.record({ kind: "resource", id });
       if (!old || old.deleteRequested !== undefined || old.status === "destroyed") {
@@ -37,6 +44,7 @@ export class MemoryRegistry implements Registry {
       const old = this.record({ kind: "resource", id }) as Item;
       old.referencedBy = new Set([...((old.referencedBy as Set<string> | undefined) ?? []), resource.id]);
     }
+    for (const claim of claims) this.claims.set(claim.key, resource.id);
     this.items.set(`${pk}|record`, this.itemOf({ kind: "resource", id: resource.id }, resource, resource.expiresAt));
   }
 

@@ -1,6 +1,6 @@
 import { BatchGetCommand, GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient, type PutCommandInput } from "@aws-sdk/lib-dynamodb";
 import type { Fence } from "../../lock/fence.js";
-import { RecordExistsError, ReferenceRefusedError } from "../../registry/errors.js";
+import { ClaimRefusedError, RecordExistsError, ReferenceRefusedError, type ResourceClaim } from "../../registry/errors.js";
 import { deletionShards } from "../../registry/expiryIndex.js";
 import { commandSk, commandSkPrefix, objectPk, recordSk, refFromPk, type ObjectKind, type ObjectRef } from "../../registry/keys.js";
 import type { CommandRecord, LeaseRecord, ResourceRecord } from "../../registry/records.js";
@@ -9,11 +9,15 @@ import { StorageUnavailableError } from "../../errors.js";
 import { registryTable } from "../../schema/tables.js";
 import { dynamoCall } from "./errors.js";
 import { sendFenced, type FencedRequest } from "./fencedWrite.js";
-import { transact, write, type Item, type WriteOutcome } from "./gateway.js";
-import { RegistryRequests, type KeyedUpdate } from "./registryRequests.js";
+import { transact, write, type CancellationReason, type Item, type WriteOutcome } from "./gateway.js";
+import { RegistryRequests, type ClaimTake, type KeyedUpdate } from "./registryRequests.js";
 import { toCommand, toLease, toResource } from "./registryItems.js";
 
 export { expireLeaseItems } from "./registryRequests.js";
+
+/** Tries of a create that concurrent transactions (or a claim changing hands) keep cancelling. */
+const createTries = 6;
+import { sleep } from "../../lock/sleep.js";
 
 type Outcome = { ok: true; item?: Item } | { ok: false; item?: Item };
 
@@ -30,23 +34,57 @@ export class DynamoRegistry implements Registry {
     this.what = `registry table ${tableName}`;
   }
 
-  async createResource(resource: ResourceRecord): Promise<void> {
-    if (resource.references.length === 0) return this.create({ kind: "resource", id: resource.id }, resource, resource.expiresAt);
+  async createResource(resource: ResourceRecord, claims: readonly ResourceClaim[] = []): Promise<void> {
+    if (resource.references.length === 0 && claims.length === 0) return this.create({ kind: "resource", id: resource.id }, resource, resource.expiresAt);
     // Nothing new may come to depend on what is going away (swarmkit): the reference and
     // the referenced resource's condition are one write, so a mark cannot slip in between.
-    // The owner marker goes last in the same transaction, so a refusal writes nothing.
-    const out = await transact(this.client, this.requests.createWithReferences(resource), this.what);
-    if (out.ok) return;
-    if (out.reasons[0]?.code === "ConditionalCheckFailed") throw new RecordExistsError("resource", resource.id);
-    for (const [i, id] of resource.references.entries()) {
-      const reason = out.reasons[i + 1];
-      if (reason?.code !== "ConditionalCheckFailed") continue;
-      const old = reason.item;
-      const why = !old ? `no resource ${id}` : old.status === "destroyed" ? `resource ${id} is destroyed` : `resource ${id} is marked for deletion`;
-      throw new ReferenceRefusedError(i, id, why);
+    // What its teardown acts on is claimed in the same write, so two creators of one cloud
+    // object cannot both get in. The owner marker goes last, so a refusal writes nothing.
+    let takes: ClaimTake[] = claims.map((claim) => ({ claim }));
+    for (let attempt = 1; ; attempt++) {
+      const out = await transact(this.client, this.requests.createWithReferences(resource, takes), this.what);
+      if (out.ok) return;
+      if (out.reasons[0]?.code === "ConditionalCheckFailed") throw new RecordExistsError("resource", resource.id);
+      for (const [i, id] of resource.references.entries()) {
+        const reason = out.reasons[i + 1];
+        if (reason?.code !== "ConditionalCheckFailed") continue;
+        const old = reason.item;
+        const why = !old ? `no resource ${id}` : old.status === "destroyed" ? `resource ${id} is destroyed` : `resource ${id} is marked for deletion`;
+        throw new ReferenceRefusedError(i, id, why);
+      }
+      takes = await this.nextTakes(takes, out.reasons.slice(1 + resource.references.length));
+      // Cancelled by a concurrent transaction on the same items, or a claim changed hands: worth another try.
+      if (attempt >= createTries) throw new StorageUnavailableError(`${this.what}: creating resource ${resource.id} met a concurrent transaction ${attempt} times`);
+      await sleep(Math.random() * 20 * attempt);
     }
-    // Cancelled by a concurrent transaction on the same items: worth another try.
-    throw new StorageUnavailableError(`${this.what}: creating resource ${resource.id} met a concurrent transaction`);
+  }
+
+  /**
+   * After a refused create: each claim held by a resource that is not destroyed refuses it
+   * (ClaimRefusedError); one held by a destroyed (or vanished) owner is taken over that owner.
+   */
+  private async nextTakes(takes: readonly ClaimTake[], reasons: readonly CancellationReason[]): Promise<ClaimTake[]> {
+    const next: ClaimTake[] = [];
+    let at = 0;
+    for (const take of takes) {
+      const put = reasons[at];
+      const check = take.over !== undefined ? reasons[at + 1] : undefined;
+      at += take.over !== undefined ? 2 : 1;
+      if (put?.code !== "ConditionalCheckFailed" && check?.code !== "ConditionalCheckFailed") {
+        next.push(take);
+        continue;
+      }
+      const holder = put?.code === "ConditionalCheckFailed" ? (typeof put.item?.owner === "string" ? put.item.owner : undefined) : take.over;
+      if (holder === undefined) {
+        next.push({ claim: take.claim });
+        continue;
+      }
+      const owner = await this.get(objectPk({ kind: "resource", id: holder }), recordSk);
+      const status = typeof owner?.status === "string" ? owner.status : undefined;
+      if (owner && status !== "destroyed") throw new ClaimRefusedError(take.claim, holder, status ?? "unknown");
+      next.push({ claim: take.claim, over: holder });
+    }
+    return next;
   }
 
   async removeReferrer(resourceId: string, referrerId: string, now: number): Promise<void> {

@@ -1,12 +1,19 @@
 import type { PutCommandInput, UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
 import { deletionShardOf, expiryShardOf } from "../../registry/expiryIndex.js";
-import { commandSk, objectPk, queueSk, recordSk, type ObjectRef } from "../../registry/keys.js";
+import { claimKey, commandSk, objectPk, queueSk, recordSk, type ObjectRef } from "../../registry/keys.js";
+import type { ResourceClaim } from "../../registry/errors.js";
 import type { CommandRecord, LeaseRecord, ResourceRecord } from "../../registry/records.js";
 import type { ConsumeResult, LeaseChanges, LeaseExpiry, ResourceChanges } from "../../registry/Registry.js";
 import { ownerMarkerKey, ownerPrefixOfId } from "../../schema/owners.js";
 import { Update, absent, and, attr, cond, exists, notExists, oneOf, type Condition } from "./expression.js";
 import type { FencedRequest } from "./fencedWrite.js";
 import type { Item, TransactItem } from "./gateway.js";
+
+/** A claim to take with a resource's create: fresh, or `over` a destroyed former owner's. */
+export interface ClaimTake {
+  readonly claim: ResourceClaim;
+  readonly over?: string;
+}
 
 /** An update of one registry item, as parts a fence can still be merged into. */
 export interface KeyedUpdate {
@@ -47,7 +54,7 @@ export class RegistryRequests {
    * A resource with references, as one transaction: its put, one update per referenced
    * resource (which must exist, be alive and not be marked for deletion), then the owner marker.
    */
-  createWithReferences(resource: ResourceRecord): TransactItem[] {
+  createWithReferences(resource: ResourceRecord, claims: readonly ClaimTake[] = []): TransactItem[] {
     const put = this.create({ kind: "resource", id: resource.id }, resource, resource.expiresAt);
     const references = resource.references.map((id) => {
       const built = new Update()
@@ -59,7 +66,31 @@ export class RegistryRequests {
       return { Update: { TableName: this.tableName, Key: { pk: objectPk({ kind: "resource", id }), sk: recordSk }, ...built, ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const } };
     });
     const marker = this.ownerMarker(resource.id, resource.createdAt);
-    return [{ Put: put }, ...references, ...(marker ? [{ Update: marker }] : [])];
+    return [{ Put: put }, ...references, ...claims.flatMap((take) => this.claim(resource, take)), ...(marker ? [{ Update: marker }] : [])];
+  }
+
+  /**
+   * Taking a claim: put on absence, or over a former owner's claim while that owner is
+   * destroyed (or gone), checked in the same transaction. The claim's put comes first.
+   */
+  private claim(resource: ResourceRecord, take: ClaimTake): TransactItem[] {
+    const Item = { ...claimKey(take.claim.key), type: "claim", owner: resource.id, attribute: take.claim.attribute, value: take.claim.value, since: resource.createdAt };
+    if (take.over === undefined) {
+      return [{ Put: { TableName: this.tableName, Item, ConditionExpression: "attribute_not_exists(pk)", ReturnValuesOnConditionCheckFailure: "ALL_OLD" } }];
+    }
+    return [
+      { Put: { TableName: this.tableName, Item, ConditionExpression: "#owner = :former", ExpressionAttributeNames: { "#owner": "owner" }, ExpressionAttributeValues: { ":former": take.over }, ReturnValuesOnConditionCheckFailure: "ALL_OLD" } },
+      {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: { pk: objectPk({ kind: "resource", id: take.over }), sk: recordSk },
+          ConditionExpression: "attribute_not_exists(pk) OR #status = :destroyed",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":destroyed": "destroyed" },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        },
+      },
+    ];
   }
 
   /** The owner marker of an id's prefix (the orphan sweep looks owners up by key); undefined for an id without one. */

@@ -11,7 +11,12 @@ function attributes(pairs: string[]): Record<string, string> {
   for (const pair of pairs) {
     const at = pair.indexOf("=");
     if (at <= 0) throw new ValidationError("--attr", `"${pair}" is not key=value`);
-    out[pair.slice(0, at)] = pair.slice(at + 1);
+    const key = pair.slice(0, at);
+    const value = pair.slice(at + 1);
+    const earlier = out[key];
+    // A key given twice with different values is a typo or a paste: keeping either one would be a guess.
+    if (earlier !== undefined && earlier !== value) throw new ValidationError("--attr", `"${key}" is given twice with different values ("${earlier}", "${value}"): give it once`);
+    out[key] = value;
   }
   return out;
 }

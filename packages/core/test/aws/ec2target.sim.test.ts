@@ -1,5 +1,5 @@
 import { EC2Client } from "@aws-sdk/client-ec2";
-import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { localCredentials, localRegion } from "../../../local/src/world/clients.js";
@@ -85,6 +85,42 @@ describe("Class: TargetGroups (through the SDK, against the simulator)", () => {
     const registers = await sim.control.calls("RegisterTargets");
     expect(registers).toHaveLength(1);
     expect(registers[0]?.params).toMatchObject({ TargetGroupArn: admin });
+  });
+
+  it("answers a target named by id alone with each of its registrations on any port, one named with a port with that one, one not registered with Target.NotRegistered", async () => {
+    const tgs = new TargetGroups(clients.elb);
+    // id(1) also on 9000 in "web" (port 80); id(2) is registered on 80 only.
+    await clients.elb.send(new RegisterTargetsCommand({ TargetGroupArn: web, Targets: [{ Id: id(1), Port: 9000 }] }));
+    const ask = async (Targets: { Id: string; Port?: number }[]) =>
+      ((await clients.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: web, Targets }))).TargetHealthDescriptions ?? []).map((d) => [d.Target?.Id, d.Target?.Port, d.TargetHealth?.State, d.TargetHealth?.Reason]);
+    expect(await ask([{ Id: id(1) }, { Id: id(2) }])).toEqual([
+      [id(1), 80, "healthy", undefined],
+      [id(1), 9000, "initial", "Elb.RegistrationInProgress"],
+      [id(2), 80, "healthy", undefined],
+    ]);
+    expect(await ask([{ Id: id(1), Port: 9000 }, { Id: id(2), Port: 9000 }])).toEqual([
+      [id(1), 9000, "initial", "Elb.RegistrationInProgress"],
+      [id(2), 9000, "unused", "Target.NotRegistered"],
+    ]);
+    // Not registered in the group at all: one row on the group's port.
+    expect(await ask([{ Id: id(4) }])).toEqual([[id(4), 80, "unused", "Target.NotRegistered"]]);
+    await expect(ask([{ Id: "i-0000000000000dead" }])).rejects.toMatchObject({ name: "InvalidTargetException" });
+    // The adapter: both registrations of id(1) in its health, a detach takes out both ports, an attach puts back each.
+    expect(await tgs.health(web, [id(1), id(4)])).toMatchObject([
+      { instanceId: id(1), state: "OutOfService", unregistered: false, description: "80: healthy, 9000: initial (Elb.RegistrationInProgress)" },
+      { instanceId: id(4), unregistered: true },
+    ]);
+    const since = await sim.control.lastSeq();
+    await tgs.detach(web, [id(1)]);
+    const deregistered = (await sim.control.calls("DeregisterTargets", since)).map((e) => e.params);
+    expect(deregistered).toMatchObject([{ "Targets.member.1.Id": id(1), "Targets.member.1.Port": "80", "Targets.member.2.Id": id(1), "Targets.member.2.Port": "9000" }]);
+    await tgs.attach(web, [id(1)]);
+    expect((await tgs.targets(web, [id(1)])).map((t) => [t.port, t.state])).toEqual([
+      [80, "initial"],
+      [9000, "initial"],
+    ]);
+    // Every read above named its targets: none read the whole group.
+    expect((await sim.control.calls("DescribeTargetHealth", since)).map((e) => Object.keys(e.params as object).some((k) => k.startsWith("Targets.member.")))).not.toContain(false);
   });
 
   it("translates not found, invalid targets and throttling into Scythe's errors", async () => {

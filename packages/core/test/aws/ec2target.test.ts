@@ -173,6 +173,69 @@ describe("Class: TargetGroups (the deploy's load balancers on ELBv2)", () => {
     ]);
   });
 
+  it("asks DescribeTargetHealth about the instances it is given by id, never the whole group, and needs no describe for an ARN", async () => {
+    elb.on(DescribeTargetHealthCommand).resolves(health(["i-1", 8080, "healthy"], ["i-1", 9000, "draining"], ["i-2", 8080, "unused", "Target.NotRegistered"]));
+    const h = await new TargetGroups(elbClient).health(TG, ["i-1", "i-2", "i-1"]);
+    expect(inputs(elb, DescribeTargetHealthCommand)).toEqual([{ TargetGroupArn: TG, Targets: [{ Id: "i-1" }, { Id: "i-2" }] }]);
+    expect(inputs(elb, DescribeTargetGroupsCommand)).toEqual([]);
+    // Registered on two ports, one of them draining: out of service and draining, both ports named.
+    expect(h).toEqual([
+      { instanceId: "i-1", state: "OutOfService", unregistered: false, draining: true, description: "8080: healthy, 9000: draining" },
+      { instanceId: "i-2", state: "OutOfService", unregistered: true, draining: false, description: "Target.NotRegistered" },
+    ]);
+    // Without ids: every registered instance, as the plan's fallback and the dry run need.
+    elb.reset();
+    elb.on(DescribeTargetHealthCommand).resolves(health(["i-1", 8080, "healthy"], ["i-3", 8080, "healthy"]));
+    expect((await new TargetGroups(elbClient).health(TG)).map((x) => x.instanceId)).toEqual(["i-1", "i-3"]);
+    expect(inputs(elb, DescribeTargetHealthCommand)).toEqual([{ TargetGroupArn: TG }]);
+  });
+
+  it("detaches reading only the instances it takes out; one answering no registration is looked for in the whole group once", async () => {
+    elb.on(DeregisterTargetsCommand).resolves({});
+    // Asked by id, i-2 answers not registered (as AWS might for an id on another port than the group's); the whole group has it on 9000.
+    elb
+      .on(DescribeTargetHealthCommand)
+      .resolvesOnce(health(["i-1", 8080, "healthy"], ["i-2", 8080, "unused", "Target.NotRegistered"]))
+      .resolvesOnce(health(["i-1", 8080, "healthy"], ["i-2", 9000, "healthy"], ["i-3", 8080, "healthy"]));
+    await new TargetGroups(elbClient).detach(TG, ["i-1", "i-2"]);
+    expect(inputs(elb, DescribeTargetHealthCommand)).toEqual([{ TargetGroupArn: TG, Targets: [{ Id: "i-1" }, { Id: "i-2" }] }, { TargetGroupArn: TG }]);
+    expect(inputs(elb, DeregisterTargetsCommand)).toEqual([{ TargetGroupArn: TG, Targets: [{ Id: "i-1", Port: 8080 }, { Id: "i-2", Port: 9000 }] }]);
+    // Every instance found by id: the group is not read whole.
+    elb.reset();
+    elb.on(DeregisterTargetsCommand).resolves({});
+    elb.on(DescribeTargetHealthCommand).resolves(health(["i-4", 8080, "healthy"]));
+    await new TargetGroups(elbClient).detach(TG, ["i-4"]);
+    expect(inputs(elb, DescribeTargetHealthCommand)).toEqual([{ TargetGroupArn: TG, Targets: [{ Id: "i-4" }] }]);
+  });
+
+  it("attaches reading only the instances it puts back, and describes a group's port once per client", async () => {
+    const client = new ElasticLoadBalancingV2Client(offline);
+    const own = mockClient(client);
+    own.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [group] });
+    own.on(DescribeTargetHealthCommand).resolves(health(["i-1", 9000, "draining"], ["i-2", 8080, "unused", "Target.NotRegistered"]));
+    own.on(RegisterTargetsCommand).resolves({});
+    // One TargetGroups per step, as a Lambda invocation makes them: the port is still described once.
+    await new TargetGroups(client).attach(TG, ["i-1", "i-2"]);
+    await new TargetGroups(client).attach(TG, ["i-2"]);
+    expect(own.commandCalls(DescribeTargetHealthCommand).map((c) => c.args[0].input)).toEqual([
+      { TargetGroupArn: TG, Targets: [{ Id: "i-1" }, { Id: "i-2" }] },
+      { TargetGroupArn: TG, Targets: [{ Id: "i-2" }] },
+    ]);
+    expect(own.commandCalls(DescribeTargetGroupsCommand)).toHaveLength(1);
+    expect(own.commandCalls(RegisterTargetsCommand).map((c) => c.args[0].input.Targets)).toEqual([
+      [{ Id: "i-1", Port: 9000 }, { Id: "i-2", Port: 8080 }],
+      [{ Id: "i-2", Port: 8080 }],
+    ]);
+    own.restore();
+  });
+
+  it("names at most 100 targets a request", async () => {
+    elb.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
+    const ids = Array.from({ length: 250 }, (_, i) => `i-${i}`);
+    expect(await new TargetGroups(elbClient).health(TG, ids)).toHaveLength(250);
+    expect(inputs(elb, DescribeTargetHealthCommand).map((i) => i.Targets?.length)).toEqual([100, 100, 50]);
+  });
+
   it("reads deregistration_delay.timeout_seconds from the group's attributes", async () => {
     elb.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [group] });
     elb.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: [{ Key: "stickiness.enabled", Value: "false" }, { Key: "deregistration_delay.timeout_seconds", Value: "45" }] });

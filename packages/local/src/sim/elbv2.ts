@@ -169,6 +169,16 @@ function healthXml(tg: TargetGroup, h: TargetHealthView): string {
   return el("Target", text("Id", h.Id) + text("Port", h.Port)) + text("HealthCheckPort", String(h.Port)) + el("TargetHealth", health);
 }
 
+/**
+ * DescribeTargetHealth. No target named: every registration of the group. A target named with
+ * its port: that registration, or `unused / Target.NotRegistered` on that port. A target named
+ * by id alone: each of its registrations in the group, whatever their port, or one
+ * `unused / Target.NotRegistered` on the group's port when it has none. (AWS's reference names
+ * the port in its examples and does not say what an id alone answers; Scythe asks by id alone
+ * and would, if AWS answered only the group's port, see an instance registered on another port
+ * only in a whole-group read: see TargetGroups.detach.) Each target named is one row or more,
+ * in the order asked; an id that is no instance is InvalidTarget, as on AWS.
+ */
 const describeTargetHealth: QueryAction = (world, params, ctx) => {
   const tg = findTargetGroup(world, params.required("TargetGroupArn"));
   const asked = targets(params, tg, false);
@@ -177,13 +187,24 @@ const describeTargetHealth: QueryAction = (world, params, ctx) => {
     views = [...tg.targets.values()].map((r) => targetHealth(world.state, tg, r, ctx.now));
   } else {
     invalidTarget(world, asked, false);
-    views = asked.map((ref) => {
+    views = asked.flatMap((ref, k) => {
+      if (params.get(`Targets.member.${k + 1}.Port`) === undefined) {
+        const regs = registrationsOf(tg, ref.id);
+        return regs.length === 0 ? [notRegisteredTarget(ref.id, tg.port)] : regs.map((reg) => targetHealth(world.state, tg, reg, ctx.now));
+      }
       const reg = tg.targets.get(targetKey(ref.id, ref.port));
-      return reg === undefined ? notRegisteredTarget(ref.id, ref.port) : targetHealth(world.state, tg, reg, ctx.now);
+      return [reg === undefined ? notRegisteredTarget(ref.id, ref.port) : targetHealth(world.state, tg, reg, ctx.now)];
     });
   }
   return members("TargetHealthDescriptions", views.map((h) => healthXml(tg, h)));
 };
+
+/** An instance's registrations in a group, on every port, in registration order. */
+function registrationsOf(tg: TargetGroup, id: string): TargetRegistration[] {
+  const regs: TargetRegistration[] = [];
+  for (const reg of tg.targets.values()) if (reg.id === id) regs.push(reg);
+  return regs;
+}
 
 function scheduleHealthy(world: World, tg: TargetGroup, reg: TargetRegistration): void {
   const token = reg.token;

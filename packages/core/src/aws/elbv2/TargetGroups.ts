@@ -11,7 +11,7 @@ import {
 import type { HealthState, InstanceHealth, LoadBalancerMembers, LoadBalancers } from "../../deploy/ports.js";
 import { CloudResourceNotFoundError } from "../../errors.js";
 import { sendTranslated } from "../sdkErrors.js";
-import { elbv2Requests as requests, type TargetRef } from "./requests.js";
+import { elbv2Requests as requests, isArn, type TargetRef } from "./requests.js";
 
 export type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 
@@ -57,7 +57,14 @@ const pageSize = 400;
  *   registered (absent, or `Target.NotRegistered`) is unregistered; anything else is
  *   OutOfService (`unavailable`: Unknown);
  * - detach deregisters every registration of the instance (any port) not already draining;
- * - attach registers an instance on the port it is draining from, else on the group's port.
+ * - attach registers an instance on every port it is draining from, else on the group's port.
+ *
+ * Each reads only the instances it is about: DescribeTargetHealth naming them by id (no port,
+ * so every registration of each comes back with its port), never the whole group, which only
+ * `list` and `health` without ids read. So a rollout's step costs the same in a group of 10 or
+ * 10,000. Nothing about targets is kept between calls (health and registrations change from
+ * one step to the next); a group's ARN, name and port never change, and are kept per client
+ * (`describedPorts`) so an attach in a later step need not describe the group again.
  *
  * Requests are built in requests.ts; pages are walked by the SDK's paginators; SDK errors
  * become CloudErrors in `call`. Retries are the client's own.
@@ -80,35 +87,48 @@ export class TargetGroups implements LoadBalancers {
   }
 
   async health(name: string, instanceIds?: readonly string[]): Promise<InstanceHealth[]> {
-    const group = await this.describe(name);
-    const rows = await this.targets(group.arn);
-    const ids = instanceIds && instanceIds.length > 0 ? unique(instanceIds) : unique(rows.map((r) => r.id));
-    return ids.map((id) => toHealth(id, rows.filter((r) => r.id === id)));
+    const arn = await this.arnOf(name);
+    if (!instanceIds || instanceIds.length === 0) {
+      const rows = await this.targets(arn);
+      return byId(unique(rows.map((r) => r.id)), rows);
+    }
+    const ids = unique(instanceIds);
+    return byId(ids, await this.targets(arn, ids));
   }
 
   async detach(name: string, instanceIds: readonly string[]): Promise<void> {
-    const group = await this.describe(name);
-    const wanted = new Set(instanceIds);
+    if (instanceIds.length === 0) return;
+    const arn = await this.arnOf(name);
+    const ids = unique(instanceIds);
+    let rows = await this.targets(arn, ids);
+    // An instance asked about by id that answers no registration at all: AWS's reference does not
+    // say that an id without a port answers every port it is registered on, so before taking it
+    // for not registered (and deploying it while it serves), the group is read whole, once.
+    if (ids.some((id) => !rows.some((r) => r.id === id))) rows = (await this.targets(arn)).filter((r) => ids.includes(r.id));
     // A retried detach must not fail on the registrations it already took out.
-    const refs = (await this.targets(group.arn)).filter((t) => wanted.has(t.id) && t.state !== "draining").map(({ id, port }) => ({ id, port }));
+    const refs = rows.filter((t) => t.state !== "draining").map(({ id, port }) => ({ id, port }));
     if (refs.length === 0) return;
-    await this.call(`DeregisterTargets(${group.name})`, () => this.client.send(new DeregisterTargetsCommand(requests.deregister(group.arn, refs))));
+    await this.call(`DeregisterTargets(${nameOf(arn)})`, () => this.client.send(new DeregisterTargetsCommand(requests.deregister(arn, refs))));
   }
 
   async attach(name: string, instanceIds: readonly string[]): Promise<void> {
     if (instanceIds.length === 0) return;
-    const group = await this.describe(name);
-    const rows = await this.targets(group.arn);
+    const arn = await this.arnOf(name);
+    const ids = unique(instanceIds);
+    const rows = await this.targets(arn, ids);
     const refs: TargetRef[] = [];
-    for (const id of unique(instanceIds)) {
+    let groupPort: number | undefined;
+    for (const id of ids) {
       const own = rows.filter((r) => r.id === id);
       // Registered and not on its way out: leave it as it is (a repeated attach).
       if (own.some((r) => r.state !== "draining")) continue;
-      const draining = own.find((r) => r.state === "draining");
-      refs.push({ id, port: draining?.port ?? group.port });
+      // Back on every port it is draining from (an instance on two ports comes back on both), else on the group's.
+      const draining = own.filter((r) => r.state === "draining");
+      if (draining.length > 0) for (const r of draining) refs.push({ id, port: r.port });
+      else refs.push({ id, port: (groupPort ??= await this.portOf(arn)) });
     }
     if (refs.length === 0) return;
-    await this.call(`RegisterTargets(${group.name})`, () => this.client.send(new RegisterTargetsCommand(requests.register(group.arn, refs))));
+    await this.call(`RegisterTargets(${nameOf(arn)})`, () => this.client.send(new RegisterTargetsCommand(requests.register(arn, refs))));
   }
 
   /**
@@ -140,6 +160,19 @@ export class TargetGroups implements LoadBalancers {
     return group;
   }
 
+  /** A group's ARN: the reference itself when it is one (the deploy names groups by ARN), else described. */
+  private async arnOf(ref: string): Promise<string> {
+    return isArn(ref) ? ref : (await this.describe(ref)).arn;
+  }
+
+  /** The port a group registers targets on unless they name another: fixed at its creation, so kept per client. */
+  private async portOf(arn: string): Promise<number> {
+    const ports = describedPorts(this.client);
+    const known = ports.get(arn);
+    if (known !== undefined) return known;
+    return (await this.describe(arn)).port;
+  }
+
   /** Every target group (or those given, ARNs or names), all pages. */
   async groups(refs?: readonly string[]): Promise<TargetGroupInfo[]> {
     const found: TargetGroupInfo[] = [];
@@ -152,16 +185,31 @@ export class TargetGroups implements LoadBalancers {
           found.push(info);
           this.resolved.set(info.arn, info);
           this.resolved.set(info.name, info);
+          describedPorts(this.client).set(info.arn, info.port);
         }
       }
     });
     return found;
   }
 
-  /** Every registration of the group with its health. */
-  async targets(targetGroupArn: string): Promise<TargetHealthRow[]> {
-    const out = await this.call(`DescribeTargetHealth(${targetGroupArn})`, () => this.client.send(new DescribeTargetHealthCommand(requests.describeTargetHealth(targetGroupArn))));
-    return (out.TargetHealthDescriptions ?? []).flatMap(toRow);
+  /**
+   * The registrations, with their health, of the instances named (every port each is registered
+   * on), or of every target in the group when none is named. At most `idsPerRequest` ids a
+   * request, the requests at once.
+   */
+  async targets(targetGroupArn: string, instanceIds?: readonly string[]): Promise<TargetHealthRow[]> {
+    const read = async (ids?: readonly string[]) => {
+      const what = `DescribeTargetHealth(${nameOf(targetGroupArn)}${ids ? `, ${ids.length === 1 ? ids[0] ?? "" : `${ids.length} targets`}` : ""})`;
+      const out = await this.call(what, () => this.client.send(new DescribeTargetHealthCommand(requests.describeTargetHealth(targetGroupArn, ids))));
+      const asked = ids ? new Set(ids) : undefined;
+      // Only the instances asked about, should an answer carry others.
+      return (out.TargetHealthDescriptions ?? []).flatMap(toRow).filter((r) => !asked || asked.has(r.id));
+    };
+    if (!instanceIds || instanceIds.length === 0) return read();
+    const ids = unique(instanceIds);
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += idsPerRequest) chunks.push(ids.slice(i, i + idsPerRequest));
+    return (await Promise.all(chunks.map(read))).flat();
   }
 
   private call<T>(what: string, send: () => Promise<T>): Promise<T> {
@@ -170,6 +218,31 @@ export class TargetGroups implements LoadBalancers {
 }
 
 const unique = (ids: readonly string[]): string[] => [...new Set(ids)];
+
+/** Targets named per DescribeTargetHealth request: a batch, or a plan's sample, in one. */
+const idsPerRequest = 100;
+
+/**
+ * Each client's target groups' ports by ARN. A group's port is set when it is created and no
+ * call changes it, and an ARN is never reused, so this cannot go stale; health and
+ * registrations, which change between a rollout's steps, are never kept.
+ */
+const portsByClient = new WeakMap<ElasticLoadBalancingV2Client, Map<string, number>>();
+function describedPorts(client: ElasticLoadBalancingV2Client): Map<string, number> {
+  let ports = portsByClient.get(client);
+  if (!ports) portsByClient.set(client, (ports = new Map()));
+  return ports;
+}
+
+/** A group's name from its ARN (…:targetgroup/<name>/<id>), for messages; the reference itself otherwise. */
+const nameOf = (ref: string): string => /:targetgroup\/([^/]+)\//.exec(ref)?.[1] ?? ref;
+
+/** Each instance asked about, from its registrations among `rows` (none: not registered). */
+const byId = (ids: readonly string[], rows: readonly TargetHealthRow[]): InstanceHealth[] => {
+  const own = new Map<string, TargetHealthRow[]>();
+  for (const r of rows) own.set(r.id, [...(own.get(r.id) ?? []), r]);
+  return ids.map((id) => toHealth(id, own.get(id) ?? []));
+};
 
 function toInfo(g: TargetGroup): TargetGroupInfo | undefined {
   if (!g.TargetGroupArn || !g.TargetGroupName) return undefined;

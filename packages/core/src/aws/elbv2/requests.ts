@@ -32,8 +32,13 @@ export const elbv2Requests = {
     return refs.every(isArn) ? { TargetGroupArns: [...refs] } : { Names: [...refs] };
   },
   targetGroupsOfLoadBalancer: (loadBalancerArn: string): DescribeTargetGroupsCommandInput => ({ LoadBalancerArn: loadBalancerArn }),
-  /** Health of every registered target of the group (the adapter picks the instances it asked about). */
-  describeTargetHealth: (targetGroupArn: string): DescribeTargetHealthCommandInput => ({ TargetGroupArn: targetGroupArn }),
+  /**
+   * Health of the targets named by id (each of its registrations, on whatever port; one not
+   * registered answers unused / Target.NotRegistered), or of every registered target when none
+   * is named.
+   */
+  describeTargetHealth: (targetGroupArn: string, ids?: readonly string[]): DescribeTargetHealthCommandInput =>
+    ids && ids.length > 0 ? { TargetGroupArn: targetGroupArn, Targets: ids.map((Id) => ({ Id })) } : { TargetGroupArn: targetGroupArn },
   describeAttributes: (targetGroupArn: string): DescribeTargetGroupAttributesCommandInput => ({ TargetGroupArn: targetGroupArn }),
   deregister: (targetGroupArn: string, refs: readonly TargetRef[]): DeregisterTargetsCommandInput => ({ TargetGroupArn: targetGroupArn, Targets: targets(refs) }),
   register: (targetGroupArn: string, refs: readonly TargetRef[]): RegisterTargetsCommandInput => ({ TargetGroupArn: targetGroupArn, Targets: targets(refs) }),

@@ -63,6 +63,7 @@ describe("CLI: usage errors are bad input (exit 2, a JSON error under --json)", 
     [["leases", "release", "no-such-lease"], "leaseId"],
     [["leases", "extend", "no-such-lease", "--expires-in", "1h"], "leaseId"],
     [["resources", "mark-delete", "no-such-resource"], "resourceId"],
+    [["leases", "list", "--resource", "no-such-resource"], "--resource"],
     [["resources", "create", "--kind", "host", "--blueprint", "opsworks-instance", "--attr", "instanceId=4d6d1710-ded9-42a1-b08e-b043ad7af1e2", "--ref", "no-such-resource"], "--ref"],
   ])("an unknown id in %j exits 2 naming %s, writing nothing", async (args, field) => {
     const before = await snapshot();

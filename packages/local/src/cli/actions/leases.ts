@@ -81,6 +81,8 @@ export async function extend(output: Output, leaseId: string, opts: { expiresIn:
 /** `scythe leases list` */
 export async function list(output: Output, opts: { resource?: string; all?: boolean }): Promise<void> {
   const { leases: l } = await leasesOnTarget();
+  // A mistyped resource id is bad input, not "no leases" (exit 2, naming --resource).
+  if (opts.resource !== undefined) await namingOptions({ resourceId: "--resource" }, () => l.service.getResource(opts.resource ?? ""));
   const found = (await l.service.listLeases())
     .filter((x) => (opts.resource === undefined || x.resourceId === opts.resource) && (opts.all || x.status !== "destroyed"))
     .sort((a, b) => a.createdAt - b.createdAt);

@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { ConflictStrategy } from "@scythe/core/reaper";
 import { action } from "../run.js";
 
@@ -14,7 +14,8 @@ export function reapCommand(): Command {
     .option("--older-than <duration>", "TTL: delete apps at least this old", "7m")
     .option("--limit <n>", "keep fewer than this many namespace apps; at or over it, wait for the oldest to reach the TTL", "20")
     .option("--namespace <regex>", "app names Scythe may delete (default ^hatchet-t-[a-f0-9]+$)")
-    .option("--all", "delete every app in the namespace, whatever its age")
+    // Given with --all, an age or a limit would be silently ignored: refused instead (commander checks only values typed, not defaults).
+    .addOption(new Option("--all", "delete every app in the namespace, whatever its age").conflicts(["olderThan", "limit", "maxWait"]))
     .option("--dry-run", "list what would be deleted, delete nothing")
     .option("--concurrency <n>", "deletes in flight at once", "4")
     .option("--on-conflict <strategy>", `when a delete finds the app already gone: ${onConflictChoices.join(" | ")}`, "refresh-and-continue")

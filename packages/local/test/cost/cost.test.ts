@@ -85,6 +85,14 @@ describe("Command: scythe cost, its options", () => {
     expect(() => parseSchedule("nightly=rate(1 day)")).toThrow(/--schedule/);
   });
 
+  it("refuses one job given two different schedules (keeping either would be a guess), and takes the same one twice", () => {
+    const off = parseSchedule("reaper=off");
+    expect(() => parseSchedule("reaper=rate(1 hour)", off)).toThrow(/--schedule: reaper is given twice with different schedules \("off", "rate\(1 hour\)"\)/);
+    expect(() => parseSchedule("reaper=off", { reaper: "rate(1 hour)" })).toThrow(/given twice/);
+    expect(parseSchedule("reaper=off", off)).toEqual({ reaper: undefined });
+    expect(parseSchedule("reaper=rate(1 hour)", { reaper: "rate(1 hour)" })).toEqual({ reaper: "rate(1 hour)" });
+  });
+
   it("refuses a fleet of 0 with exit 2, naming --fleet, before starting anything", async () => {
     const result = await runScythe(["cost", "--fleet", "0"]);
     expect(result.code).toBe(2);

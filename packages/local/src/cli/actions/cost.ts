@@ -29,6 +29,10 @@ export function parseSchedule(text: string, previous: Partial<Record<ScheduledJo
       throw new ValidationError("--schedule", error instanceof Error ? error.message : String(error));
     }
   }
+  // One job given two schedules: keeping either would be a guess.
+  if (Object.hasOwn(previous, job) && (previous[job as ScheduledJob] ?? "off") !== expression) {
+    throw new ValidationError("--schedule", `${job} is given twice with different schedules ("${previous[job as ScheduledJob] ?? "off"}", "${expression}"): give it once`);
+  }
   return { ...previous, [job]: expression === "off" ? undefined : expression };
 }
 

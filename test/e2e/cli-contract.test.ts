@@ -39,6 +39,7 @@ describe("CLI: usage errors are bad input (exit 2, a JSON error under --json)", 
     [["deploy", "--stack", "s", "--json"], "--layer"],
     [["resources", "create", "--kind", "app", "--blueprint", "heroku-app", "--attr", "app=scythe-a", "--attr", "app=scythe-b", "--json"], "--attr"],
     [["reap", "--all", "--older-than", "1h", "--json"], "--all"],
+    [["deploy", "--instances", "tag:Role=web,tag:Role=api", "--command", "true", "--json"], "--instances"],
     [["reap", "--limit", "5", "--all", "--json"], "--all"],
     [["resources", "create", "--kind", "app", "--blueprint", "heroku-app", "--attr", "app=scythe-a", "--id", "r-self", "--ref", "r-self", "--json"], "--ref"],
   ])("%j exits 2 with a usage error on stdout", async (args, field) => {

@@ -47,6 +47,9 @@ function tagsFrom(text: string): Record<string, string> {
   for (const part of text.split(",")) {
     const m = /^tag:([^=]+)=(.*)$/.exec(part.trim());
     if (!m?.[1]) throw new ValidationError("--instances", `"${part}" is not tag:KEY=VALUE (e.g. --instances tag:Role=web)`);
+    const earlier = tags[m[1]];
+    // EC2 ANDs the filters: one tag with two values matches nothing, and keeping either would be a guess.
+    if (earlier !== undefined && earlier !== (m[2] ?? "")) throw new ValidationError("--instances", `tag ${m[1]} is given twice with different values ("${earlier}", "${m[2] ?? ""}"): an instance carries one value per tag`);
     tags[m[1]] = m[2] ?? "";
   }
   return tags;

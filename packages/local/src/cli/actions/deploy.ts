@@ -30,6 +30,7 @@ interface DeployOptions {
   batch?: string;
   deployTimeout?: string;
   lockWait?: string;
+  heartbeat?: string;
   lockScope?: string;
   migrate: boolean;
   comment?: string;
@@ -40,6 +41,30 @@ interface DeployOptions {
 }
 
 const seconds = (field: string, text: string) => Math.max(1, Math.round(parsePositiveDuration(field, text) / 1000));
+
+/** The deploy lock's longest lease (the input's leaseSeconds) and the one a rollout gets unless it asks. */
+const maxLeaseSeconds = 3600;
+const defaultLeaseSeconds = 300;
+/** No task renews the lease while a deployment is awaited, so it must last twice the heartbeat plus 10 s. */
+const leaseFor = (heartbeatSeconds: number) => 2 * heartbeatSeconds + 10;
+const maxHeartbeatSeconds = Math.floor((maxLeaseSeconds - 10) / 2);
+
+/**
+ * `--heartbeat 5m`: the input's heartbeatSeconds, and a lease long enough for it (the command
+ * line has no lease option: it lengthens the default one as the heartbeat needs). The input
+ * itself refuses a heartbeat under 10 s; past 29m 55s no lease could cover it.
+ */
+function heartbeatFrom(text: string): { heartbeatSeconds: number; leaseSeconds?: number } {
+  const heartbeatSeconds = seconds("--heartbeat", text);
+  if (heartbeatSeconds > maxHeartbeatSeconds) {
+    throw new ValidationError(
+      "--heartbeat",
+      `"${text}" must be at most ${maxHeartbeatSeconds} s (${humanDuration(maxHeartbeatSeconds * 1000)}): the deploy lock's lease, at most ${maxLeaseSeconds} s (${humanDuration(maxLeaseSeconds * 1000)}), must outlast twice the heartbeat plus 10 s`,
+    );
+  }
+  const lease = leaseFor(heartbeatSeconds);
+  return { heartbeatSeconds, ...(lease > defaultLeaseSeconds && { leaseSeconds: lease }) };
+}
 
 /** `--instances tag:Role=web,tag:Env=prod` as tags. */
 function tagsFrom(text: string): Record<string, string> {
@@ -89,6 +114,7 @@ function inputFrom(opts: DeployOptions): DeployInput {
     ...(opts.batch !== undefined && { batchSize: parseCount("--batch", opts.batch) }),
     ...(opts.deployTimeout !== undefined && { deployTimeoutSeconds: seconds("--deploy-timeout", opts.deployTimeout) }),
     ...(opts.lockWait !== undefined && { lockWaitSeconds: Math.round(parseDuration("--lock-wait", opts.lockWait) / 1000) }),
+    ...(opts.heartbeat !== undefined && heartbeatFrom(opts.heartbeat)),
     ...(opts.lockScope !== undefined && { lockScope: opts.lockScope as "stack" | "global" }),
     ...(opts.comment !== undefined && { comment: opts.comment }),
   };
@@ -269,6 +295,7 @@ export const deployOptionNames: OptionNames = {
   batchSize: "--batch",
   deployTimeoutSeconds: "--deploy-timeout",
   lockWaitSeconds: "--lock-wait",
+  heartbeatSeconds: "--heartbeat",
   lockScope: "--lock-scope",
   migrate: "--no-migrate",
   comment: "--comment",

@@ -26,6 +26,7 @@ export function deployCommand(): Command {
     .option("--batch <n>", "instances deployed at once (default 1)")
     .option("--deploy-timeout <duration>", "how long one deployment may run (default 30m)")
     .option("--lock-wait <duration>", "how long to wait for another deploy to finish (default 15m)")
+    .option("--heartbeat <duration>", "how long a deployment is awaited without an event before one direct check (default 2m, 10s to 29m 55s; the lock's lease is lengthened to match)")
     .option("--lock-scope <scope>", "one deploy at a time per `stack` (default) or `global`")
     .option("--no-migrate", "deploy without running migrations")
     .option("--comment <text>", "comment recorded on each deployment")

@@ -36,8 +36,8 @@ export function opsworksStackArns(env: NodeJS.ProcessEnv = process.env): string[
 
 const loadBalancerArn = (name: string) => `arn:${Aws.PARTITION}:elasticloadbalancing:${Aws.REGION}:${Aws.ACCOUNT_ID}:loadbalancer/${name}`;
 
-/** Classic load balancers the orphan sweep may delete: Scythe's own names only. */
-export const scytheLoadBalancerArns = (): string[] => [loadBalancerArn(`${scytheLoadBalancerPrefix}*`)];
+/** Classic load balancers the orphan sweep may delete: Scythe's own names only (the stage's, given its prefix). */
+export const scytheLoadBalancerArns = (prefix: string = scytheLoadBalancerPrefix): string[] => [loadBalancerArn(`${prefix}*`)];
 
 /** Classic load balancers a rolling deploy may (de)register instances with. */
 export function deployLoadBalancerArns(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -51,20 +51,21 @@ const elbv2Arn = (resource: string) => `arn:${Aws.PARTITION}:elasticloadbalancin
  * TerminateInstances per instance with its tags as conditions, so only instances whose
  * `Name` tag carries Scythe's prefix; ELBv2 authorises deletes per ARN, which holds the
  * name, so only load balancers (application or network) and target groups named `scythe-*`.
+ * `prefix` narrows all three further (the orphan sweep: its own stage's `scythe-<tag>-`).
  */
-export function ec2TeardownStatements(): PolicyStatement[] {
+export function ec2TeardownStatements(prefix: string = scytheLoadBalancerPrefix): PolicyStatement[] {
   return [
     describeOnly(["ec2:DescribeInstances", "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTargetGroups"]),
     new PolicyStatement({
       actions: ["ec2:TerminateInstances"],
       resources: [`arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`],
-      conditions: { StringLike: { "ec2:ResourceTag/Name": `${scytheLoadBalancerPrefix}*` } },
+      conditions: { StringLike: { "ec2:ResourceTag/Name": `${prefix}*` } },
     }),
     new PolicyStatement({
       actions: ["elasticloadbalancing:DeleteLoadBalancer"],
-      resources: [elbv2Arn(`loadbalancer/app/${scytheLoadBalancerPrefix}*/*`), elbv2Arn(`loadbalancer/net/${scytheLoadBalancerPrefix}*/*`)],
+      resources: [elbv2Arn(`loadbalancer/app/${prefix}*/*`), elbv2Arn(`loadbalancer/net/${prefix}*/*`)],
     }),
-    new PolicyStatement({ actions: ["elasticloadbalancing:DeleteTargetGroup"], resources: [elbv2Arn(`targetgroup/${scytheLoadBalancerPrefix}*/*`)] }),
+    new PolicyStatement({ actions: ["elasticloadbalancing:DeleteTargetGroup"], resources: [elbv2Arn(`targetgroup/${prefix}*/*`)] }),
   ];
 }
 

@@ -4,25 +4,29 @@ import { Cron, Function, type App, type Config, type Stack, type Table } from "s
 import { useTable } from "../access.js";
 import { describeOnly, ec2TeardownStatements, opsworksTeardownStatements, scytheLoadBalancerArns } from "../cloudScope.js";
 import { scheduleFor } from "../schedules.js";
+import { NameScheme } from "../../packages/core/src/orphans/naming.js";
 
 /**
  * The orphan sweep: a Lambda (on demand) and its schedule; only the calls it makes are
  * allowed. Given the Heroku token secret, it sweeps apps too.
  */
 export function orphanJobs(stack: Stack, tables: { registry: Table; locks: Table }, app: App, herokuToken?: Config.Secret) {
+  // The stage's names, as the sweep derives them at run time from its registry table's name
+  // (SST names a table `<stage>-<app>-<id>`): IAM then keeps even a buggy sweep off other stages' resources.
+  const { prefix } = NameScheme.forRegistry(app.logicalPrefixedName(tables.registry.node.id));
   const orphans = new Function(stack, "Orphans", {
     handler: "packages/functions/src/orphans/handler.handler",
     description: "Removes cloud resources named in Scythe's scheme whose owning record is gone",
     bind: herokuToken ? [herokuToken] : [],
     environment: process.env.SCYTHE_OPSWORKS_STACKS ? { SCYTHE_OPSWORKS_STACKS: process.env.SCYTHE_OPSWORKS_STACKS } : {},
-    // IAM scopes deletes to Scythe's load balancer names and the stage's OpsWorks stacks;
+    // IAM scopes deletes to this stage's load balancer names and the stage's OpsWorks stacks;
     // which instance in a stack is Scythe's (its hostname) only the code can tell.
     permissions: [
       describeOnly(["opsworks:DescribeStacks", "elasticloadbalancing:DescribeLoadBalancers"]),
       ...opsworksTeardownStatements(),
-      new PolicyStatement({ actions: ["elasticloadbalancing:DeleteLoadBalancer"], resources: scytheLoadBalancerArns() }),
-      // EC2 instances (by their Name tag) and ELBv2 load balancers and target groups named scythe-*.
-      ...ec2TeardownStatements(),
+      new PolicyStatement({ actions: ["elasticloadbalancing:DeleteLoadBalancer"], resources: scytheLoadBalancerArns(prefix) }),
+      // EC2 instances (by their Name tag) and ELBv2 load balancers and target groups named scythe-<stage tag>-*.
+      ...ec2TeardownStatements(prefix),
     ],
   });
   useTable(orphans, tables.registry, "read");

@@ -3,6 +3,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Deploys } from "../../stacks/Deploys.js";
 import { Janitor } from "../../stacks/Janitor.js";
 import { synth } from "../support/stacks.js";
+import { Storage } from "../../stacks/Storage.js";
+import { registryTable } from "../../packages/core/src/schema/tables.js";
+import { NameScheme } from "../../packages/core/src/orphans/naming.js";
 
 interface Statement {
   readonly actions: string[];
@@ -64,12 +67,12 @@ describe("Permissions: destructive cloud calls are scoped as far as IAM allows",
     }
   });
 
-  it("lets the orphan sweep delete only load balancers named scythe-*", async () => {
+  it("lets the orphan sweep change nothing but deletes of Scythe's names and its own lock", async () => {
     const sweep = statements(await synth(Janitor)).filter((s) => /owning record is gone/.test(s.description));
     const deletes = sweep.filter((s) => s.actions.includes("elasticloadbalancing:DeleteLoadBalancer"));
     const lb = "arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:loadbalancer/";
-    // Classic load balancers, and ELBv2 application and network load balancers.
-    expect(deletes.flatMap((s) => s.resources)).toEqual([`${lb}scythe-*`, `${lb}app/scythe-*/*`, `${lb}net/scythe-*/*`]);
+    // Classic load balancers, and ELBv2 application and network load balancers (the stage's prefix: the next test).
+    for (const r of deletes.flatMap((s) => s.resources)) expect(r).toMatch(new RegExp(`^${lb.replace(/[$.{}]/g, "\\$&")}((app|net)/)?scythe-[0-9a-f]{4}-\\*`));
     // Of its cloud calls, reads are the only ones left on "*" (IAM takes no resource for them).
     const cloud = (a: string) => /^(opsworks|elasticloadbalancing|ec2):/.test(a);
     for (const s of sweep.filter((s) => s.resources.includes("*"))) for (const a of s.actions.filter(cloud)) expect(a).toMatch(/:Describe/);
@@ -79,6 +82,24 @@ describe("Permissions: destructive cloud calls are scoped as far as IAM allows",
     for (const s of writes) for (const r of s.resources.filter((r) => r !== "${AWS::NoValue}")) expect(r).toMatch(/Locks/);
   });
 
+  it("lets the orphan sweep delete only this stage's names (scythe-<stage tag>-*, the tag derived from the registry table's name as the Lambda derives it), so two stages in one account cannot delete each other's resources even through a bug", async () => {
+    for (const stage of ["prod", "staging"]) {
+      const storage = await synth(Storage, stage);
+      const tableNames = Object.values(storage.findResources("AWS::DynamoDB::Table")).map((t) => String(t.Properties.TableName));
+      const registryName = tableNames.find((n) => n.endsWith(`-${registryTable.id}`));
+      expect(registryName, tableNames.join(", ")).toMatch(new RegExp(`^${stage}-`));
+      const prefix = NameScheme.forRegistry(registryName ?? "").prefix;
+      const sweep = statements(await synth(Janitor, stage)).filter((s) => /owning record is gone/.test(s.description));
+      const arn = "arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:";
+      const lbDeletes = sweep.filter((s) => s.actions.includes("elasticloadbalancing:DeleteLoadBalancer")).flatMap((s) => s.resources);
+      expect(lbDeletes.sort()).toEqual([`${arn}loadbalancer/${prefix}*`, `${arn}loadbalancer/app/${prefix}*/*`, `${arn}loadbalancer/net/${prefix}*/*`].sort());
+      const tgDeletes = sweep.filter((s) => s.actions.includes("elasticloadbalancing:DeleteTargetGroup")).flatMap((s) => s.resources);
+      expect(tgDeletes).toEqual([`${arn}targetgroup/${prefix}*/*`]);
+      const terminates = sweep.filter((s) => s.actions.includes("ec2:TerminateInstances"));
+      expect(terminates.map((s) => s.conditions)).toEqual([{ StringLike: { "ec2:ResourceTag/Name": `${prefix}*` } }]);
+    }
+  });
+
   it("lets the sweep and the lease workers terminate only instances named scythe-* and delete only ELBv2 load balancers and target groups named scythe-*", async () => {
     const all = statements(await synth(Janitor));
     const prefix = "arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:";
@@ -86,16 +107,19 @@ describe("Permissions: destructive cloud calls are scoped as far as IAM allows",
     // The sweep, the leases handler, the expiry sweep, its worker and the stream worker.
     expect(terminates.length).toBeGreaterThanOrEqual(2);
     expect(new Set(terminates.map((s) => s.description))).toContain("Removes cloud resources named in Scythe's scheme whose owning record is gone");
+    // The sweep's own are narrower still (its stage's prefix, the test above); the lease workers tear down what was registered.
+    const name = (s: Statement) => (/owning record is gone/.test(s.description) ? "scythe-[0-9a-f]{4}-" : "scythe-");
     for (const s of terminates) {
       expect(s.actions).toEqual(["ec2:TerminateInstances"]);
       expect(s.resources).toEqual(["arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"]);
-      expect(s.conditions).toEqual({ StringLike: { "ec2:ResourceTag/Name": "scythe-*" } });
+      expect(JSON.stringify(s.conditions)).toMatch(new RegExp(`^\\{"StringLike":\\{"ec2:ResourceTag/Name":"${name(s)}\\*"\\}\\}$`));
     }
     const tgDeletes = all.filter((s) => s.actions.includes("elasticloadbalancing:DeleteTargetGroup"));
     expect(tgDeletes.length).toBe(terminates.length);
-    for (const s of tgDeletes) expect(s.resources).toEqual([`${prefix}targetgroup/scythe-*/*`]);
+    const at = prefix.replace(/[$.{}]/g, "\\$&");
+    for (const s of tgDeletes) expect(s.resources.join(" ")).toMatch(new RegExp(`^${at}targetgroup/${name(s)}\\*/\\*$`));
     const v2Deletes = all.filter((s) => s.actions.includes("elasticloadbalancing:DeleteLoadBalancer") && s.resources.some((r) => r.includes("/app/")));
-    for (const s of v2Deletes) expect(s.resources).toEqual([`${prefix}loadbalancer/app/scythe-*/*`, `${prefix}loadbalancer/net/scythe-*/*`]);
+    for (const s of v2Deletes) expect(s.resources.join(" ")).toMatch(new RegExp(`^${at}loadbalancer/app/${name(s)}\\*/\\* ${at}loadbalancer/net/${name(s)}\\*/\\*$`));
     expect(v2Deletes.length).toBe(terminates.length);
     // No action anywhere is a wildcard.
     for (const s of all) for (const a of s.actions) expect(a).not.toContain("*");

@@ -7,6 +7,8 @@ import {
   type GetCommandInput,
   type PutCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import LockClient from "dynamodb-lock-client";
 import { DynamoLockStore } from "@scythe/core/aws/dynamo";
 import { LockLostError, LockService, type LockStore } from "@scythe/core/lock";
@@ -19,7 +21,14 @@ import { benchDynamo, ratio, table } from "./support.js";
  * ReturnConsumedCapacity, and contended throughput as a ratio to the baseline.
  */
 const leaseMs = 1000;
-const measuredMs = 5000;
+/** One window's length (ms); `LOCK_WINDOW_MS` to try another. */
+const windowMs = Number(process.env.LOCK_WINDOW_MS ?? 2500);
+/** Rounds of A B C C B A per contender count; `LOCK_ROUNDS` to try another. Each round gives two adjacent turns/baseline pairs. */
+const rounds = Number(process.env.LOCK_ROUNDS ?? 4);
+/** DynamoDB Local's warm-up before measuring (ms, every library at every count); `LOCK_WARMUP_MS` to try another. */
+const warmUpMs = Number(process.env.LOCK_WARMUP_MS ?? 4500);
+/** Contender counts measured; `LOCK_CONTENDERS=2,8` to try others. */
+const contenderCounts = (process.env.LOCK_CONTENDERS ?? "2,8,32").split(",").map(Number);
 
 type Acquire = (name: string) => Promise<() => Promise<void>>;
 
@@ -133,6 +142,44 @@ async function costPerOperation(make: (owner: string) => Acquire, meter: ReturnT
   return { acquired, released };
 }
 
+/**
+ * CPU time (s) since boot: the whole machine's busy time (all cores, from /proc/stat), this process's and
+ * DynamoDB Local's (from /proc/<pid>/stat); NaN where /proc cannot be read. Over a window, the machine's
+ * busy time less ours and Local's is what other work on this shared machine took.
+ */
+function cpuNow(javaPid: number | undefined): { machine: number; node: number; java: number } {
+  const ticks = 100;
+  let machine = Number.NaN;
+  let java = Number.NaN;
+  try {
+    const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
+    machine = cpu.slice(0, 8).reduce((a, b, i) => (i === 3 || i === 4 ? a : a + b), 0) / ticks;
+  } catch { /* not Linux */ }
+  try {
+    const fields = readFileSync(`/proc/${javaPid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    java = (Number(fields[11]) + Number(fields[12])) / ticks;
+  } catch { /* not Linux */ }
+  const own = process.cpuUsage();
+  return { machine, node: (own.user + own.system) / 1e6, java };
+}
+
+/** What the machine's CPU did over one window, in cores (2 = both of a 2-core machine busy). */
+interface CpuShare {
+  others: number;
+  node: number;
+  java: number;
+}
+
+/** Consecutive takes: by the same owner (a turn, or the baseline's holder taking again) or by another (a hand-over). */
+interface Takes {
+  /** Sum and count of ms between two takes by the same owner, and between takes by different owners. */
+  againMs: number;
+  again: number;
+  handOverMs: number;
+  handOvers: number;
+}
+
 /** What one window of contention saw: raw counts, merged over the windows of one library and summarised. */
 interface Window {
   served: number[];
@@ -145,6 +192,8 @@ interface Window {
   /** Releases refused because the lease had run out and someone else took the lock over. */
   lost: number;
   elapsedMs: number;
+  cpu: CpuShare;
+  takes: Takes;
 }
 
 interface Contention {
@@ -161,15 +210,18 @@ interface Contention {
   /** Per acquisition, ms from asking to holding, and how much of it was spent in requests (the rest: asleep or queued in Node). */
   waitMs: number;
   waitInRequestsMs: number;
+  takes: Takes;
 }
 
-async function window(make: (owner: string) => Acquire, contenders: number, name: string, meter: ReturnType<typeof meterClient>, windowMs: number): Promise<Window> {
+async function window(make: (owner: string) => Acquire, contenders: number, name: string, meter: ReturnType<typeof meterClient>, windowMs: number, javaPid?: number): Promise<Window> {
   const served = Array.from({ length: contenders }, () => 0);
   let acquisitions = 0;
   let lost = 0;
   const waits: number[] = [];
+  const takes: { owner: number; at: number }[] = [];
   const deadline = Date.now() + windowMs;
   const started = Date.now();
+  const cpuBefore = cpuNow(javaPid);
   meter.reset();
   profile.reset();
   await Promise.all(
@@ -178,6 +230,7 @@ async function window(make: (owner: string) => Acquire, contenders: number, name
       while (Date.now() < deadline) {
         const asked = Date.now();
         const release = await acquire(name);
+        takes.push({ owner: i, at: performance.now() });
         acquisitions += 1;
         if (Date.now() <= deadline) {
           served[i] = (served[i] ?? 0) + 1;
@@ -192,10 +245,32 @@ async function window(make: (owner: string) => Acquire, contenders: number, name
       }
     }),
   );
+  const elapsedMs = Math.min(Date.now(), deadline) - started;
+  const cpuAfter = cpuNow(javaPid);
+  const seconds = (Date.now() - started) / 1000;
+  const node = (cpuAfter.node - cpuBefore.node) / seconds;
+  const java = (cpuAfter.java - cpuBefore.java) / seconds;
+  const cpu = { node, java, others: (cpuAfter.machine - cpuBefore.machine) / seconds - node - java };
   return {
     served, waits, acquisitions, lost, requests: meter.reading().requests,
-    calls: { ...profile.calls }, ms: { ...profile.ms }, elapsedMs: Math.min(Date.now(), deadline) - started,
+    calls: { ...profile.calls }, ms: { ...profile.ms }, elapsedMs, cpu, takes: consecutive(takes),
   };
+}
+
+function consecutive(takes: readonly { owner: number; at: number }[]): Takes {
+  const t: Takes = { againMs: 0, again: 0, handOverMs: 0, handOvers: 0 };
+  for (let i = 1; i < takes.length; i++) {
+    const [a, b] = [takes[i - 1], takes[i]];
+    if (!a || !b) continue;
+    if (a.owner === b.owner) {
+      t.againMs += b.at - a.at;
+      t.again += 1;
+    } else {
+      t.handOverMs += b.at - a.at;
+      t.handOvers += 1;
+    }
+  }
+  return t;
 }
 
 function merge(windows: Window[]): Window {
@@ -212,6 +287,11 @@ function merge(windows: Window[]): Window {
     ms: add({ ...m.ms }, w.ms),
     lost: m.lost + w.lost,
     elapsedMs: m.elapsedMs + w.elapsedMs,
+    cpu: { others: m.cpu.others + w.cpu.others, node: m.cpu.node + w.cpu.node, java: m.cpu.java + w.cpu.java },
+    takes: {
+      againMs: m.takes.againMs + w.takes.againMs, again: m.takes.again + w.takes.again,
+      handOverMs: m.takes.handOverMs + w.takes.handOverMs, handOvers: m.takes.handOvers + w.takes.handOvers,
+    },
   }));
 }
 
@@ -235,18 +315,39 @@ function summarise(w: Window): Contention {
     lost: w.lost,
     waitMs: w.waits.reduce((a, b) => a + b, 0) / Math.max(1, w.waits.length),
     waitInRequestsMs,
+    takes: w.takes,
   };
 }
 
 /**
- * The libraries in alternating windows, in the order A B C C B A, so that a load that rises or
- * falls during the run (this machine is shared) weighs on all alike instead of on whichever ran last.
+ * The libraries in alternating windows, rounds of A B C C B A, so that a load that rises or falls
+ * during the run (this machine is shared) weighs on all alike instead of on whichever ran last.
+ * Returns each library's windows in the order they ran.
  */
-async function throughputAll(makers: readonly ((owner: string) => Acquire)[], contenders: number, name: string, meter: ReturnType<typeof meterClient>): Promise<Contention[]> {
+async function throughputAll(makers: readonly ((owner: string) => Acquire)[], contenders: number, name: string, meter: ReturnType<typeof meterClient>, javaPid?: number): Promise<Window[][]> {
   const windows = makers.map((make) => ({ make, seen: [] as Window[] }));
   const order = [...windows, ...[...windows].reverse()];
-  for (const [i, w] of order.entries()) w.seen.push(await window(w.make, contenders, `${name}-${i}`, meter, measuredMs / 2));
-  return windows.map((w) => summarise(merge(w.seen)));
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, w] of order.entries()) w.seen.push(await window(w.make, contenders, `${name}-${round}-${i}`, meter, windowMs, javaPid));
+  }
+  return windows.map((w) => w.seen);
+}
+
+const perSecond = (w: Window) => w.served.reduce((a, b) => a + b, 0) / (w.elapsedMs / 1000);
+
+/**
+ * Ratios of one library's windows to the other's, each window against the one next to it in time
+ * (in A B C C B A, B and C run back to back twice a round): how much the ratio moves from window to window.
+ */
+function pairedRatios(ours: readonly Window[], theirs: readonly Window[]): number[] {
+  return ours.map((w, i) => perSecond(w) / perSecond(theirs[i] ?? w));
+}
+
+function spread(values: readonly number[]): { median: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  return { median, min: sorted[0] ?? 0, max: sorted[sorted.length - 1] ?? 0 };
 }
 
 export async function run(): Promise<void> {
@@ -268,17 +369,26 @@ export async function run(): Promise<void> {
       { library: "dynamodb-lock-client", acquire: fmt(b.acquired), release: fmt(b.released) },
     ]);
 
-    console.log(`\nContended: acquisitions/s over ${measuredMs} ms each (two windows of ${measuredMs / 2} ms, alternating A B C C B A with the others),`);
+    console.log(`\nContended: ${rounds} rounds of windows of ${windowMs} ms alternating A B C C B A (so ${2 * rounds} windows, ${(2 * rounds * windowMs) / 1000} s, per library),`);
     console.log(`"scythe" = the default strict line, "scythe, turns" = turnMs ${turnMs} (a holder takes again past the line within its turn),`);
     console.log(`lease ${leaseMs} ms, one lock name per window; fairness = least-served contender / mean;`);
     console.log(`requests = every request in the window (acquires, tickets, claims, releases) per acquisition; wait = from asking to holding.`);
     // DynamoDB Local's JIT warms up on the first few thousand requests: without this, whichever
     // library runs first is measured on a colder server (the 2-contender row ran 2-3x slower first).
-    for (const [label, make] of [["scythe", scythe], ["turns", scytheTurns], ["baseline", baseline]] as const) await window(make, 8, `warm-up-${label}`, meter, 1500);
+    const warmUp = [["scythe", scythe], ["turns", scytheTurns], ["baseline", baseline]] as const;
+    const warmUpCounts = [2, 8, 32];
+    for (const contenders of warmUpCounts) {
+      for (const [label, make] of warmUp) await window(make, contenders, `warm-up-${label}-${contenders}`, meter, warmUpMs / (warmUp.length * warmUpCounts.length), world.pid);
+    }
     const rows = [];
     const where: Record<string, string | number>[] = [];
-    for (const contenders of [2, 8, 32]) {
-      const [ours, turns, theirs] = (await throughputAll([scythe, scytheTurns, baseline], contenders, `tp-${contenders}`, meter)) as [Contention, Contention, Contention];
+    const ratios: Record<string, string | number>[] = [];
+    const windows: Record<string, string | number>[] = [];
+    const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+    for (const contenders of contenderCounts) {
+      const loadBefore = load();
+      const seen = (await throughputAll([scythe, scytheTurns, baseline], contenders, `tp-${contenders}`, meter, world.pid)) as [Window[], Window[], Window[]];
+      const [ours, turns, theirs] = seen.map((w) => summarise(merge(w))) as [Contention, Contention, Contention];
       for (const [library, r] of [["scythe", ours], ["scythe, turns", turns], ["dynamodb-lock-client", theirs]] as const) {
         rows.push({
           contenders,
@@ -292,6 +402,7 @@ export async function run(): Promise<void> {
           "leases run out": r.lost,
         });
         const kinds = Object.entries(r.perKind).sort(([a], [b]) => a.localeCompare(b));
+        const t = r.takes;
         where.push({
           contenders,
           library,
@@ -299,15 +410,49 @@ export async function run(): Promise<void> {
           "wait ms": r.waitMs.toFixed(1),
           "in requests": r.waitInRequestsMs.toFixed(1),
           "asleep/queued": (r.waitMs - r.waitInRequestsMs).toFixed(1),
+          "takes a run": (t.handOvers === 0 ? Number.POSITIVE_INFINITY : (t.again + t.handOvers) / t.handOvers).toFixed(2),
+          "ms between own takes": (t.againMs / Math.max(1, t.again)).toFixed(1),
+          "ms a hand-over": (t.handOverMs / Math.max(1, t.handOvers)).toFixed(1),
         });
       }
-      rows.push({ contenders, library: "scythe / baseline", "acq/s": ratio(ours.perSecond, theirs.perSecond) });
-      rows.push({ contenders, library: "scythe, turns / baseline", "acq/s": ratio(turns.perSecond, theirs.perSecond) });
+      for (const [label, mine] of [["scythe", seen[0]], ["scythe, turns", seen[1]]] as const) {
+        const r = spread(pairedRatios(mine, seen[2]));
+        ratios.push({
+          contenders,
+          "library / baseline": label,
+          "all windows": ratio(label === "scythe" ? ours.perSecond : turns.perSecond, theirs.perSecond),
+          "per window pair: median": `${r.median.toFixed(2)}x`,
+          min: `${r.min.toFixed(2)}x`,
+          max: `${r.max.toFixed(2)}x`,
+          pairs: mine.length,
+          "load average before / after": `${loadBefore} / ${load()}`,
+        });
+      }
+      for (const [library, list] of [["scythe", seen[0]], ["scythe, turns", seen[1]], ["dynamodb-lock-client", seen[2]]] as const) {
+        for (const [i, w] of list.entries()) {
+          const calls = Object.values(w.calls).reduce((a, b) => a + b, 0);
+          const ms = Object.values(w.ms).reduce((a, b) => a + b, 0);
+          windows.push({
+            contenders, window: i, library, "acq/s": perSecond(w).toFixed(1),
+            "ms a request": (ms / Math.max(1, calls)).toFixed(2),
+            "others' CPU (cores)": w.cpu.others.toFixed(2), "node": w.cpu.node.toFixed(2), "DynamoDB Local": w.cpu.java.toFixed(2),
+            "takes a run": ((w.takes.again + w.takes.handOvers) / Math.max(1, w.takes.handOvers)).toFixed(2),
+            "ms a hand-over": (w.takes.handOverMs / Math.max(1, w.takes.handOvers)).toFixed(1),
+          });
+        }
+      }
     }
     table(rows);
+    console.log(`\nThroughput ratios to the baseline: over all windows, and per pair of adjacent windows (median, min, max):`);
+    table(ratios);
     console.log(`\nWhere requests and time go (per acquisition; "refused" = a conditional write that failed; wait = asking to holding,`);
-    console.log(`split into time inside the lock's requests and the rest, asleep or queued behind other callbacks in this process):`);
+    console.log(`split into time inside the lock's requests and the rest, asleep or queued behind other callbacks in this process;`);
+    console.log(`a run = consecutive takes by one owner, a hand-over = from one owner's take to the next owner's):`);
     table(where);
+    if (process.env.LOCK_VERBOSE === "1") {
+      console.log(`\nEach window (CPU in cores over the window: others' = the machine's busy time less this process's and DynamoDB Local's):`);
+      table(windows);
+    }
   } finally {
     await world.stop();
   }

@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { systemClock, type Clock } from "../clock.js";
 import { parseInput } from "../validation.js";
 import { LockHeldError, LockKindError, LockLostError } from "./errors.js";
-import { acquireInput, lockName, semaphoreInput } from "./inputs.js";
+import { acquireInput, lockName, semaphoreInput, turnMsInput } from "./inputs.js";
 import type { LockRecord, LockStore } from "./LockStore.js";
 import { sleep } from "./sleep.js";
 
@@ -64,10 +64,23 @@ export interface LockServiceOptions {
    * write, and those in line sleep until it has ended. Fewer hand-overs between contenders when holds
    * are short (each costs a ticket and a claim, and a waiter's guess of when to claim); in exchange
    * a waiter in line may see each contender ahead of it take the lock several times (for one turn
-   * each) instead of once, and waits up to one turn longer per contender ahead.
+   * each) instead of once, and waits up to one turn longer per contender ahead. A turn lasts longer
+   * than this when the service's own lock writes are slow (24 of them, smoothed), at most twice this.
+   * The turn is the owner id's: another process with the same owner id (and turns) may take it again too.
+   * Whole milliseconds, 0 to one hour.
    */
   readonly turnMs?: number;
 }
+
+/**
+ * A turn lasts at least this many of the service's own lock writes (their smoothed duration),
+ * so that it holds several takes whatever the store's latency: a hand-over costs a few round trips
+ * (the holder's release, the waiter's claim, its timing), and a turn of fixed milliseconds holds
+ * few takes when requests are slow and the hand-over's cost is then spread over few acquisitions.
+ */
+const turnRoundTrips = 24;
+/** ...but never longer than this many times `turnMs`, which bounds each turn a waiter waits for. */
+const turnStretch = 2;
 
 export interface AcquireOptions {
   readonly leaseMs: number;
@@ -95,6 +108,8 @@ export class LockService {
   private readonly contended = new Set<string>();
   /** Semaphores this service has seen declared, with their permit counts (a header never changes). */
   private readonly semaphores = new Map<string, number>();
+  /** How long this service's lock writes take, smoothed (ms): turns are measured in them. */
+  private writeMs: number | undefined;
 
   constructor(options: LockServiceOptions) {
     this.store = options.store;
@@ -102,7 +117,7 @@ export class LockService {
     this.skewMs = options.skewMs ?? 1000;
     this.maxPollMs = options.maxPollMs ?? 500;
     this.queueGraceMs = options.queueGraceMs ?? 250;
-    this.turnMs = options.turnMs ?? 0;
+    this.turnMs = parseInput(turnMsInput, options.turnMs ?? 0, "turnMs");
     this.ownerId = options.ownerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
@@ -115,14 +130,15 @@ export class LockService {
       this.turns.delete(input.name);
       // Within this service's turn: take it again past the line (one write), else join the line as usual.
       if (now < turnUntil) {
-        const outcome = await this.store.retake(input.name, this.ownerId, now + input.leaseMs, now - this.skewMs, now);
+        const retake = this.store.retake.bind(this.store);
+        const outcome = await this.timed(() => retake(input.name, this.ownerId, now + input.leaseMs, now - this.skewMs, now));
         if (outcome.acquired) return this.took(input.name, outcome.lock, input.leaseMs, now, false);
         refuseSemaphore(input.name, outcome.current);
       }
     }
     // Without waiting there is no line to join (a ticket nobody claims would hold the line up).
     if (input.waitMs === 0 || !this.store.takeTicket || !this.store.claim) {
-      return this.acquireAny([input.name], input.leaseMs, input.waitMs, options.signal);
+      return this.acquireAny([input.name], input.leaseMs, input.waitMs, options.signal, true);
     }
     return this.acquireInLine(input.name, input.leaseMs, input.waitMs, options.signal);
   }
@@ -141,11 +157,15 @@ export class LockService {
     if (!claim || !takeTicket) throw new Error("LockStore without a waiting line");
     if (!this.contended.has(name)) {
       const now = this.clock.now();
-      const outcome = await this.store.acquire(name, this.ownerId, now + leaseMs, now - this.skewMs, this.lineStaleBefore(now), this.turnFrom(now));
+      const outcome = await this.timed(() => this.store.acquire(name, this.ownerId, now + leaseMs, now - this.skewMs, this.lineStaleBefore(now), this.turnFrom(now)));
       if (outcome.acquired) return this.took(name, outcome.lock, leaseMs, now, false);
       refuseSemaphore(name, outcome.current);
+      // Refused because others wait, but the turn the item shows is this owner's (taken by another process
+      // with the same owner id, as `scythe lock acquire --owner` is): take it again past the line.
+      const retaken = await this.retakeOwnTurn(name, outcome.current, leaseMs);
+      if (retaken) return retaken;
     }
-    let { ticket, lock } = await takeTicket(name);
+    let { ticket, lock } = await this.timed(() => takeTicket(name));
     refuseSemaphore(name, lock);
     let view: View = { lock, misses: 0 };
     // Joined behind a holder or other waiters: the lock is contended, and stays so for this service's next acquire.
@@ -171,7 +191,7 @@ export class LockService {
       }
       const ahead = waitingAhead(view.lock, ticket);
       const passing = ahead === 0 && serving < ticket ? range(serving, ticket) : [];
-      const outcome = await claim(name, this.ownerId, ticket, now + leaseMs, now - this.skewMs, now - this.skewMs - this.queueGraceMs * Math.max(1, ahead), passing, this.turnFrom(now));
+      const outcome = await this.timed(() => claim(name, this.ownerId, ticket, now + leaseMs, now - this.skewMs, now - this.skewMs - this.queueGraceMs * Math.max(1, ahead), passing, this.turnFrom(now)));
       if (outcome.acquired) return this.took(name, outcome.lock, leaseMs, now, waited);
       // Made a semaphore while this waiter was in line (the lock stood free): no turn will come.
       refuseSemaphore(name, outcome.current);
@@ -196,7 +216,7 @@ export class LockService {
     // A turn lasts about as long as holders hold (stamped by each release; it includes the take's round
     // trip), or with turns, as long as a turn.
     const held = clamp(lock.heldMs ?? 10, 1, this.maxPollMs);
-    const turn = Math.max(held, this.turnMs);
+    const turn = Math.max(held, this.turnLength());
     if (isFree) return clamp(Math.min(turn * ahead, this.queueGraceMs * ahead + 2 - idleFor), 1, this.maxPollMs);
     const untilExpiry = lock.expiresAt + this.skewMs - now + 1;
     // The turn's owner takes it again until its turn ends: the lock is not for the line before then.
@@ -237,7 +257,31 @@ export class LockService {
 
   /** When a turn started now ends, or undefined without turns. */
   private turnFrom(now: number): number | undefined {
-    return this.turnMs > 0 ? now + this.turnMs : undefined;
+    return this.turnMs > 0 ? now + this.turnLength() : undefined;
+  }
+
+  /** A turn: `turnMs`, or longer when this service's lock writes are slow (at least `turnRoundTrips` of them, at most `turnStretch` times `turnMs`). */
+  private turnLength(): number {
+    return Math.round(Math.min(this.turnMs * turnStretch, Math.max(this.turnMs, turnRoundTrips * (this.writeMs ?? 0))));
+  }
+
+  /** Runs one lock write and folds its duration into the smoothed one that turns are measured in. */
+  private async timed<T>(write: () => Promise<T>): Promise<T> {
+    const started = this.clock.now();
+    const result = await write();
+    const took = Math.max(0, this.clock.now() - started);
+    this.writeMs = this.writeMs === undefined ? took : 0.875 * this.writeMs + 0.125 * took;
+    return result;
+  }
+
+  /** Takes `name` again past the line if `lock` (as a refused take returned it) is free and shows this owner's turn, still running. */
+  private async retakeOwnTurn(name: string, lock: LockRecord, leaseMs: number): Promise<Lease | undefined> {
+    const now = this.clock.now();
+    const retake = this.store.retake?.bind(this.store);
+    const free = lock.holder === undefined || lock.expiresAt < now - this.skewMs;
+    if (this.turnMs === 0 || !retake || !free || lock.turnOwner !== this.ownerId || (lock.turnUntil ?? 0) <= now) return undefined;
+    const outcome = await this.timed(() => retake(name, this.ownerId, now + leaseMs, now - this.skewMs, now));
+    return outcome.acquired ? this.took(name, outcome.lock, leaseMs, now, false) : undefined;
   }
 
   /** A line that has not moved since this is considered abandoned by a contender that does not wait. */
@@ -288,7 +332,7 @@ export class LockService {
 
   /** Gives the lock up, keeping its token so the next holder's is higher. */
   async release(lease: Lease): Promise<void> {
-    const released = await this.store.release(lease.name, lease.owner, lease.token);
+    const released = await this.timed(() => this.store.release(lease.name, lease.owner, lease.token));
     if (released) return;
     const why = this.whyNotReleased(lease, await this.store.get(lease.name));
     throw new LockLostError(lease.name, lease.token, why.detail, why.state);
@@ -330,17 +374,21 @@ export class LockService {
     return record.holder !== undefined && record.expiresAt >= now - this.skewMs;
   }
 
-  private async acquireAny(items: string[], leaseMs: number, waitMs: number, signal?: AbortSignal): Promise<Lease> {
+  private async acquireAny(items: string[], leaseMs: number, waitMs: number, signal?: AbortSignal, exclusive = false): Promise<Lease> {
     const deadline = this.clock.now() + waitMs;
     for (let attempt = 0; ; attempt++) {
       let soonest: LockRecord | undefined;
       for (const item of items) {
         const now = this.clock.now();
-        const outcome = await this.store.acquire(item, this.ownerId, now + leaseMs, now - this.skewMs, this.lineStaleBefore(now));
+        // An exclusive lock's take starts a turn (with turns); a semaphore's permits have none.
+        const outcome = await this.timed(() => this.store.acquire(item, this.ownerId, now + leaseMs, now - this.skewMs, this.lineStaleBefore(now), exclusive ? this.turnFrom(now) : undefined));
         if (outcome.acquired) {
+          if (exclusive) return this.took(item, outcome.lock, leaseMs, now, false);
           return { name: item, owner: this.ownerId, token: outcome.lock.token, leaseMs, validUntil: now + leaseMs - this.skewMs };
         }
         refuseSemaphore(item, outcome.current);
+        const retaken = exclusive ? await this.retakeOwnTurn(item, outcome.current, leaseMs) : undefined;
+        if (retaken) return retaken;
         if (!soonest || outcome.current.expiresAt < soonest.expiresAt) soonest = outcome.current;
       }
       const now = this.clock.now();

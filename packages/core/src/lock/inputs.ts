@@ -24,6 +24,9 @@ export const leaseMs = z
 
 export const waitMs = z.number().int().min(0, "must not be negative").max(24 * 60 * 60 * 1000);
 
+/** A turn (LockServiceOptions.turnMs): 0 for none, at most an hour (a waiter may wait one turn per contender ahead). */
+export const turnMsInput = z.number().int("must be a whole number of milliseconds").min(0, "must not be negative").max(60 * 60 * 1000, "must be at most one hour");
+
 export const permits = z.number().int("must be a whole number").min(1, "must be at least 1").max(1000);
 
 /** How long a caller may wait for a lock, alone: checked before a job starts work that ends at the lock. */

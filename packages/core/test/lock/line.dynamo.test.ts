@@ -226,6 +226,70 @@ describe("Waiting line on the lock item, on DynamoDB Local", () => {
     expect(await waiting).toMatchObject({ owner: "other", token: lease.token + 1 });
   });
 
+  it("with turns: a turn lasts longer when the store answers slowly, at least 24 of the service's writes and at most twice turnMs", async () => {
+    const store = new DynamoLockStore(doc, { tableName: names.locks });
+    // A clock that each lock write moves on by `latency` ms: the service sees writes that slow.
+    let at = Date.now();
+    let latency = 0;
+    const clock = { now: () => at };
+    const slow = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => async (...args: A) => {
+      const result = await call(...args);
+      at += latency;
+      return result;
+    };
+    const stored = bind(store);
+    const slowStore: LockStore = { ...stored, acquire: slow(stored.acquire), release: slow(stored.release), retake: slow((...a: Parameters<DynamoLockStore["retake"]>) => store.retake(...a)) };
+    const turnOf = async (locks: LockService, name: string) => {
+      const taken = at;
+      const lease = await locks.acquire(name, { leaseMs: 60_000, waitMs: 1_000 });
+      const turn = ((await store.get(name))?.turnUntil ?? 0) - taken;
+      await locks.release(lease);
+      at += 10 * 60_000; // past any turn
+      return turn;
+    };
+    const fast = new LockService({ store: slowStore, clock, ownerId: "fast", turnMs: 25, skewMs: 0 });
+    expect(await turnOf(fast, "adaptive-fast")).toBe(25);
+    expect(await turnOf(fast, "adaptive-fast")).toBe(25);
+    latency = 1.5; // 24 writes of 1.5 ms: 36 ms
+    const medium = new LockService({ store: slowStore, clock, ownerId: "medium", turnMs: 25, skewMs: 0 });
+    for (let i = 0; i < 30; i++) await turnOf(medium, "adaptive-medium");
+    expect(await turnOf(medium, "adaptive-medium")).toBe(36);
+    latency = 50; // 24 writes of 50 ms would be 1.2 s: capped at 2 x 25 ms
+    const slowest = new LockService({ store: slowStore, clock, ownerId: "slowest", turnMs: 25, skewMs: 0 });
+    for (let i = 0; i < 5; i++) await turnOf(slowest, "adaptive-slow");
+    expect(await turnOf(slowest, "adaptive-slow")).toBe(50);
+  });
+
+  it("with turns: another process with the same owner id takes the lock again past the line within the turn the item shows, with and without waiting", async () => {
+    const store = new DynamoLockStore(doc, { tableName: names.locks });
+    const first = new LockService({ store, ownerId: "ci-job", turnMs: 60_000 });
+    const lease = await first.acquire("same-owner", { leaseMs: 10_000 });
+    await first.release(lease);
+    // Someone joins the line (and never claims in this test).
+    await store.takeTicket("same-owner");
+    const strict = new LockService({ store, ownerId: "ci-job" });
+    await expect(strict.acquire("same-owner", { leaseMs: 10_000 })).rejects.toThrow(LockHeldError);
+    // A second process of the same owner (a later CLI call with the same --owner) within the turn.
+    const second = new LockService({ store, ownerId: "ci-job", turnMs: 60_000 });
+    const again = await second.acquire("same-owner", { leaseMs: 10_000 });
+    expect(again.token).toBe(lease.token + 1);
+    await second.release(again);
+    const third = new LockService({ store, ownerId: "ci-job", turnMs: 60_000 });
+    const waited = await third.acquire("same-owner", { leaseMs: 10_000, waitMs: 5_000 });
+    expect(waited.token).toBe(lease.token + 2);
+    await third.release(waited);
+    // Another owner is not let past the line by someone else's turn.
+    const stranger = new LockService({ store, ownerId: "stranger", turnMs: 60_000 });
+    await expect(stranger.acquire("same-owner", { leaseMs: 10_000 })).rejects.toThrow(LockHeldError);
+  });
+
+  it("refuses a turn that is negative, fractional or longer than an hour, naming turnMs", () => {
+    const store = new DynamoLockStore(doc, { tableName: names.locks });
+    for (const turnMs of [-1, 2.5, 3_600_001, Number.NaN]) {
+      expect(() => new LockService({ store, turnMs })).toThrow(/turnMs/);
+    }
+  });
+
   it("takes a free lock nobody waits for in one write, and gives it back in one", async () => {
     const { names: own, client } = await freshTables();
     const meter = meterClient(client);

@@ -2,14 +2,19 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { DynamoLockStore } from "@scythe/core/aws/dynamo";
+import type { TableNames } from "@scythe/core/schema";
 import { runScythe } from "../support/cli.js";
 import { freshTables } from "../support/dynamo.js";
 
 let env: NodeJS.ProcessEnv;
+let endpoint: string;
+let names: TableNames;
+let doc: Awaited<ReturnType<typeof freshTables>>["doc"];
 
 beforeAll(async () => {
   // A world file naming this run's DynamoDB Local and this test's own tables.
-  const { endpoint, names } = await freshTables();
+  ({ endpoint, names, doc } = await freshTables());
   const dir = await mkdtemp(join(tmpdir(), "scythe-cli-"));
   const file = join(dir, "world.json");
   await writeFile(file, JSON.stringify({ dynamodb: endpoint, simulator: "", heroku: "", tables: names, pid: process.pid }));
@@ -48,6 +53,10 @@ describe("CLI: scythe lock", () => {
     [["lock", "acquire", "cli/two", "--lease", "0"], "--lease"],
     [["lock", "acquire", "cli/two", "--permits", "0"], "--permits"],
     [["lock", "release", "cli/two", "--owner", "a", "--token", "x"], "--token"],
+    [["lock", "acquire", "cli/two", "--turn", "soon"], "--turn"],
+    [["lock", "acquire", "cli/two", "--turn", "25"], "--turn"],
+    [["lock", "acquire", "cli/two", "--turn", "2h"], "--turn"],
+    [["lock", "acquire", "cli/two", "--turn", "1m", "--permits", "2"], "--turn"],
   ])("refuses %j with exit code 2 naming %s", async (args, field) => {
     const result = await runScythe([...args, "--json"], { env });
     expect(result.code).toBe(2);
@@ -79,6 +88,26 @@ describe("CLI: scythe lock", () => {
     expect(exclusive.stderr).toContain('lock "cli/pool" is a semaphore of 2 permits; asked for an exclusive lock');
     const status = await runScythe(["lock", "status", "cli/pool"], { env });
     expect(status.stdout).toContain("cli/pool: a semaphore of 2 permits (cli/pool#0 .. cli/pool#1)");
+  });
+
+  it("--turn: a later acquire with the same --owner takes the lock again past a waiting line until the turn ends; others wait in line", async () => {
+    const store = new DynamoLockStore(doc, { tableName: names.locks });
+    const first = await runScythe(["lock", "acquire", "cli/turn", "--lease", "1m", "--owner", "ci-7", "--turn", "10m", "--json"], { env });
+    expect(first.code).toBe(0);
+    expect(json(first.stdout)).toMatchObject({ owner: "ci-7", token: 1 });
+    expect((await runScythe(["lock", "release", "cli/turn", "--owner", "ci-7", "--token", "1"], { env })).code).toBe(0);
+    // Someone is now waiting in line (a ticket taken, its claim not yet made).
+    await store.takeTicket("cli/turn");
+    const bob = await runScythe(["lock", "acquire", "cli/turn", "--lease", "1m", "--owner", "bob"], { env });
+    expect(bob.code).toBe(1);
+    const again = await runScythe(["lock", "acquire", "cli/turn", "--lease", "1m", "--owner", "ci-7", "--turn", "10m"], { env });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("token 2");
+    expect(again.stdout).toContain("takes it again past any waiting line");
+    // Without --turn the same owner queues like anyone else (no turn of its own is started or used).
+    expect((await runScythe(["lock", "release", "cli/turn", "--owner", "ci-7", "--token", "2"], { env })).code).toBe(0);
+    const strict = await runScythe(["lock", "acquire", "cli/turn", "--lease", "1m", "--owner", "ci-7"], { env });
+    expect(strict.code).toBe(1);
   });
 
   it("says clearly that no local world is running, and how to start one", async () => {

@@ -1,18 +1,22 @@
 import { DynamoLockStore } from "@scythe/core/aws/dynamo";
 import { LockService, actor } from "@scythe/core/lock";
+import { ValidationError } from "@scythe/core/errors";
 import { parseInput } from "@scythe/core/validation";
 import { parseCount, parseDuration, parsePositiveDuration } from "../durations.js";
 import { namingOptions } from "../optionNames.js";
 import type { Output } from "../output.js";
 import { resolveTarget } from "../target.js";
 
-async function lockService(owner?: string) {
+async function lockService(owner?: string, turnMs = 0) {
   // The owner is written as the holder: refuse an empty or unprintable one before anything is written.
   if (owner !== undefined) parseInput(actor, owner, "--owner");
   const target = await resolveTarget();
-  const locks = new LockService({ store: new DynamoLockStore(target.doc, { tableName: target.tables.locks }), ownerId: owner });
+  const locks = new LockService({ store: new DynamoLockStore(target.doc, { tableName: target.tables.locks }), ownerId: owner, turnMs });
   return { target, locks };
 }
+
+/** The longest --turn (as LockServiceOptions.turnMs allows). */
+const maxTurnMs = 60 * 60 * 1000;
 
 /** `scythe lock status <name>` */
 export async function status(output: Output, name: string): Promise<void> {
@@ -29,10 +33,13 @@ export async function status(output: Output, name: string): Promise<void> {
 }
 
 /** `scythe lock acquire <name>` */
-export async function acquire(output: Output, name: string, opts: { lease: string; wait: string; permits?: string; owner?: string }): Promise<void> {
+export async function acquire(output: Output, name: string, opts: { lease: string; wait: string; permits?: string; owner?: string; turn?: string }): Promise<void> {
   const leaseMs = parsePositiveDuration("--lease", opts.lease);
   const waitMs = parseDuration("--wait", opts.wait);
-  const { locks } = await lockService(opts.owner);
+  const turnMs = parseDuration("--turn", opts.turn ?? "0s");
+  if (turnMs > maxTurnMs) throw new ValidationError("--turn", `"${opts.turn}" is longer than 1h (each contender waiting may wait one turn per contender ahead of it)`);
+  if (turnMs > 0 && opts.permits !== undefined) throw new ValidationError("--turn", "applies to an exclusive lock; a semaphore's permits (--permits) have no turns");
+  const { locks } = await lockService(opts.owner, turnMs);
   if (waitMs > 0) output.progress(`waiting up to ${opts.wait} for ${name}`);
   const permits = opts.permits === undefined ? undefined : parseCount("--permits", opts.permits);
   const lease = await namingOptions({ leaseMs: "--lease", waitMs: "--wait", permits: "--permits" }, () =>
@@ -42,7 +49,8 @@ export async function acquire(output: Output, name: string, opts: { lease: strin
   output.result(
     { name: lease.name, owner: lease.owner, token: lease.token, expiresAt: until },
     `acquired ${lease.name} as ${lease.owner}, token ${lease.token}, lease until ${until}\n` +
-      `release with: scythe lock release ${lease.name} --owner '${lease.owner}' --token ${lease.token}`,
+      `release with: scythe lock release ${lease.name} --owner '${lease.owner}' --token ${lease.token}` +
+      (turnMs > 0 ? `\nuntil your turn ends (${opts.turn} from now), lock acquire ${lease.name} --owner '${lease.owner}' --turn ${opts.turn} takes it again past any waiting line` : ""),
   );
 }
 

@@ -18,6 +18,11 @@ export function lockCommand(): Command {
     .option("--lease <duration>", "how long the lease lasts without renewal", "30s")
     .option("--wait <duration>", "how long to wait for a holder to release or expire", "0s")
     .option("--permits <n>", "take one of N permits (a semaphore) instead of a plain lock")
+    .option(
+      "--turn <duration>",
+      "start a turn (up to 1h): until it ends, another `lock acquire` with the same --owner takes the lock again past any waiting line (default 0s: none)",
+      "0s",
+    )
     .option("--owner <id>", "owner id to record (default: host:pid:random)")
     .description("take a lock; prints the owner and token that `lock release` needs")
     .action(action(async () => (await load()).acquire));

@@ -62,6 +62,11 @@ export interface DeploySummary {
 
 export type InstancePatch = Partial<
   Pick<InstanceProgress, "phase" | "detachFrom" | "keptIn" | "deploymentId" | "deploymentStatus">
-> & { readonly time?: string };
+> & {
+  /** A timestamp (of `times`) set to now. */
+  readonly time?: string;
+  /** A timestamp set to now only where the record has none yet (a step folded into a later one's write, which a retry repeats). */
+  readonly timeIfAbsent?: string;
+};
 
 export type SummaryPatch = Partial<Pick<DeploySummary, "status" | "total" | "batches" | "skipped" | "completedBatches" | "error">>;

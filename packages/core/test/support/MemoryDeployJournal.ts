@@ -104,6 +104,16 @@ export class MemoryDeployJournal implements DeployJournal {
       .sort((a, b) => a.batch - b.batch);
   }
 
+  async planInstances(records: readonly Omit<InstanceProgress, "updatedAt" | "times">[], fence: Fence): Promise<void> {
+    for (const record of records) {
+      const key = `${record.executionId}|${record.instanceId}`;
+      const current = this.instanceRecords.get(key);
+      if (this.fenced(current, fence, !current || current.value.phase === "pending" || current.value.phase === "skipped")) {
+        this.instanceRecords.set(key, { value: { ...clone(record), times: {}, updatedAt: this.iso() }, fenceLock: fence.lock, fenceToken: fence.token });
+      }
+    }
+  }
+
   async addInstances(records: readonly Omit<InstanceProgress, "updatedAt" | "times">[], fence: Fence): Promise<void> {
     for (const record of records) {
       const key = `${record.executionId}|${record.instanceId}`;
@@ -119,8 +129,9 @@ export class MemoryDeployJournal implements DeployJournal {
     const current = this.instanceRecords.get(key);
     const allowed = current !== undefined && (!onlyFrom || onlyFrom.includes(current.value.phase));
     if (!this.fenced(current, fence, allowed) || !current) return false;
-    const { time, ...fields } = patch;
-    const times = time ? { ...current.value.times, [time]: this.iso() } : current.value.times;
+    const { time, timeIfAbsent, ...fields } = patch;
+    let times = time ? { ...current.value.times, [time]: this.iso() } : current.value.times;
+    if (timeIfAbsent && times[timeIfAbsent] === undefined) times = { ...times, [timeIfAbsent]: this.iso() };
     this.instanceRecords.set(key, { value: { ...current.value, ...defined(fields), times, updatedAt: this.iso() }, fenceLock: fence.lock, fenceToken: fence.token });
     return true;
   }

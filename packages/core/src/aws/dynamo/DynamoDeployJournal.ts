@@ -24,6 +24,8 @@ const instanceKey = (instanceId: string) => `instance#${instanceId}`;
 const planKey = (batch: number) => `plan#${String(batch).padStart(5, "0")}`;
 const batchKey = (batch: number) => `batch#${String(batch).padStart(5, "0")}`;
 const what = "deploy journal";
+/** The phases of a record no step has moved on from the plan yet. */
+const plannedPhases: readonly InstancePhase[] = ["pending", "skipped"];
 
 type Item = Record<string, unknown>;
 
@@ -149,6 +151,15 @@ export class DynamoDeployJournal implements DeployJournal {
     return (await this.query(executionId, "plan#")).map(toPlan);
   }
 
+  async planInstances(records: readonly Omit<InstanceProgress, "updatedAt" | "times">[], fence: Fence): Promise<void> {
+    await Promise.all(
+      records.map((record) => {
+        const item = { pk: deployKey(record.executionId), sk: instanceKey(record.instanceId), ...record, times: {}, updatedAt: this.iso(), ttl: this.ttl() };
+        return sendFenced(this.doc, { put: { TableName: this.options.tableName, Item: item, condition: or(absent, oneOf(attr("phase"), plannedPhases)) } }, fence, what);
+      }),
+    );
+  }
+
   async addInstances(records: readonly Omit<InstanceProgress, "updatedAt" | "times">[], fence: Fence): Promise<void> {
     await Promise.all(
       records.map((record) => {
@@ -159,9 +170,10 @@ export class DynamoDeployJournal implements DeployJournal {
   }
 
   updateInstanceRequest(executionId: string, instanceId: string, patch: InstancePatch, onlyFrom?: readonly InstancePhase[]): FencedRequest {
-    const { time, ...fields } = patch;
+    const { time, timeIfAbsent, ...fields } = patch;
     const update = setFields({ ...fields, updatedAt: this.iso() });
     if (time) update.set(attr("times", time), this.iso());
+    if (timeIfAbsent && timeIfAbsent !== time) update.setIfAbsent(attr("times", timeIfAbsent), this.iso());
     update.when(onlyFrom ? oneOf(attr("phase"), onlyFrom) : exists(attr("pk")));
     return { update: { TableName: this.options.tableName, Key: { pk: deployKey(executionId), sk: instanceKey(instanceId) }, update } };
   }

@@ -7,17 +7,22 @@ import { healthWait } from "./timing.js";
 
 /** Puts each instance of the batch back into exactly the load balancers it left. */
 export async function attachBatch(session: DeploySession, rollout: Rollout): Promise<Rollout> {
-  await session.heartbeat();
   const current = rollout.current;
   if (!current) throw new RangeError("no batch to attach");
-  // Attach runs once the deployment succeeded: its event (or a direct check) said so.
-  await markBatch(session, current.decisions, { phase: "deployed", deploymentStatus: "successful", time: "deployedAt" }, ["deploying"]);
-  const moved = await markBatch(session, current.decisions, { phase: "attaching" }, ["deployed"]);
+  // Attach runs once the deployment succeeded: its event (or a direct check) said so. The
+  // lease renewed and each record moved on to attaching (deployed when no check said so
+  // before), at once: one round trip before the load balancers are asked, and none after
+  // (the health wait starts when this task returns). A lost lock is reported first.
+  const [renewed, marked] = await Promise.allSettled([
+    session.heartbeat(),
+    markBatch(session, current.decisions, { phase: "attaching", deploymentStatus: "successful", time: "attachedAt", timeIfAbsent: "deployedAt" }, ["deploying", "deployed"]),
+  ]);
+  if (renewed.status === "rejected") throw renewed.reason;
+  if (marked.status === "rejected") throw marked.reason;
   // Only instances still on their way back: a late duplicate must not touch finished ones.
-  const attaching = await inPhase(session, current.decisions.map((d) => d.instanceId), moved, "attaching");
+  const attaching = await inPhase(session, current.decisions.map((d) => d.instanceId), marked.value, "attaching");
   const targets = byLoadBalancer(current.decisions.filter((d) => attaching.has(d.instanceId)));
   await Promise.all([...targets].map(([lb, endpoints]) => session.services.loadBalancers.attach(lb, endpoints)));
-  await markBatch(session, current.decisions, { time: "attachedAt" }, ["attaching"]);
   const deadline = session.now() + session.config.healthTimeoutSeconds * 1000;
   // The first health check comes when the load balancer can first call the instance healthy;
   // with nothing to put back, at once (CheckInService completes the batch).

@@ -1,6 +1,8 @@
 import { LockService } from "../../lock/LockService.js";
 import type { ClaimSheet, OutClaim, SheetWrite } from "../../aws/dynamo/LoadBalancerClaims.js";
+import type { BatchPlan } from "../DeployJournal.js";
 import { detachPlan, type BatchMember, type DetachDecision, type LoadBalancerView } from "../detachPlan.js";
+import type { LoadBalancerMembers } from "../ports.js";
 import { ClaimContendedError, InstanceBusyError } from "../errors.js";
 import type { DeploySession } from "./session.js";
 
@@ -19,26 +21,33 @@ const attempts = 12;
  *
  * A second delivery of the task finds the committed plan and returns it unchanged.
  */
-export async function claimBatchPlan(session: DeploySession, index: number, batch: readonly BatchMember[]): Promise<readonly DetachDecision[]> {
+export async function claimBatchPlan(
+  session: DeploySession,
+  index: number,
+  batch: readonly BatchMember[],
+  /** What the task read already, beside its check-in: the first attempt does not read it again. */
+  first?: { readonly recorded: BatchPlan | undefined; readonly loadBalancers: readonly LoadBalancerMembers[] },
+): Promise<readonly DetachDecision[]> {
   const { config, services } = session;
   for (let attempt = 0; attempt < attempts; attempt++) {
-    const recorded = await services.journal.plan(config.executionId, index);
+    const recorded = attempt === 0 && first ? first.recorded : await services.journal.plan(config.executionId, index);
     if (recorded) return recorded.decisions;
-    if (attempt === 0) await claimInstances(session, index, batch);
     const wanted = new Set(batch.flatMap((m) => (m.endpointId ? [m.endpointId] : [])));
-    const lbs = (await services.loadBalancers.list()).filter((lb) => lb.instances.some((id) => wanted.has(id)));
-    const sheets = await services.claims.read(lbs.map((lb) => lb.name));
-    const live = await liveClaims(session, sheets);
-    const views: LoadBalancerView[] = await Promise.all(
-      lbs.map(async (lb) => {
-        const out = live.get(lb.name) ?? {};
-        const members = new Set(lb.instances);
-        const inService = (await servingOthers(session, lb.name, lb.instances, wanted, out))
-          .filter((h) => h.state === "InService" && !h.draining && members.has(h.instanceId) && out[h.instanceId] === undefined)
-          .map((h) => h.instanceId);
-        return { name: lb.name, members: lb.instances, inService, othersOut: Object.keys(out).length };
-      }),
-    );
+    const listed = attempt === 0 && first ? first.loadBalancers : await services.loadBalancers.list();
+    const lbs = listed.filter((lb) => lb.instances.some((id) => wanted.has(id)));
+    // At once, and all before the commit: the batch's instances taken (on the first attempt),
+    // the lease renewed (not one instance leaves without its claim, under a lease that
+    // holds), and the ledgers read then health asked. A busy instance or a lost lock stops
+    // the task before anything is committed.
+    const [claimed, renewed, viewed] = await Promise.allSettled([
+      attempt === 0 ? claimInstances(session, index, batch) : Promise.resolve(),
+      session.heartbeat(),
+      planViews(session, lbs, wanted),
+    ]);
+    if (claimed.status === "rejected") throw claimed.reason;
+    if (renewed.status === "rejected") throw renewed.reason;
+    if (viewed.status === "rejected") throw viewed.reason;
+    const { sheets, live, views } = viewed.value;
     const decisions = detachPlan(batch, views);
     const writes: SheetWrite[] = [];
     for (const sheet of sheets) {
@@ -50,12 +59,27 @@ export async function claimBatchPlan(session: DeploySession, index: number, batc
       }
       writes.push({ loadBalancer: sheet.loadBalancer, readVersion: sheet.version, out });
     }
-    // Not one instance leaves without its claim; the heartbeat proves the lease still holds.
-    await session.heartbeat();
     if (await services.claims.commit(writes, [services.journal.planItem(config.executionId, index, decisions)])) return decisions;
     await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
   }
   throw new ClaimContendedError(`batch ${index + 1}: load balancer claims kept changing under ${attempts} attempts; the state machine retries`);
+}
+
+/** The ledgers of the batch's load balancers, the live claims in them, and what each load balancer has in service. */
+async function planViews(session: DeploySession, lbs: readonly LoadBalancerMembers[], wanted: ReadonlySet<string>) {
+  const sheets = await session.services.claims.read(lbs.map((lb) => lb.name));
+  const live = await liveClaims(session, sheets);
+  const views: LoadBalancerView[] = await Promise.all(
+    lbs.map(async (lb) => {
+      const out = live.get(lb.name) ?? {};
+      const members = new Set(lb.instances);
+      const inService = (await servingOthers(session, lb.name, lb.instances, wanted, out))
+        .filter((h) => h.state === "InService" && !h.draining && members.has(h.instanceId) && out[h.instanceId] === undefined)
+        .map((h) => h.instanceId);
+      return { name: lb.name, members: lb.instances, inService, othersOut: Object.keys(out).length };
+    }),
+  );
+  return { sheets, live, views };
 }
 
 /** Other members asked about first: enough that one of them is almost always in service. */

@@ -1,8 +1,11 @@
 import { DeploymentFailedError, DeploymentPendingError, DeploymentTimeoutError, deployIntentMs } from "../errors.js";
 import type { Rollout } from "../state.js";
-import { markBatch } from "./batchRecords.js";
+import { byLoadBalancer, markBatch } from "./batchRecords.js";
 import type { DeploySession } from "./session.js";
 import { awaitOutcome, awaitParts, commandWaitKey, deploymentWaitKey } from "../taskWaits.js";
+
+/** A batch that left some load balancer has drained by the time it is deployed. */
+const drained = (decisions: Parameters<typeof byLoadBalancer>[0]) => byLoadBalancer(decisions).size > 0;
 
 /** The comment that names a batch's deployment, so a retry whose answer was lost can find it. */
 export function deploymentComment(comment: string | undefined, executionId: string, batch: number): string {
@@ -21,22 +24,30 @@ export async function deployBatch(session: DeploySession, rollout: Rollout): Pro
   const { config, services } = session;
   const current = rollout.current;
   if (!current) throw new RangeError("no batch to deploy");
-  // The check-in and the batch's records at once (a read); a lost lock or a stopped deploy is reported first.
-  const [checked, read] = await Promise.allSettled([session.checkIn(), services.journal.instancesOf(config.executionId, current.decisions.map((d) => d.instanceId))]);
+  // At once, before a deployment is created: the check-in, the batch's records (a retry finds
+  // its deployment there) and the intent to create one (a marker: nothing is created until
+  // every one of these has answered). A lost lock or a stopped deploy is reported first.
+  const now = session.now();
+  const [checked, read, intended] = await Promise.allSettled([
+    session.checkIn(),
+    services.journal.instancesOf(config.executionId, current.decisions.map((d) => d.instanceId)),
+    services.journal.claimDeployIntent(config.executionId, rollout.index, now, now - deployIntentMs, session.fence),
+  ]);
   if (checked.status === "rejected") throw checked.reason;
   if (read.status === "rejected") throw read.reason;
+  if (intended.status === "rejected") throw intended.reason;
   const records = read.value;
   const comment = deploymentComment(config.comment, config.executionId, rollout.index);
   let deploymentId = records.find((r) => r.deploymentId !== undefined)?.deploymentId;
   if (deploymentId === undefined) {
-    const now = session.now();
-    const intent = await services.journal.claimDeployIntent(config.executionId, rollout.index, now, now - deployIntentMs, session.fence);
+    const intent = intended.value;
     // Another delivery holds the intent; its deployment may exist already (its answer lost).
     if (intent !== "fresh") deploymentId = (await services.target.findDeployments(config.appId, comment))[0]?.deploymentId;
     if (deploymentId === undefined && intent === "held") {
       throw new DeploymentPendingError(`batch ${rollout.index + 1}: another delivery of this task is creating its deployment`);
     }
-    await markBatch(session, current.decisions, { phase: "deploying" }, ["draining"]);
+    // The records say deploying once the deployment's id is known (below); a cleanup puts a
+    // draining instance back as it does a deploying one.
     deploymentId ??= await services.target.startDeployment({
       stackId: config.stackId,
       appId: config.appId,
@@ -46,7 +57,8 @@ export async function deployBatch(session: DeploySession, rollout: Rollout): Pro
     });
   }
   // Only from these phases: a late duplicate must not move a finished instance back.
-  await markBatch(session, current.decisions, { phase: "deploying", deploymentId, deploymentStatus: "running", time: "deployStartedAt" }, ["draining", "deploying"]);
+  // drainedAt too, which CheckDrained leaves to this write (a retry keeps the first).
+  await markBatch(session, current.decisions, { phase: "deploying", deploymentId, deploymentStatus: "running", time: "deployStartedAt", ...(drained(current.decisions) && { timeIfAbsent: "drainedAt" }) }, ["draining", "deploying"]);
   const deadline = session.now() + config.deployTimeoutSeconds * 1000;
   return { ...rollout, current: { ...current, phase: "deploying", ready: false, deadline, deploymentId } };
 }

@@ -19,12 +19,20 @@ async function currentBatch(session: DeploySession, rollout: Rollout) {
  */
 export async function detachBatch(session: DeploySession, rollout: Rollout): Promise<Rollout> {
   const { config, services } = session;
-  // The check-in and the batch's read at once; a lost lock or a stopped deploy is reported first.
-  const [checked, read] = await Promise.allSettled([session.checkIn(), currentBatch(session, rollout)]);
+  // The check-in, the batch, its plan (a retry finds it committed) and the load balancers'
+  // membership at once: reads only, and a lost lock or a stopped deploy is reported first.
+  const [checked, read, recorded, listed] = await Promise.allSettled([
+    session.checkIn(),
+    currentBatch(session, rollout),
+    services.journal.plan(config.executionId, rollout.index),
+    services.loadBalancers.list(),
+  ]);
   if (checked.status === "rejected") throw checked.reason;
   if (read.status === "rejected") throw read.reason;
+  if (recorded.status === "rejected") throw recorded.reason;
+  if (listed.status === "rejected") throw listed.reason;
   const batch = read.value;
-  const decisions = await claimBatchPlan(session, rollout.index, batch);
+  const decisions = await claimBatchPlan(session, rollout.index, batch, { recorded: recorded.value, loadBalancers: listed.value });
   const moved = await Promise.all(
     decisions.map((d) =>
       services.journal.updateInstance(config.executionId, d.instanceId, { phase: "detaching", detachFrom: d.detachFrom, keptIn: d.keptIn, time: "detachedAt" }, session.fence, ["pending"]),
@@ -36,17 +44,24 @@ export async function detachBatch(session: DeploySession, rollout: Rollout): Pro
   const targets = byLoadBalancer(decisions.filter((d) => detaching.has(d.instanceId)));
   // Each load balancer is a call of its own: at once, not one after the other.
   await Promise.all([...targets].map(([lb, endpoints]) => services.loadBalancers.detach(lb, endpoints)));
-  try {
-    // A cleanup that began meanwhile may have read the plan before these detaches landed.
-    await session.ensureRunning();
-  } catch (error) {
+  // Once they are out, at once (the drain's Wait starts only when this task returns): is the
+  // execution still running (a cleanup that began meanwhile may have read the plan before
+  // these detaches landed), the records moved on to draining (a cleanup puts a detaching or a
+  // draining instance back alike), and the load balancers' own draining timeouts, read once
+  // per rollout for one Wait that long and one check.
+  const [running, marked, timed] = await Promise.allSettled([
+    session.ensureRunning(),
+    markBatch(session, decisions, { phase: "draining" }, ["detaching"]),
+    batchTiming(session, rollout, decisions),
+  ]);
+  if (running.status === "rejected") {
     for (const [lb, endpoints] of targets) await services.loadBalancers.attach(lb, endpoints);
-    throw error;
+    throw running.reason;
   }
-  await markBatch(session, decisions, { phase: "draining" }, ["detaching"]);
+  if (marked.status === "rejected") throw marked.reason;
+  if (timed.status === "rejected") throw timed.reason;
   const deadline = session.now() + config.drainTimeoutSeconds * 1000;
-  // The load balancers' own draining timeouts, read once per rollout: one Wait that long, then one check.
-  const timing = await batchTiming(session, rollout, decisions);
+  const timing = timed.value;
   const waitSeconds = drainWait(config, timing, decisions);
   return { ...rollout, timing, current: { phase: "draining", ready: byLoadBalancer(decisions).size === 0, deadline, decisions: [...decisions], waitSeconds } };
 }
@@ -70,8 +85,7 @@ export async function checkDrained(session: DeploySession, rollout: Rollout): Pr
   if (waiting.length > 0 && session.now() > current.deadline) {
     throw new LoadBalancerTimeoutError("drain", waiting, session.config.drainTimeoutSeconds);
   }
-  // A batch that left no load balancer had nothing to drain.
-  if (waiting.length === 0 && byLoadBalancer(current.decisions).size > 0) await markBatch(session, current.decisions, { time: "drainedAt" });
+  // drainedAt is written by Deploy's first write, which follows at once: not a round trip here.
   // Still draining past the timeout's end (a clock apart, a slow deregistration): poll from here.
   const waitSeconds = Math.min(session.config.pollSeconds.drain, waitCapSeconds(session.config));
   return { ...rollout, current: { ...current, ready: waiting.length === 0, waitSeconds } };

@@ -54,6 +54,13 @@ export interface DeployJournal {
   batch(executionId: string, index: number): Promise<BatchMember[] | undefined>;
   /** Every batch plan of an execution, in batch order. */
   plans(executionId: string): Promise<BatchPlan[]>;
+  /**
+   * Writes the rollout plan's instance records (Prepare): a record an earlier, interrupted try
+   * left is replaced while nothing has moved it on (pending or skipped), so a retry that listed
+   * the layer again leaves every record agreeing with the batches it wrote; a record some step
+   * has moved on (a late duplicate of Prepare) is left as it is.
+   */
+  planInstances(records: readonly Omit<InstanceProgress, "updatedAt" | "times">[], fence: Fence): Promise<void>;
   /** Adds instance records; ones already there (a retried task) are left as they are. */
   addInstances(records: readonly Omit<InstanceProgress, "updatedAt" | "times">[], fence: Fence): Promise<void>;
   /** Applies `patch`; when `onlyFrom` is given, only if the record is in one of those phases. False when refused. */

@@ -88,6 +88,24 @@ describe.each(implementations)("Contract: DeployJournal, %s", (_, make) => {
     expect(await journal.instancesOf("other", ["i-1"])).toEqual([]);
   });
 
+  it("writes a plan's records over pending and skipped ones (a retried Prepare), never over one a step has moved on; stamps a time only once when asked", async () => {
+    const { journal } = await make();
+    await journal.planInstances([instance("e-7", "i-1", "web1", 0), instance("e-7", "i-2", "web2", 1), instance("e-7", "i-3", "web3", 2)], fence);
+    expect(await journal.updateInstance("e-7", "i-3", { phase: "detaching" }, fence, ["pending"])).toBe(true);
+    await journal.planInstances([{ ...instance("e-7", "i-1", "web1", -1), phase: "skipped" }, instance("e-7", "i-2", "web2", 0), instance("e-7", "i-3", "web3", 1)], fence);
+    expect((await journal.instances("e-7")).map((i) => [i.instanceId, i.phase, i.batch])).toEqual([
+      ["i-1", "skipped", -1],
+      ["i-2", "pending", 0],
+      ["i-3", "detaching", 2],
+    ]);
+    expect(await journal.updateInstance("e-7", "i-2", { phase: "draining", time: "detachedAt", timeIfAbsent: "drainedAt" }, fence)).toBe(true);
+    const first = (await journal.instancesOf("e-7", ["i-2"]))[0]?.times.drainedAt;
+    expect(first).toEqual(expect.any(String));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await journal.updateInstance("e-7", "i-2", { phase: "deploying", time: "deployStartedAt", timeIfAbsent: "drainedAt" }, fence)).toBe(true);
+    expect((await journal.instancesOf("e-7", ["i-2"]))[0]?.times).toMatchObject({ drainedAt: first, detachedAt: expect.any(String), deployStartedAt: expect.any(String) });
+  });
+
   it("claims a batch's deploy intent once while it is live, again once it is stale, never without the plan", async () => {
     const { journal, commitPlan } = await make();
     expect(await journal.claimDeployIntent("e-5", 0, 1_000, 0, fence)).toBe("held");

@@ -9,10 +9,65 @@ import { ValidationError } from "./errors.js";
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root = "input"): z.infer<S> {
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  // A required field missing because it was misspelt: name the misspelling, which is what was typed.
+  const misspelt = result.error.issues.find((i) => i.code === "unrecognized_keys" && result.error.issues.some((m) => isMissing(m) && i.keys.some((k) => resembles(k, String(m.path.at(-1))))));
+  const issue = misspelt ?? result.error.issues[0];
   const path = issue ? issue.path.map(String) : [];
-  if (issue?.code === "unrecognized_keys" && issue.keys[0] !== undefined) path.push(issue.keys[0]);
+  if (issue?.code === "unrecognized_keys" && issue.keys[0] !== undefined) {
+    const key = issue.keys[0];
+    const known = fieldsAt(schema, input, issue.path);
+    path.push(key);
+    throw new ValidationError(path.join("."), unknownField(key, known));
+  }
   throw new ValidationError(path.length > 0 ? path.join(".") : root, issue ? plainMessage(issue, path) : "invalid");
+}
+
+const isMissing = (issue: z.core.$ZodIssue) => issue.code === "invalid_type" && issue.input === undefined;
+
+/** The same name but for case, or one a prefix of the other (`expiresIn`, `expiresInMS` for `expiresInMs`). */
+function resembles(typed: string, field: string): boolean {
+  const a = typed.toLowerCase();
+  const b = field.toLowerCase();
+  return a === b || b.startsWith(a) || a.startsWith(b);
+}
+
+/** "is not a field here (did you mean expiresInMs?)": a misspelt field named with what it was likely meant to be. */
+function unknownField(key: string, known: readonly string[]): string {
+  const likely = known.find((f) => f.toLowerCase() === key.toLowerCase()) ?? known.find((f) => resembles(key, f));
+  if (likely) return `is not a field here (did you mean ${likely}?)`;
+  return known.length > 0 ? `is not a field here (fields: ${known.join(", ")})` : "is not a field here";
+}
+
+interface SchemaDef {
+  readonly type?: string;
+  readonly shape?: Record<string, unknown>;
+  readonly options?: readonly unknown[];
+  readonly discriminator?: string;
+}
+const defOf = (schema: unknown): SchemaDef => ((schema as { def?: SchemaDef } | undefined)?.def ?? {});
+
+/** The fields an object schema takes at `path` (through discriminated unions, by the input's discriminator). */
+function fieldsAt(schema: unknown, input: unknown, path: readonly PropertyKey[]): string[] {
+  let current = schema;
+  let value = input;
+  for (let i = 0; ; i++) {
+    const def = defOf(current);
+    if (def.type === "union" && def.options) {
+      const tag = def.discriminator && value && typeof value === "object" ? (value as Record<string, unknown>)[def.discriminator] : undefined;
+      current = def.options.find((o) => {
+        const shape = defOf(o).shape;
+        const literal = def.discriminator ? defOf(shape?.[def.discriminator]) : undefined;
+        return (literal as { values?: unknown[] } | undefined)?.values?.includes(tag);
+      });
+      if (current === undefined) return [];
+      continue;
+    }
+    if (def.type !== "object" || !def.shape) return [];
+    if (i >= path.length) return Object.keys(def.shape);
+    const segment = String(path[i]);
+    current = def.shape[segment];
+    value = value && typeof value === "object" ? (value as Record<string, unknown>)[segment] : undefined;
+  }
 }
 
 /** Units a field's name declares (`waitMs`, `pollSeconds.drain`, `olderThanMinutes`), in ms each. */
@@ -49,7 +104,7 @@ function plainMessage(issue: z.core.$ZodIssue, path: string[]): string {
 }
 
 /** zod's own messages ("Too big: expected number to be <=86400000"), which no person should read. */
-const validatorWording = /^(Too (big|small)|Invalid input)/;
+const validatorWording = /^(Too (big|small)|Invalid input|Unrecognized key)/;
 
 /** 86400000 gives "1d", 90000 "1m 30s": the largest units first, as `7m` or `1h` are typed. */
 export function humanDuration(ms: number): string {

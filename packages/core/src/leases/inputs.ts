@@ -18,7 +18,9 @@ export const durationMs = z
   .positive("must be positive")
   .max(365 * day, "must be at most 365 days");
 
-export const createResourceInput = z.object({
+// Strict: a misspelt field (`expiresIn` for `expiresInMs`) is refused by name, not dropped;
+// dropped, it would have left a lease or resource that never expires.
+export const createResourceInput = z.strictObject({
   id: objectId.optional(),
   kind: z.string().min(1, "must not be empty").max(64).regex(/^[a-z][a-z0-9-]*$/, "must be lowercase letters, digits and -"),
   blueprint: z.string().min(1, "must not be empty").max(64),
@@ -29,18 +31,18 @@ export const createResourceInput = z.object({
 });
 export type CreateResourceInput = z.input<typeof createResourceInput>;
 
-export const acquireLeaseInput = z.object({
+export const acquireLeaseInput = z.strictObject({
   resourceId: objectId,
   holder: actor,
   expiresInMs: durationMs.optional(),
 });
 export type AcquireLeaseInput = z.input<typeof acquireLeaseInput>;
 
-export const releaseLeaseInput = z.object({ leaseId: objectId, author: actor });
+export const releaseLeaseInput = z.strictObject({ leaseId: objectId, author: actor });
 export type ReleaseLeaseInput = z.input<typeof releaseLeaseInput>;
 
-export const extendLeaseInput = z.object({ leaseId: objectId, author: actor, expiresInMs: durationMs });
+export const extendLeaseInput = z.strictObject({ leaseId: objectId, author: actor, expiresInMs: durationMs });
 export type ExtendLeaseInput = z.input<typeof extendLeaseInput>;
 
-export const markDeleteInput = z.object({ resourceId: objectId, dryRun: z.boolean().default(false) });
+export const markDeleteInput = z.strictObject({ resourceId: objectId, dryRun: z.boolean().default(false) });
 export type MarkDeleteInput = z.input<typeof markDeleteInput>;

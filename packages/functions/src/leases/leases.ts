@@ -18,13 +18,20 @@ export function makeHandler(deps: () => Leases) {
     schema: leasesEvent,
     fn: async (event) => {
       const { service } = deps();
+      // The service's inputs are strict: the action is the handler's, not theirs.
       switch (event.action) {
-        case "acquire":
-          return { action: event.action, lease: await service.acquire(event) };
-        case "release":
-          return { action: event.action, result: await service.release(event) };
-        case "extend":
-          return { action: event.action, result: await service.extend(event) };
+        case "acquire": {
+          const { action, ...input } = event;
+          return { action, lease: await service.acquire(input) };
+        }
+        case "release": {
+          const { action, ...input } = event;
+          return { action, result: await service.release(input) };
+        }
+        case "extend": {
+          const { action, ...input } = event;
+          return { action, result: await service.extend(input) };
+        }
       }
     },
   });

@@ -67,12 +67,23 @@ describe("Handler: leases", () => {
     [{ action: "release", leaseId: "l-1" }, "author"],
     [{ action: "extend", leaseId: "l-1", author: "me", expiresInMs: -1 }, "expiresInMs"],
     [{ action: "steal", leaseId: "l-1" }, "action"],
+    // A misspelt field is refused, not ignored: ignored, `expiresIn` would have left a lease that never expires.
+    [{ action: "acquire", resourceId: "r-1", holder: "x", expiresIn: "1h" }, "expiresIn"],
+    [{ action: "extend", leaseId: "l-1", author: "me", expiresInMS: 60_000 }, "expiresInMS"],
+    [{ action: "release", leaseId: "l-1", author: "me", reason: "done" }, "reason"],
   ])("refuses %j with an error naming %s, writing nothing", async (event, field) => {
     const before = await itemCount();
     const error = await leasesHandler(event as never, context).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).field).toBe(field);
     expect(await itemCount()).toBe(before);
+  });
+
+  it("names a misspelt field with the one it was likely meant to be", async () => {
+    const misspelt = await leasesHandler({ action: "extend", leaseId: "l-1", author: "me", expiresInMS: 60_000 } as never, context).catch((e: unknown) => e);
+    expect((misspelt as Error).message).toBe("expiresInMS: is not a field here (did you mean expiresInMs?)");
+    const unknown = await leasesHandler({ action: "release", leaseId: "l-1", author: "me", reason: "done" } as never, context).catch((e: unknown) => e);
+    expect((unknown as Error).message).toMatch(/^reason: is not a field here \(fields: .*leaseId.*author/);
   });
 });
 

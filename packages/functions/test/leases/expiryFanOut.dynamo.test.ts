@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSEvent } from "aws-lambda";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Clock } from "@scythe/core/clock";
 import { composeLeases, type Leases } from "@scythe/core/aws/dynamo";
 import { type Blueprint } from "@scythe/core/leases";
 import { expiryShardOf } from "@scythe/core/registry";
-import { type TableNames } from "@scythe/core/schema";
+import { quietTables } from "./quietTables.js";
 import { makeHandler as makeWorkerHandler } from "../../src/leases/expiryWorker.js";
-import { freshTables } from "../../../../test/support/dynamo.js";
 import { LocalExpiryQueue } from "../../../local/src/world/expiryQueue.js";
 
 const context = { functionName: "scythe-expiry-worker", awsRequestId: "req-1", getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
@@ -16,20 +15,9 @@ const blueprint: Blueprint = { name: "recording", destroy: async () => "destroye
 let now = Date.UTC(2030, 0, 1);
 const clock: Clock = { now: () => now };
 
-let names: TableNames;
-let doc: Awaited<ReturnType<typeof freshTables>>["doc"];
+const tables = quietTables();
 const compose = (fanOut?: LocalExpiryQueue, inlineLimit?: number): Leases =>
-  composeLeases({ doc, tables: names, blueprints: [blueprint], clock, workerId: `w-${randomUUID().slice(0, 4)}`, fanOut, inlineLimit });
-
-beforeAll(async () => {
-  ({ names, doc } = await freshTables());
-});
-beforeEach(() => {
-  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+  composeLeases({ doc: tables.doc, tables: tables.names, blueprints: [blueprint], clock, workerId: `w-${randomUUID().slice(0, 4)}`, fanOut, inlineLimit });
 
 async function dueLeases(count: number) {
   const consumer = compose();
@@ -69,7 +57,7 @@ describe("Expiry fan-out: the sweep queues what one invocation should not do, th
   it("a message that keeps failing is reported alone (partial batch), retried, then dead-lettered; the rest of its batch is done", async () => {
     const { leases, consumer } = await dueLeases(4);
     const pk = `lease#corrupt-${randomUUID().slice(0, 4)}`;
-    await doc.send(new PutCommand({ TableName: names.registry, Item: { pk, sk: "record", type: "lease", status: "???", expiresAt: 1, expiryShard: expiryShardOf(pk) } }));
+    await tables.doc.send(new PutCommand({ TableName: tables.names.registry, Item: { pk, sk: "record", type: "lease", status: "???", expiresAt: 1, expiryShard: expiryShardOf(pk) } }));
     const worker = makeWorkerHandler(() => consumer);
     const responses: unknown[] = [];
     const queue = new LocalExpiryQueue({

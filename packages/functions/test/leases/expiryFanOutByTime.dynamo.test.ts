@@ -1,13 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Clock } from "@scythe/core/clock";
 import { composeLeases, type Leases } from "@scythe/core/aws/dynamo";
 import { ExpirySweep, type Blueprint } from "@scythe/core/leases";
-import { type TableNames } from "@scythe/core/schema";
 import { makeHandler as makeSweepHandler } from "../../src/leases/expirySweep.js";
+import { quietTables } from "./quietTables.js";
 import { makeHandler as makeWorkerHandler } from "../../src/leases/expiryWorker.js";
-import { freshTables } from "../../../../test/support/dynamo.js";
 import { LocalExpiryQueue } from "../../../local/src/world/expiryQueue.js";
 
 const blueprint: Blueprint = { name: "recording", destroy: async () => "destroyed" };
@@ -16,28 +15,17 @@ const clock: Clock = { now: () => now };
 const contextWith = (remainingMs: number) =>
   ({ functionName: "scythe-expiry-sweep", awsRequestId: `req-${randomUUID().slice(0, 4)}`, getRemainingTimeInMillis: () => remainingMs }) as unknown as Context;
 
-let names: TableNames;
-let doc: Awaited<ReturnType<typeof freshTables>>["doc"];
-
-beforeAll(async () => {
-  ({ names, doc } = await freshTables());
-});
-beforeEach(() => {
-  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const tables = quietTables();
 
 /** The sweep as the stack runs it (fan-out queue, inline ceiling 50), measuring its pace on the first 2. */
 function sweeper(queue: LocalExpiryQueue): Leases {
-  const leases = composeLeases({ doc, tables: names, blueprints: [blueprint], clock, workerId: `s-${randomUUID().slice(0, 4)}` });
+  const leases = composeLeases({ doc: tables.doc, tables: tables.names, blueprints: [blueprint], clock, workerId: `s-${randomUUID().slice(0, 4)}` });
   const sweep = new ExpirySweep({ registry: leases.registry, queue: leases.queue, worker: leases.worker, blueprints: leases.blueprints, clock, fanOut: queue, inlineLimit: 50, minInline: 2, reserveMs: 5_000 });
   return { ...leases, sweep };
 }
 
 async function dueLeases(count: number) {
-  const consumer = composeLeases({ doc, tables: names, blueprints: [blueprint], clock, workerId: `c-${randomUUID().slice(0, 4)}` });
+  const consumer = composeLeases({ doc: tables.doc, tables: tables.names, blueprints: [blueprint], clock, workerId: `c-${randomUUID().slice(0, 4)}` });
   const resource = await consumer.service.createResource({ id: `r-${randomUUID().slice(0, 8)}`, kind: "host", blueprint: "recording" });
   const leases = [];
   for (let i = 0; i < count; i++) leases.push(await consumer.service.acquire({ resourceId: resource.id, holder: `job-${i}`, expiresInMs: 1_000 }));

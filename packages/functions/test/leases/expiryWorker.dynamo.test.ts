@@ -2,14 +2,13 @@ import { randomUUID } from "node:crypto";
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSEvent } from "aws-lambda";
 import fc from "fast-check";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type Clock } from "@scythe/core/clock";
 import { composeLeases, type Leases } from "@scythe/core/aws/dynamo";
 import { type Blueprint, type DueWork } from "@scythe/core/leases";
 import { expiryShardOf } from "@scythe/core/registry";
-import { type TableNames } from "@scythe/core/schema";
+import { quietTables } from "./quietTables.js";
 import { makeHandler as makeWorkerHandler } from "../../src/leases/expiryWorker.js";
-import { freshTables } from "../../../../test/support/dynamo.js";
 import { LocalExpiryQueue } from "../../../local/src/world/expiryQueue.js";
 
 const blueprint: Blueprint = { name: "recording", destroy: async () => "destroyed" };
@@ -17,20 +16,9 @@ const now = Date.UTC(2032, 0, 1);
 const clock: Clock = { now: () => now };
 const context = { functionName: "scythe-expiry-worker", awsRequestId: "req-1", getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
-let names: TableNames;
-let doc: Awaited<ReturnType<typeof freshTables>>["doc"];
+const tables = quietTables();
 
-beforeAll(async () => {
-  ({ names, doc } = await freshTables());
-});
-beforeEach(() => {
-  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-const compose = (): Leases => composeLeases({ doc, tables: names, blueprints: [blueprint], clock, workerId: `w-${randomUUID().slice(0, 4)}` });
+const compose = (): Leases => composeLeases({ doc: tables.doc, tables: tables.names, blueprints: [blueprint], clock, workerId: `w-${randomUUID().slice(0, 4)}` });
 
 /**
  * `perResource[i]` due leases on resource i (active, version 1), written as the sweep finds
@@ -58,7 +46,7 @@ async function dueLeases(perResource: readonly number[]): Promise<{ work: DueWor
     });
   });
   for (let i = 0; i < items.length; i += 25) {
-    await doc.send(new BatchWriteCommand({ RequestItems: { [names.registry]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    await tables.doc.send(new BatchWriteCommand({ RequestItems: { [tables.names.registry]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
   }
   return { work, resources };
 }
@@ -133,8 +121,8 @@ describe("Expiry queue consumer: duplicates and failures (property)", () => {
           const bad: DueWork[] = [];
           for (let i = 0; i < broken; i++) {
             const id = `corrupt-${randomUUID().slice(0, 8)}`;
-            await doc.send(
-              new BatchWriteCommand({ RequestItems: { [names.registry]: [{ PutRequest: { Item: { pk: `lease#${id}`, sk: "record", type: "lease", status: "???", expiresAt: 1, expiryShard: expiryShardOf(`lease#${id}`) } } }] } }),
+            await tables.doc.send(
+              new BatchWriteCommand({ RequestItems: { [tables.names.registry]: [{ PutRequest: { Item: { pk: `lease#${id}`, sk: "record", type: "lease", status: "???", expiresAt: 1, expiryShard: expiryShardOf(`lease#${id}`) } } }] } }),
             );
             bad.push({ ref: { kind: "lease", id }, dueAt: 1 });
           }

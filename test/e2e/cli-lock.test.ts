@@ -51,6 +51,8 @@ describe("CLI: scythe lock", () => {
     [["lock", "acquire", "cli/two", "--lease", "soon"], "--lease"],
     [["lock", "acquire", "bad name!"], "name"],
     [["lock", "acquire", "cli/two", "--lease", "0"], "--lease"],
+    [["lock", "acquire", "cli/two", "--lease", "1ms"], "--lease"],
+    [["lock", "acquire", "cli/two", "--lease", "999ms"], "--lease"],
     [["lock", "acquire", "cli/two", "--permits", "0"], "--permits"],
     [["lock", "release", "cli/two", "--owner", "a", "--token", "x"], "--token"],
     [["lock", "acquire", "cli/two", "--turn", "soon"], "--turn"],

@@ -35,6 +35,11 @@ export async function status(output: Output, name: string): Promise<void> {
 /** `scythe lock acquire <name>` */
 export async function acquire(output: Output, name: string, opts: { lease: string; wait: string; permits?: string; owner?: string; turn?: string }): Promise<void> {
   const leaseMs = parsePositiveDuration("--lease", opts.lease);
+  // `--lease 1ms` (for 1m) would take a lock that has ended before the command prints it.
+  if (leaseMs < 1000) {
+    const typo = /^\d+ms$/.test(opts.lease.trim()) ? ` (did you mean ${opts.lease.trim().replace(/ms$/, "m")}?)` : "";
+    throw new ValidationError("--lease", `"${opts.lease}" is shorter than 1s: the lock would end before anyone could use it${typo}`);
+  }
   const waitMs = parseDuration("--wait", opts.wait);
   const turnMs = parseDuration("--turn", opts.turn ?? "0s");
   if (turnMs > maxTurnMs) throw new ValidationError("--turn", `"${opts.turn}" is longer than 1h (each contender waiting may wait one turn per contender ahead of it)`);

@@ -196,7 +196,9 @@ export class LockService {
       // Made a semaphore while this waiter was in line (the lock stood free): no turn will come.
       refuseSemaphore(name, outcome.current);
       const stillFirst = ahead === 0 && waitingAhead(outcome.current, ticket) === 0 && (outcome.current.serving ?? 0) <= ticket;
-      view = { lock: outcome.current, misses: stillFirst ? view.misses + 1 : 0 };
+      // Refused within another's turn is no miss: the holder is expected to hold until the turn ends.
+      const inTurn = othersTurnLeft(outcome.current, this.ownerId, this.clock.now()) > 0;
+      view = { lock: outcome.current, misses: stillFirst && !inTurn ? view.misses + 1 : 0 };
     }
   }
 
@@ -212,6 +214,11 @@ export class LockService {
     const isFree = lock.holder === undefined || lock.expiresAt < now - this.skewMs;
     // How long the lock has stood free (given up, or its lease over), as the claim's condition counts it.
     const idleFor = now - this.skewMs - (lock.holder !== undefined ? lock.expiresAt : (lock.changedAt ?? now));
+    // The turn's owner takes it again until its turn ends: the lock is not for the line before then.
+    const turnLeft = othersTurnLeft(lock, this.ownerId, now);
+    // First in line: wake when the turn ends, even if the lock stood free between two of the owner's takes
+    // (a claim then would cut the turn short) or a claim was refused during it (no backoff to outgrow the turn).
+    if (ahead === 0 && turnLeft > 0) return clamp(turnLeft + 1, 1, this.maxPollMs);
     if (isFree && (ahead === 0 || idleFor > this.queueGraceMs * ahead + 1)) return 0;
     // A turn lasts about as long as holders hold (stamped by each release; it includes the take's round
     // trip), or with turns, as long as a turn.
@@ -219,8 +226,6 @@ export class LockService {
     const turn = Math.max(held, this.turnLength());
     if (isFree) return clamp(Math.min(turn * ahead, this.queueGraceMs * ahead + 2 - idleFor), 1, this.maxPollMs);
     const untilExpiry = lock.expiresAt + this.skewMs - now + 1;
-    // The turn's owner takes it again until its turn ends: the lock is not for the line before then.
-    const turnLeft = lock.turnOwner !== undefined && lock.turnOwner !== this.ownerId ? (lock.turnUntil ?? 0) - now : 0;
     const remaining = Math.max(0, (lock.acquiredAt ?? now) + (lock.heldMs ?? held) - now, turnLeft);
     if (ahead === 0) {
       const pause = view.misses === 0 ? remaining + 1 : Math.min(this.maxPollMs, 2 ** Math.min(view.misses, 10));
@@ -411,6 +416,10 @@ function refuseSemaphore(name: string, lock: LockRecord): void {
 
 const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+
+/** How long another owner's turn on `lock` still runs (ms; 0 or less when it is over or the turn is `owner`'s). */
+const othersTurnLeft = (lock: LockRecord, owner: string, now: number) =>
+  lock.turnOwner !== undefined && lock.turnOwner !== owner ? (lock.turnUntil ?? 0) - now : 0;
 
 /** Tickets ahead of `ticket` whose waiters still wait (those given up do not count). */
 const waitingAhead = (lock: LockRecord, ticket: number) => range(lock.serving ?? 0, ticket).filter((t) => !lock.gaveUp?.includes(t)).length;

@@ -283,6 +283,31 @@ describe("Waiting line on the lock item, on DynamoDB Local", () => {
     await expect(stranger.acquire("same-owner", { leaseMs: 10_000 })).rejects.toThrow(LockHeldError);
   });
 
+  it("with turns: the first in line waits for the turn's end even when it finds the lock free between two of the owner's takes", async () => {
+    const store = new DynamoLockStore(doc, { tableName: names.locks });
+    const owner = new LockService({ store, ownerId: "turn-owner", turnMs: 1_000, skewMs: 0 });
+    const waiter = new LockService({ store, ownerId: "waiter", skewMs: 0 });
+    // The waiter waits once (behind the owner's first turn), so its next acquire joins the line at once.
+    let lease = await owner.acquire("turn-free", { leaseMs: 10_000 });
+    const first = waiter.acquire("turn-free", { leaseMs: 10_000, waitMs: 30_000 });
+    await waitFor(async () => ((await store.get("turn-free"))?.nextTicket ?? 0) > 0);
+    await owner.release(lease);
+    await waiter.release(await first);
+    // The owner starts a new turn and lets go; the waiter joins the line while the lock stands free in that turn.
+    lease = await owner.acquire("turn-free", { leaseMs: 10_000 });
+    await owner.release(lease);
+    const second = waiter.acquire("turn-free", { leaseMs: 10_000, waitMs: 30_000 });
+    await waitFor(async () => {
+      const lock = await store.get("turn-free");
+      return (lock?.nextTicket ?? 0) > (lock?.serving ?? 0) || lock?.holder === "waiter";
+    });
+    // Still the owner's turn: it takes the lock again past the line (before, the waiter had claimed it at once).
+    const again = await owner.acquire("turn-free", { leaseMs: 10_000 });
+    expect(again.token).toBe(lease.token + 1);
+    await owner.release(again);
+    expect((await second).token).toBe(again.token + 1);
+  });
+
   it("refuses a turn that is negative, fractional or longer than an hour, naming turnMs", () => {
     const store = new DynamoLockStore(doc, { tableName: names.locks });
     for (const turnMs of [-1, 2.5, 3_600_001, Number.NaN]) {

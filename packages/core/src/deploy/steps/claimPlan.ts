@@ -25,7 +25,10 @@ export async function claimBatchPlan(
   session: DeploySession,
   index: number,
   batch: readonly BatchMember[],
-  /** What the task read already, beside its check-in: the first attempt does not read it again. */
+  /**
+   * What the task read already, beside its check-in (which renewed the lease): the first
+   * attempt does not read it, or renew the lease, again.
+   */
   first?: { readonly recorded: BatchPlan | undefined; readonly loadBalancers: readonly LoadBalancerMembers[] },
 ): Promise<readonly DetachDecision[]> {
   const { config, services } = session;
@@ -36,12 +39,13 @@ export async function claimBatchPlan(
     const listed = attempt === 0 && first ? first.loadBalancers : await services.loadBalancers.list();
     const lbs = listed.filter((lb) => lb.instances.some((id) => wanted.has(id)));
     // At once, and all before the commit: the batch's instances taken (on the first attempt),
-    // the lease renewed (not one instance leaves without its claim, under a lease that
-    // holds), and the ledgers read then health asked. A busy instance or a lost lock stops
-    // the task before anything is committed.
+    // the lease renewed (not one instance leaves without its claim, under a lease that holds:
+    // on the first attempt the task's check-in, one round trip ago, renewed it), and the
+    // ledgers read then health asked. A busy instance or a lost lock stops the task before
+    // anything is committed.
     const [claimed, renewed, viewed] = await Promise.allSettled([
       attempt === 0 ? claimInstances(session, index, batch) : Promise.resolve(),
-      session.heartbeat(),
+      attempt === 0 && first ? Promise.resolve() : session.heartbeat(),
       planViews(session, lbs, wanted),
     ]);
     if (claimed.status === "rejected") throw claimed.reason;

@@ -17,7 +17,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root 
     const key = issue.keys[0];
     const known = fieldsAt(schema, input, issue.path);
     path.push(key);
-    throw new ValidationError(path.join("."), unknownField(key, known));
+    // A schema that words its own refusal (the reaper lists its options) keeps it.
+    throw new ValidationError(path.join("."), validatorWording.test(issue.message) ? unknownField(key, known) : issue.message);
   }
   throw new ValidationError(path.length > 0 ? path.join(".") : root, issue ? plainMessage(issue, path) : "invalid");
 }

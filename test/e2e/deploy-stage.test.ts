@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runScythe } from "../support/cli.js";
-import { freshTables } from "../support/dynamo.js";
+import { freshTables, stageEnv } from "../support/dynamo.js";
 
 /**
  * `scythe deploy` against a deployed stage, as under `npx sst bind`: the bound table names
@@ -42,17 +42,7 @@ beforeAll(async () => {
   const address = server.address();
   endpoint = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   const tables = await freshTables();
-  env = {
-    SCYTHE_WORLD: "",
-    SST_STAGE: "prod",
-    SST_Table_tableName_Locks: tables.names.locks,
-    SST_Table_tableName_Registry: tables.names.registry,
-    AWS_ENDPOINT_URL_DYNAMODB: tables.endpoint,
-    AWS_ENDPOINT_URL_SFN: endpoint,
-    AWS_ACCESS_KEY_ID: "stage",
-    AWS_SECRET_ACCESS_KEY: "stage",
-    AWS_REGION: "us-east-1",
-  };
+  env = stageEnv(tables, endpoint);
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));

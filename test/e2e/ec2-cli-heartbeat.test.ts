@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runScythe } from "../support/cli.js";
-import { freshTables } from "../support/dynamo.js";
+import { freshTables, stageEnv } from "../support/dynamo.js";
 
 /**
  * `scythe deploy --heartbeat <duration>`: how long a deployment is awaited without an event
@@ -34,18 +34,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const tables = await freshTables();
-  env = {
-    SCYTHE_WORLD: "",
-    SST_STAGE: "prod",
-    SST_Table_tableName_Locks: tables.names.locks,
-    SST_Table_tableName_Registry: tables.names.registry,
-    AWS_ENDPOINT_URL_DYNAMODB: tables.endpoint,
-    AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`,
-    AWS_ACCESS_KEY_ID: "stage",
-    AWS_SECRET_ACCESS_KEY: "stage",
-    AWS_REGION: "us-east-1",
-    SCYTHE_DEPLOY_STATE_MACHINE_ARN: arn,
-  };
+  env = stageEnv(tables, `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, { SCYTHE_DEPLOY_STATE_MACHINE_ARN: arn });
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
